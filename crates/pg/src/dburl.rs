@@ -1,0 +1,190 @@
+//! A database URL that cannot leak its password: `Display` and `Debug` show
+//! it redacted, and the raw text is only handed out where a connection needs it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+use crate::redact::redact;
+
+/// URL parameters that Prisma reads and libpq does not. They are accepted and
+/// set aside so that a Prisma `DATABASE_URL` works unchanged.
+const PRISMA_PARAMS: &[&str] = &[
+    "schema",
+    "connection_limit",
+    "pool_timeout",
+    "pgbouncer",
+    "statement_cache_size",
+    "socket_timeout",
+    "sslaccept",
+    "sslidentity",
+];
+
+/// A parsed PostgreSQL connection string (URL or libpq key=value form).
+#[derive(Clone)]
+pub struct DbUrl {
+    raw: String,
+    config: postgres::Config,
+    passfile: Option<PathBuf>,
+    schema: Option<String>,
+}
+
+impl DbUrl {
+    /// Parses `text`; errors carry only the redacted text.
+    pub fn parse(text: &str) -> Result<DbUrl> {
+        let text = text.trim();
+        let invalid = |reason: String| Error::InvalidUrl {
+            url: redact(text),
+            reason,
+        };
+        if text.is_empty() {
+            return Err(invalid("it is empty".into()));
+        }
+        let is_url = text.starts_with("postgres://") || text.starts_with("postgresql://");
+        let (libpq_text, passfile, schema) = if is_url {
+            split_url_params(text).map_err(invalid)?
+        } else if text.contains("://") {
+            return Err(invalid(
+                "only postgres:// and postgresql:// URLs are supported".into(),
+            ));
+        } else {
+            (text.to_string(), None, None)
+        };
+        let config = postgres::Config::from_str(&libpq_text)
+            .map_err(|e| invalid(crate::connect::describe(&e)))?;
+        if config.get_hosts().is_empty() {
+            return Err(invalid("it names no host".into()));
+        }
+        Ok(DbUrl {
+            raw: text.to_string(),
+            config,
+            passfile,
+            schema,
+        })
+    }
+
+    /// The URL with its password masked, safe to print.
+    pub fn redacted(&self) -> String {
+        redact(&self.raw)
+    }
+
+    /// The full text, password included. Only for handing to a connection or
+    /// to a PostgreSQL tool; never print it.
+    pub fn expose(&self) -> &str {
+        &self.raw
+    }
+
+    /// The database name, when the URL names one.
+    pub fn database(&self) -> Option<&str> {
+        self.config.get_dbname()
+    }
+
+    /// The user name, when the URL names one.
+    pub fn user(&self) -> Option<&str> {
+        self.config.get_user()
+    }
+
+    /// The Prisma `schema` parameter, when present.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// A driver configuration with the password filled in from `passfile`
+    /// when the URL names one and has no password of its own.
+    pub fn client_config(&self) -> Result<postgres::Config> {
+        let mut config = self.config.clone();
+        if config.get_password().is_none() {
+            if let Some(passfile) = &self.passfile {
+                if let Some(password) = crate::pgpass::lookup(passfile, &config)? {
+                    config.password(password);
+                }
+            }
+        }
+        Ok(config)
+    }
+}
+
+impl fmt::Display for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Debug for DbUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DbUrl({})", self.redacted())
+    }
+}
+
+type SplitUrl = (String, Option<PathBuf>, Option<String>);
+
+/// Removes the parameters the driver does not know (Prisma's, and libpq's
+/// `passfile`, which dbguard reads itself) and returns the rest.
+fn split_url_params(text: &str) -> std::result::Result<SplitUrl, String> {
+    let mut url = url::Url::parse(text).map_err(|e| e.to_string())?;
+    let mut passfile = None;
+    let mut schema = None;
+    let mut kept = Vec::new();
+    for (key, value) in url.query_pairs() {
+        match key.as_ref() {
+            "passfile" => passfile = Some(PathBuf::from(value.as_ref())),
+            "schema" => schema = Some(value.into_owned()),
+            k if PRISMA_PARAMS.contains(&k) => {}
+            _ => kept.push((key.into_owned(), value.into_owned())),
+        }
+    }
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    if let Some(path) = &passfile {
+        if !Path::new(path).is_absolute() {
+            return Err(format!("passfile `{}` must be an absolute path", path.display()));
+        }
+    }
+    Ok((url.to_string(), passfile, schema))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prisma_url_is_accepted() {
+        let url = DbUrl::parse("postgresql://app:pw@localhost:5432/mydb?schema=public&connection_limit=5")
+            .unwrap();
+        assert_eq!(url.database(), Some("mydb"));
+        assert_eq!(url.schema(), Some("public"));
+        assert_eq!(url.user(), Some("app"));
+    }
+
+    #[test]
+    fn display_and_debug_never_show_the_password() {
+        let url = DbUrl::parse("postgresql://app:topsecret@localhost/mydb").unwrap();
+        assert!(!url.to_string().contains("topsecret"));
+        assert!(!format!("{url:?}").contains("topsecret"));
+        assert_eq!(url.to_string(), "postgresql://app:***@localhost/mydb");
+    }
+
+    #[test]
+    fn malformed_urls_are_rejected_without_the_password() {
+        for text in [
+            "postgresql://app:topsecret@localhost:notaport/db",
+            "mysql://app:topsecret@localhost/db",
+            "",
+            "postgresql://app:topsecret@localhost/db?bogus_option=1",
+        ] {
+            let err = DbUrl::parse(text).unwrap_err().to_string();
+            assert!(err.starts_with("invalid database URL"), "{err}");
+            assert!(!err.contains("topsecret"), "{err}");
+        }
+    }
+
+    #[test]
+    fn relative_passfile_is_rejected() {
+        let err = DbUrl::parse("postgresql://app@localhost/db?passfile=pgpass").unwrap_err();
+        assert!(err.to_string().contains("absolute"), "{err}");
+    }
+}
