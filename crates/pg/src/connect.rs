@@ -14,12 +14,10 @@ pub fn connect(url: &DbUrl, timeout: Duration) -> Result<postgres::Client> {
     if config.get_application_name().is_none() {
         config.application_name("dbguard");
     }
-    config
-        .connect(postgres::NoTls)
-        .map_err(|e| Error::Database {
-            context: format!("cannot connect to {url}"),
-            reason: describe(&e),
-        })
+    config.connect(postgres::NoTls).map_err(|e| Error::Database {
+        context: format!("cannot connect to {url}"),
+        reason: describe(&e),
+    })
 }
 
 /// The most useful description of a driver error: the server's message with

@@ -51,8 +51,8 @@ impl DbUrl {
         } else {
             (text.to_string(), None, None)
         };
-        let config = postgres::Config::from_str(&libpq_text)
-            .map_err(|e| invalid(crate::connect::describe(&e)))?;
+        let config =
+            postgres::Config::from_str(&libpq_text).map_err(|e| invalid(crate::connect::describe(&e)))?;
         if config.get_hosts().is_empty() {
             return Err(invalid("it names no host".into()));
         }
@@ -153,8 +153,8 @@ mod tests {
 
     #[test]
     fn prisma_url_is_accepted() {
-        let url = DbUrl::parse("postgresql://app:pw@localhost:5432/mydb?schema=public&connection_limit=5")
-            .unwrap();
+        let url =
+            DbUrl::parse("postgresql://app:pw@localhost:5432/mydb?schema=public&connection_limit=5").unwrap();
         assert_eq!(url.database(), Some("mydb"));
         assert_eq!(url.schema(), Some("public"));
         assert_eq!(url.user(), Some("app"));

@@ -225,7 +225,10 @@ impl LocalServer {
             .ok_or_else(|| Error::LocalServer("not initialised yet; run `dbguard db start`".into()))?;
         let mut url = url::Url::parse(&format!("postgresql://{SUPERUSER}@127.0.0.1:{}/", state.port))
             .expect("a constant URL");
-        url.path_segments_mut().expect("has a path").pop_if_empty().push(database);
+        url.path_segments_mut()
+            .expect("has a path")
+            .pop_if_empty()
+            .push(database);
         url.set_query(Some(&format!(
             "passfile={}",
             query_escape(&self.passfile().to_string_lossy())
@@ -276,8 +279,10 @@ impl LocalServer {
             .append(true)
             .open(&conf)
             .map_err(|e| Error::io(&conf, e))?;
-        file.write_all(b"\n# Managed by dbguard: port, addresses and socket.\ninclude_if_exists = 'dbguard.conf'\n")
-            .map_err(|e| Error::io(&conf, e))?;
+        file.write_all(
+            b"\n# Managed by dbguard: port, addresses and socket.\ninclude_if_exists = 'dbguard.conf'\n",
+        )
+        .map_err(|e| Error::io(&conf, e))?;
         write_private_file(
             &self.passfile(),
             format!("*:*:*:{SUPERUSER}:{}\n", pgpass_escape(&password)).as_bytes(),
@@ -317,9 +322,8 @@ impl LocalServer {
             // The path is too long for a Unix socket: TCP on loopback only.
             "''".to_string()
         };
-        let mut conf = format!(
-            "listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = {sockets}\n"
-        );
+        let mut conf =
+            format!("listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = {sockets}\n");
         if !self.options.durable {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
@@ -422,7 +426,9 @@ impl LocalServer {
         }
         client
             .batch_execute(&format!("CREATE DATABASE {}", quote_ident(database)))
-            .map_err(crate::connect::query_error(format!("creating database {database}")))?;
+            .map_err(crate::connect::query_error(format!(
+                "creating database {database}"
+            )))?;
         Ok(true)
     }
 }
@@ -433,7 +439,9 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 fn is_our_postmaster(pid: u32, data_dir: &Path) -> bool {
-    let Ok(pid_t) = libc::pid_t::try_from(pid) else { return false };
+    let Ok(pid_t) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
     // SAFETY: kill with signal 0 only checks for existence and permission.
     let alive = unsafe { libc::kill(pid_t, 0) } == 0
         || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);

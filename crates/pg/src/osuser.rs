@@ -54,7 +54,13 @@ pub fn lookup(name: &str) -> Result<Option<OsUser>> {
     // SAFETY: every pointer is valid for the duration of the call and buf's
     // length is passed; getpwnam_r writes only within them.
     let rc = unsafe {
-        libc::getpwnam_r(c_name.as_ptr(), &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result)
+        libc::getpwnam_r(
+            c_name.as_ptr(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
     };
     if rc != 0 || result.is_null() {
         return Ok(None);

@@ -171,7 +171,10 @@ mod tests {
         assert_eq!(policy.keep_last, 10);
         assert_eq!(policy.verify_before_high, VerifyLevel::Full);
         assert_eq!(policy.approval_expires_minutes, 5);
-        assert_eq!(policy.backup_dir_in(Path::new("/p")), PathBuf::from("/srv/backups"));
+        assert_eq!(
+            policy.backup_dir_in(Path::new("/p")),
+            PathBuf::from("/srv/backups")
+        );
     }
 
     #[test]

@@ -30,13 +30,7 @@ fn redact_url_userinfo(text: &str, start: usize) -> String {
     };
     let userinfo = &rest[..at];
     match userinfo.find(':') {
-        Some(colon) => format!(
-            "{}{}:{}{}",
-            &text[..start],
-            &userinfo[..colon],
-            MASK,
-            &rest[at..]
-        ),
+        Some(colon) => format!("{}{}:{}{}", &text[..start], &userinfo[..colon], MASK, &rest[at..]),
         None => text.to_string(),
     }
 }

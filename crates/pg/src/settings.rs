@@ -48,7 +48,7 @@ impl std::fmt::Display for TargetSource {
 #[derive(Debug, Clone)]
 pub enum Target {
     /// A server named by a URL.
-    Url(DbUrl),
+    Url(Box<DbUrl>),
     /// A database on dbguard's own local server, which may need starting.
     Local {
         /// The database name.
@@ -79,13 +79,13 @@ impl Settings {
         let dotenv = DotEnv::find(cwd)?;
         let project_dir = project_dir(cwd);
         let (target, source) = if let Some(flag) = flag_url {
-            (Target::Url(DbUrl::parse(flag)?), TargetSource::Flag)
+            (Target::Url(Box::new(DbUrl::parse(flag)?)), TargetSource::Flag)
         } else if let Some(resolved) = lookup("DATABASE_URL", env, &dotenv) {
             let source = match &dotenv.path {
                 Some(path) if env.var("DATABASE_URL").is_none() => TargetSource::DotEnv(path.clone()),
                 _ => TargetSource::Environment,
             };
-            (Target::Url(DbUrl::parse(&resolved.value)?), source)
+            (Target::Url(Box::new(DbUrl::parse(&resolved.value)?)), source)
         } else {
             let database = match lookup("DATABASE_NAME", env, &dotenv) {
                 Some(name) => local_database_name(&name.value, &name.origin)?,
@@ -122,13 +122,151 @@ pub fn project_dir(cwd: &Path) -> PathBuf {
 fn local_database_name(name: &str, origin: &str) -> Result<String> {
     let ok = !name.is_empty()
         && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if ok {
         Ok(name.to_string())
     } else {
         Err(Error::Config {
             origin: format!("DATABASE_NAME (from {origin})"),
-            reason: format!("`{name}` is not a usable database name (letters, digits, `_` and `-`, at most 63)"),
+            reason: format!(
+                "`{name}` is not a usable database name (letters, digits, `_` and `-`, at most 63)"
+            ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn url_of(settings: &Settings) -> String {
+        match &settings.target {
+            Target::Url(url) => url.redacted(),
+            Target::Local { database } => format!("local:{database}"),
+        }
+    }
+
+    const FLAG: &str = "postgresql://flag@h/flagdb";
+    const ENV: &str = "postgresql://env:envsecret@h/envdb";
+    const DOTENV: &str = "DATABASE_URL=\"postgresql://dot:dotsecret@h/dotdb\"\nDATABASE_NAME=named\nNODE_ENV=\"production\"\nDATABASE_POOL_MIN=5\nDATABASE_POOL_MAX=20\nDATABASE_POOL_TIMEOUT=30000\n";
+
+    #[test]
+    fn flag_beats_environment_beats_dotenv_beats_local() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), DOTENV).unwrap();
+        let with_env = env(&[("DATABASE_URL", ENV)]);
+
+        let s = Settings::resolve(Some(FLAG), &with_env, dir.path()).unwrap();
+        assert_eq!((url_of(&s), s.source), (FLAG.to_string(), TargetSource::Flag));
+
+        let s = Settings::resolve(None, &with_env, dir.path()).unwrap();
+        assert_eq!(url_of(&s), "postgresql://env:***@h/envdb");
+        assert_eq!(s.source, TargetSource::Environment);
+
+        let s = Settings::resolve(None, &env(&[]), dir.path()).unwrap();
+        assert_eq!(url_of(&s), "postgresql://dot:***@h/dotdb");
+        assert_eq!(s.source, TargetSource::DotEnv(dir.path().join(".env")));
+
+        let empty = tempfile::tempdir().unwrap();
+        let s = Settings::resolve(None, &env(&[]), empty.path()).unwrap();
+        assert_eq!(url_of(&s), "local:dbguard");
+        assert_eq!(s.source, TargetSource::Local);
+    }
+
+    #[test]
+    fn dotenv_in_a_parent_folder_is_found_and_maps_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), DOTENV).unwrap();
+        let nested = dir.path().join("apps/web");
+        std::fs::create_dir_all(&nested).unwrap();
+        let s = Settings::resolve(None, &env(&[]), &nested).unwrap();
+        assert_eq!(url_of(&s), "postgresql://dot:***@h/dotdb");
+        assert_eq!(s.node_env.as_deref(), Some("production"));
+        assert_eq!(
+            s.pool,
+            PoolSettings {
+                min: 5,
+                max: 20,
+                timeout_ms: 30_000
+            }
+        );
+    }
+
+    #[test]
+    fn environment_overrides_single_dotenv_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(".env"),
+            "DATABASE_NAME=fromfile\nDATABASE_POOL_MAX=20\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(None, &env(&[("DATABASE_NAME", "fromenv")]), dir.path()).unwrap();
+        assert_eq!(url_of(&s), "local:fromenv");
+        assert_eq!(s.pool.max, 20);
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors_without_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[("DATABASE_URL", "postgresql://u:sekrit@h:99999/db")],
+                "invalid database URL",
+            ),
+            (&[("DATABASE_POOL_MAX", "lots")], "not a whole number"),
+            (
+                &[("DATABASE_POOL_MIN", "9"), ("DATABASE_POOL_MAX", "3")],
+                "above the maximum",
+            ),
+            (&[("DATABASE_NAME", "x; drop")], "not a usable database name"),
+        ];
+        for (vars, expected) in cases {
+            let err = Settings::resolve(None, &env(vars), dir.path())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{err}");
+            assert!(!err.contains("sekrit"), "{err}");
+        }
+    }
+
+    #[test]
+    fn broken_dotenv_is_an_error_that_does_not_quote_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(".env"),
+            "DATABASE_URL='postgresql://u:sekrit@h/db\n",
+        )
+        .unwrap();
+        let err = Settings::resolve(None, &env(&[]), dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(".env"), "{err}");
+        assert!(!err.contains("sekrit"), "{err}");
+        std::fs::write(dir.path().join(".env"), b"DATABASE_URL=\xff\xfe\n").unwrap();
+        let err = Settings::resolve(None, &env(&[]), dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn project_dir_is_the_nearest_marked_ancestor() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("package.json"), "{}").unwrap();
+        let nested = dir.path().join("src/lib");
+        std::fs::create_dir_all(&nested).unwrap();
+        assert_eq!(project_dir(&nested), dir.path());
+        let bare = tempfile::tempdir().unwrap();
+        assert_eq!(project_dir(bare.path()), bare.path());
     }
 }

@@ -77,7 +77,9 @@ impl Discovery {
     pub fn all(&self) -> Vec<Installation> {
         let mut found: Vec<Installation> = Vec::new();
         for dir in self.candidates() {
-            let Ok(canonical) = dir.canonicalize() else { continue };
+            let Ok(canonical) = dir.canonicalize() else {
+                continue;
+            };
             if found.iter().any(|i| i.bindir == canonical) {
                 continue;
             }
@@ -85,7 +87,7 @@ impl Discovery {
                 found.push(install);
             }
         }
-        found.sort_by(|a, b| b.major.cmp(&a.major));
+        found.sort_by_key(|i| std::cmp::Reverse(i.major));
         found
     }
 
@@ -126,7 +128,9 @@ impl Discovery {
             }
         }
         for root in &self.versioned_roots {
-            let Ok(entries) = std::fs::read_dir(root) else { continue };
+            let Ok(entries) = std::fs::read_dir(root) else {
+                continue;
+            };
             let mut subdirs: Vec<PathBuf> = entries.flatten().map(|e| e.path().join("bin")).collect();
             subdirs.sort();
             dirs.extend(subdirs);
@@ -164,7 +168,10 @@ fn inspect(dir: &Path) -> Option<Installation> {
     if !SERVER_PROGRAMS.iter().all(|p| is_executable(&dir.join(p))) {
         return None;
     }
-    let out = Command::new(dir.join("postgres")).arg("--version").output().ok()?;
+    let out = Command::new(dir.join("postgres"))
+        .arg("--version")
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let (version, major) = parse_version(&text)?;
     Some(Installation {
@@ -177,11 +184,7 @@ fn inspect(dir: &Path) -> Option<Installation> {
 /// Parses `postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` into `("15.18", 15)`.
 pub fn parse_version(text: &str) -> Option<(String, u32)> {
     let after = text.split("(PostgreSQL)").nth(1)?.split_whitespace().next()?;
-    let major = after
-        .split(|c: char| !c.is_ascii_digit())
-        .next()?
-        .parse()
-        .ok()?;
+    let major = after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
     Some((after.to_string(), major))
 }
 
@@ -202,7 +205,10 @@ mod tests {
             parse_version("postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)\n"),
             Some(("15.18".to_string(), 15))
         );
-        assert_eq!(parse_version("postgres (PostgreSQL) 17beta1"), Some(("17beta1".into(), 17)));
+        assert_eq!(
+            parse_version("postgres (PostgreSQL) 17beta1"),
+            Some(("17beta1".into(), 17))
+        );
         assert_eq!(parse_version("something else"), None);
     }
 

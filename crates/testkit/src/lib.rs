@@ -74,8 +74,11 @@ impl TestServer {
         let local = LocalServer::open(&state_dir, &Discovery::system(), ServerOptions { durable: false })
             .map_err(|e| format!("PostgreSQL is needed to run these tests: {e}"))?;
         local.start().map_err(|e| e.to_string())?;
-        let mut admin = dbguard_pg::connect(&local.url("postgres").map_err(|e| e.to_string())?, CONNECT_TIMEOUT)
-            .map_err(|e| e.to_string())?;
+        let mut admin = dbguard_pg::connect(
+            &local.url("postgres").map_err(|e| e.to_string())?,
+            CONNECT_TIMEOUT,
+        )
+        .map_err(|e| e.to_string())?;
         admin
             .batch_execute(&format!(
                 "CREATE DATABASE {} IS_TEMPLATE true STRATEGY FILE_COPY",

@@ -101,18 +101,37 @@ pub fn run(format: Format, settings: &Settings, command: &DbCommand) -> anyhow::
             let stopped = server.stop()?;
             let status = server.status()?;
             let action = stopped.then_some("stopped");
-            emit(format, &StatusReport { status, url: None, action });
+            emit(
+                format,
+                &StatusReport {
+                    status,
+                    url: None,
+                    action,
+                },
+            );
         }
         DbCommand::Status => {
             let server = local_server(settings)?;
             let status = server.status()?;
             let url = url_of(&server, &status)?;
-            emit(format, &StatusReport { status, url, action: None });
+            emit(
+                format,
+                &StatusReport {
+                    status,
+                    url,
+                    action: None,
+                },
+            );
         }
         DbCommand::Url { database } => {
             let server = local_server(settings)?;
             let database = database.as_deref().unwrap_or(local_database(settings));
-            emit(format, &UrlReport { url: server.url(database)?.redacted() });
+            emit(
+                format,
+                &UrlReport {
+                    url: server.url(database)?.redacted(),
+                },
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

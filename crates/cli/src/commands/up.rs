@@ -69,7 +69,7 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
                 step: "server",
                 detail: format!("from {}", settings.source),
             });
-            url.clone()
+            (**url).clone()
         }
     };
     let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;

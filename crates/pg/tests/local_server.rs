@@ -1,0 +1,106 @@
+//! The local server's life cycle against the real PostgreSQL programs:
+//! first start, second start, stop, and recovery from a stale pid file.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use dbguard_pg::{Discovery, LocalServer, ServerOptions, ServerState};
+
+/// A project folder the server's OS user can enter (tests may run as root).
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("dbguard-local-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    dir
+}
+
+fn open(dir: &Path) -> LocalServer {
+    LocalServer::open(
+        &dir.join(".dbguard"),
+        &Discovery::system(),
+        ServerOptions { durable: false },
+    )
+    .unwrap_or_else(|e| panic!("PostgreSQL is needed for this test: {e}"))
+}
+
+/// Stops the server even when an assertion fails, so no server outlives the test.
+struct StopOnDrop(LocalServer);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.stop();
+    }
+}
+
+fn select_one(server: &LocalServer) -> i32 {
+    let url = server.url("postgres").unwrap();
+    let mut client = dbguard_pg::connect(&url, Duration::from_secs(20)).unwrap();
+    client.query_one("SELECT 1", &[]).unwrap().get(0)
+}
+
+#[test]
+fn start_twice_then_stop() {
+    let dir = project();
+    let server = StopOnDrop(open(dir.path()));
+    assert_eq!(server.0.status().unwrap().state, ServerState::NotInitialized);
+
+    let (status, started) = server.0.start().unwrap();
+    assert!(started);
+    assert_eq!(status.state, ServerState::Running);
+    assert_eq!(select_one(&server.0), 1);
+    let first_pid = status.pid.unwrap();
+
+    let (again, started_again) = server.0.start().unwrap();
+    assert!(!started_again, "a second start must reuse the running server");
+    assert_eq!(again.pid, Some(first_pid));
+
+    let meta = std::fs::metadata(dir.path().join(".dbguard/local.pgpass")).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+
+    assert!(server.0.stop().unwrap());
+    assert_eq!(server.0.status().unwrap().state, ServerState::Stopped);
+    assert!(!server.0.stop().unwrap(), "stopping a stopped server is a no-op");
+}
+
+#[test]
+fn recovers_from_a_crash_and_a_reused_pid() {
+    let dir = project();
+    let server = StopOnDrop(open(dir.path()));
+    let (status, _) = server.0.start().unwrap();
+    let pid = status.pid.unwrap() as i32;
+
+    // A crash: the postmaster dies without removing postmaster.pid.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    wait_until_gone(pid);
+    let pid_file = server.0.data_dir().join("postmaster.pid");
+    assert!(pid_file.exists(), "kill -9 leaves the pid file behind");
+    assert_eq!(server.0.status().unwrap().state, ServerState::Stopped);
+    let (status, started) = server.0.start().unwrap();
+    assert!(started);
+    assert_eq!(select_one(&server.0), 1);
+
+    // The pid in the file now belongs to an unrelated live process (this
+    // test), as after a reboot: PostgreSQL alone would refuse to start.
+    server.0.stop().unwrap();
+    assert!(!pid_file.exists(), "a clean stop removes the pid file");
+    let fake = format!("{}\n{}\n", std::process::id(), server.0.data_dir().display());
+    std::fs::write(&pid_file, fake).unwrap();
+    assert_eq!(server.0.status().unwrap().state, ServerState::Stopped);
+    let (restarted, started) = server.0.start().unwrap();
+    assert!(started);
+    assert_ne!(restarted.pid, status.pid);
+    assert_eq!(select_one(&server.0), 1);
+}
+
+fn wait_until_gone(pid: i32) {
+    for _ in 0..100 {
+        if unsafe { libc::kill(pid, 0) } != 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("postmaster {pid} did not exit");
+}
