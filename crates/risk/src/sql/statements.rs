@@ -1,0 +1,411 @@
+//! One statement at a time: which rules its parse tree triggers.
+
+use std::collections::HashSet;
+
+use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType, RangeVar, WithClause};
+use pg_query::{Node, NodeEnum};
+
+use super::where_clause::pins_one_row;
+use super::SqlOptions;
+use crate::rules::Rule;
+use crate::verdict::{Finding, Span};
+
+/// Functions that run SQL the classifier cannot see, or delete data outside tables.
+const DANGEROUS_FUNCTIONS: &[&str] = &[
+    "dblink_exec",
+    "dblink",
+    "lo_unlink",
+    "pg_file_unlink",
+    "pg_drop_replication_slot",
+];
+
+/// Functions that end other sessions.
+const TERMINATING_FUNCTIONS: &[&str] = &["pg_terminate_backend", "pg_cancel_backend"];
+
+/// Walks the statements of one SQL text.
+pub(super) struct Walker<'a> {
+    pub options: &'a SqlOptions,
+    pub depth: usize,
+    pub prepared: HashSet<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl Walker<'_> {
+    fn add(&mut self, rule: Rule, message: String, text: &str, span: Span) {
+        self.findings.push(Finding::new(rule, message, text).at(span));
+    }
+
+    /// Classifies one statement whose source is `text` at `span`.
+    pub fn statement(&mut self, node: &Node, text: &str, span: Span) {
+        self.function_calls(node, text, span);
+        let Some(stmt) = &node.node else { return };
+        match stmt {
+            NodeEnum::SelectStmt(s) => {
+                self.with_clause(s.with_clause.as_ref(), text, span);
+                if s.into_clause.is_some() {
+                    self.add(
+                        Rule::SchemaChange,
+                        "SELECT INTO creates a table".into(),
+                        text,
+                        span,
+                    );
+                }
+            }
+            NodeEnum::InsertStmt(s) => self.with_clause(s.with_clause.as_ref(), text, span),
+            NodeEnum::DeleteStmt(s) => {
+                self.with_clause(s.with_clause.as_ref(), text, span);
+                self.row_write(
+                    "DELETE FROM",
+                    Rule::DeleteManyRows,
+                    s.relation.as_ref(),
+                    s.where_clause.as_deref(),
+                    text,
+                    span,
+                );
+            }
+            NodeEnum::UpdateStmt(s) => {
+                self.with_clause(s.with_clause.as_ref(), text, span);
+                self.row_write(
+                    "UPDATE",
+                    Rule::UpdateManyRows,
+                    s.relation.as_ref(),
+                    s.where_clause.as_deref(),
+                    text,
+                    span,
+                );
+            }
+            NodeEnum::MergeStmt(s) => {
+                self.with_clause(s.with_clause.as_ref(), text, span);
+                let table = s.relation.as_ref().map(table_name).unwrap_or_default();
+                self.add(
+                    Rule::Merge,
+                    format!("MERGE INTO {table} can update or delete many rows"),
+                    text,
+                    span,
+                );
+            }
+            NodeEnum::TruncateStmt(s) => {
+                let tables = names(s.relations.iter().filter_map(|n| match &n.node {
+                    Some(NodeEnum::RangeVar(r)) => Some(table_name(r)),
+                    _ => None,
+                }));
+                self.add(
+                    Rule::Truncate,
+                    format!("TRUNCATE deletes every row of {tables}"),
+                    text,
+                    span,
+                );
+            }
+            NodeEnum::DropStmt(s) => self.drop(s, text, span),
+            NodeEnum::DropdbStmt(s) => self.add(
+                Rule::DropDatabase,
+                format!("DROP DATABASE deletes database {}", s.dbname),
+                text,
+                span,
+            ),
+            NodeEnum::DropOwnedStmt(_) => self.add(
+                Rule::DropOwned,
+                "DROP OWNED deletes every object the roles own".into(),
+                text,
+                span,
+            ),
+            NodeEnum::AlterTableStmt(s) => self.alter_table(s, text, span),
+            NodeEnum::RenameStmt(s) => {
+                let target = s.relation.as_ref().map(table_name).unwrap_or_default();
+                let what = if s.subname.is_empty() {
+                    target
+                } else {
+                    format!("{target}.{}", s.subname)
+                };
+                self.add(
+                    Rule::Rename,
+                    format!("renames {what} to {}", s.newname),
+                    text,
+                    span,
+                );
+            }
+            NodeEnum::ExplainStmt(s) => {
+                if explain_analyze(&s.options) {
+                    if let Some(query) = s.query.as_deref() {
+                        self.statement(query, text, span);
+                    }
+                }
+            }
+            NodeEnum::PrepareStmt(s) => {
+                self.prepared.insert(s.name.to_lowercase());
+                if let Some(query) = s.query.as_deref() {
+                    self.statement(query, text, span);
+                }
+            }
+            NodeEnum::ExecuteStmt(s) => {
+                if !self.prepared.contains(&s.name.to_lowercase()) {
+                    let message = format!(
+                        "EXECUTE runs prepared statement {} whose SQL is not in this text",
+                        s.name
+                    );
+                    self.add(Rule::DynamicSql, message, text, span);
+                }
+            }
+            NodeEnum::DeclareCursorStmt(s) => {
+                if let Some(query) = s.query.as_deref() {
+                    self.statement(query, text, span);
+                }
+            }
+            NodeEnum::CopyStmt(s) => {
+                if s.is_program {
+                    let message = format!("COPY … PROGRAM runs `{}` on the database server", s.filename);
+                    self.add(Rule::CopyProgram, message, text, span);
+                }
+                if let Some(query) = s.query.as_deref() {
+                    self.statement(query, text, span);
+                }
+            }
+            NodeEnum::CreateTableAsStmt(s) => {
+                self.add(
+                    Rule::SchemaChange,
+                    "CREATE TABLE AS creates a table".into(),
+                    text,
+                    span,
+                );
+                if let Some(query) = s.query.as_deref() {
+                    self.statement(query, text, span);
+                }
+            }
+            NodeEnum::DoStmt(s) => {
+                let inner = super::plpgsql::do_block(s, self.options, self.depth);
+                self.findings.extend(inner.into_iter().map(|mut f| {
+                    f.span = Some(span);
+                    f.via.insert(0, "DO block".to_string());
+                    f
+                }));
+            }
+            NodeEnum::CallStmt(_) => self.add(
+                Rule::CallProcedure,
+                "CALL runs a procedure whose effects dbguard cannot see".into(),
+                text,
+                span,
+            ),
+            NodeEnum::GrantStmt(_)
+            | NodeEnum::GrantRoleStmt(_)
+            | NodeEnum::CreateRoleStmt(_)
+            | NodeEnum::AlterRoleStmt(_)
+            | NodeEnum::AlterRoleSetStmt(_)
+            | NodeEnum::DropRoleStmt(_)
+            | NodeEnum::AlterDefaultPrivilegesStmt(_)
+            | NodeEnum::ReassignOwnedStmt(_) => self.add(
+                Rule::PermissionChange,
+                "changes roles or privileges".into(),
+                text,
+                span,
+            ),
+            NodeEnum::VariableSetStmt(_)
+            | NodeEnum::VariableShowStmt(_)
+            | NodeEnum::TransactionStmt(_)
+            | NodeEnum::CheckPointStmt(_)
+            | NodeEnum::ListenStmt(_)
+            | NodeEnum::NotifyStmt(_)
+            | NodeEnum::UnlistenStmt(_)
+            | NodeEnum::DiscardStmt(_)
+            | NodeEnum::LockStmt(_)
+            | NodeEnum::FetchStmt(_)
+            | NodeEnum::ClosePortalStmt(_)
+            | NodeEnum::DeallocateStmt(_)
+            | NodeEnum::VacuumStmt(_)
+            | NodeEnum::ReindexStmt(_)
+            | NodeEnum::ClusterStmt(_)
+            | NodeEnum::RefreshMatViewStmt(_)
+            | NodeEnum::ConstraintsSetStmt(_)
+            | NodeEnum::CreatedbStmt(_) => {}
+            _ => self.add(Rule::SchemaChange, "changes the schema".into(), text, span),
+        }
+    }
+
+    fn with_clause(&mut self, with: Option<&WithClause>, text: &str, span: Span) {
+        let Some(with) = with else { return };
+        for cte in &with.ctes {
+            if let Some(NodeEnum::CommonTableExpr(c)) = &cte.node {
+                if let Some(query) = c.ctequery.as_deref() {
+                    self.statement(query, text, span);
+                }
+            }
+        }
+    }
+
+    fn row_write(
+        &mut self,
+        verb: &str,
+        many: Rule,
+        relation: Option<&RangeVar>,
+        where_clause: Option<&Node>,
+        text: &str,
+        span: Span,
+    ) {
+        let Some(relation) = relation else { return };
+        let table = table_name(relation);
+        let keys = self.options.keys_of(&relation.schemaname, &relation.relname);
+        let key_text = keys.iter().map(|k| k.join(", ")).collect::<Vec<_>>().join(" or ");
+        match where_clause {
+            None => self.add(many, format!("{verb} {table} has no WHERE: every row is affected"), text, span),
+            Some(w) if pins_one_row(w, &keys) => {
+                self.add(Rule::WriteOneRow, format!("{verb} {table} touches at most one row (equality on {key_text})"), text, span)
+            }
+            Some(_) => self.add(
+                many,
+                format!("{verb} {table} can affect more than one row: its WHERE is not equality on a key ({key_text})"),
+                text,
+                span,
+            ),
+        }
+    }
+
+    fn drop(&mut self, s: &pg_query::protobuf::DropStmt, text: &str, span: Span) {
+        let objects = names(s.objects.iter().map(object_name));
+        let cascade = s.behavior() == DropBehavior::DropCascade;
+        let (rule, what) = match s.remove_type() {
+            ObjectType::ObjectTable => (Rule::DropTable, "table"),
+            ObjectType::ObjectSchema => (Rule::DropSchema, "schema"),
+            ObjectType::ObjectIndex if !cascade => (Rule::DropIndex, "index"),
+            _ if cascade => (Rule::DropCascade, "object"),
+            _ => (Rule::DropObject, "object"),
+        };
+        let tail = if cascade {
+            ", and everything that depends on it (CASCADE)"
+        } else {
+            ""
+        };
+        self.add(rule, format!("DROP deletes {what} {objects}{tail}"), text, span);
+    }
+
+    fn alter_table(&mut self, s: &pg_query::protobuf::AlterTableStmt, text: &str, span: Span) {
+        let table = s.relation.as_ref().map(table_name).unwrap_or_default();
+        let mut other = false;
+        for cmd in &s.cmds {
+            let Some(NodeEnum::AlterTableCmd(c)) = &cmd.node else {
+                continue;
+            };
+            match c.subtype() {
+                AlterTableType::AtDropColumn => self.add(
+                    Rule::DropColumn,
+                    format!("drops column {table}.{} and its data", c.name),
+                    text,
+                    span,
+                ),
+                AlterTableType::AtAlterColumnType => self.add(
+                    Rule::AlterColumnType,
+                    format!("changes the type of {table}.{}, rewriting the table", c.name),
+                    text,
+                    span,
+                ),
+                AlterTableType::AtDropConstraint => self.add(
+                    Rule::DropConstraint,
+                    format!("drops constraint {} of {table}", c.name),
+                    text,
+                    span,
+                ),
+                AlterTableType::AtDisableRowSecurity | AlterTableType::AtNoForceRowSecurity => self.add(
+                    Rule::DisableRowSecurity,
+                    format!("turns row-level security off on {table}"),
+                    text,
+                    span,
+                ),
+                _ => other = true,
+            }
+        }
+        if other {
+            self.add(Rule::SchemaChange, format!("alters table {table}"), text, span);
+        }
+    }
+
+    /// Dangerous function calls anywhere in the statement. The tree is only
+    /// searched when the text names one of the functions.
+    fn function_calls(&mut self, node: &Node, text: &str, span: Span) {
+        let lower = text.to_lowercase();
+        let watched = |list: &[&str]| list.iter().any(|f| lower.contains(f));
+        if !watched(DANGEROUS_FUNCTIONS) && !watched(TERMINATING_FUNCTIONS) {
+            return;
+        }
+        let Ok(tree) = serde_json::to_value(node) else {
+            return;
+        };
+        let mut called = Vec::new();
+        collect_function_names(&tree, &mut called);
+        for name in called {
+            if DANGEROUS_FUNCTIONS.contains(&name.as_str()) {
+                self.add(Rule::DangerousFunction, format!("calls {name}()"), text, span);
+            } else if TERMINATING_FUNCTIONS.contains(&name.as_str()) {
+                self.add(Rule::TerminateSession, format!("calls {name}()"), text, span);
+            }
+        }
+    }
+}
+
+fn collect_function_names(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(call) = map.get("FuncCall") {
+                if let Some(name) = call["funcname"].as_array().and_then(|parts| parts.last()) {
+                    if let Some(s) = name["node"]["String"]["sval"].as_str() {
+                        out.push(s.to_lowercase());
+                    }
+                }
+            }
+            map.values().for_each(|v| collect_function_names(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_function_names(v, out)),
+        _ => {}
+    }
+}
+
+fn explain_analyze(options: &[Node]) -> bool {
+    options.iter().any(|o| match &o.node {
+        Some(NodeEnum::DefElem(d)) if d.defname == "analyze" => {
+            match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+                None => true,
+                Some(NodeEnum::String(s)) => !matches!(s.sval.to_lowercase().as_str(), "false" | "off" | "0"),
+                Some(NodeEnum::Boolean(b)) => b.boolval,
+                Some(NodeEnum::Integer(i)) => i.ival != 0,
+                Some(_) => true,
+            }
+        }
+        _ => false,
+    })
+}
+
+fn table_name(r: &RangeVar) -> String {
+    if r.schemaname.is_empty() {
+        r.relname.clone()
+    } else {
+        format!("{}.{}", r.schemaname, r.relname)
+    }
+}
+
+fn object_name(node: &Node) -> String {
+    match &node.node {
+        Some(NodeEnum::List(l)) => object_name_list(&l.items),
+        Some(NodeEnum::String(s)) => s.sval.clone(),
+        Some(NodeEnum::TypeName(t)) => object_name_list(&t.names),
+        Some(NodeEnum::ObjectWithArgs(o)) => object_name_list(&o.objname),
+        _ => "?".to_string(),
+    }
+}
+
+fn object_name_list(parts: &[Node]) -> String {
+    parts
+        .iter()
+        .filter_map(|i| match &i.node {
+            Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn names(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    match items.as_slice() {
+        [] => "?".to_string(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}

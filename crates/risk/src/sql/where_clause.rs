@@ -1,0 +1,124 @@
+//! Does a WHERE clause pin a single row? Only equality on every column of a
+//! key, joined by AND at the top, to a constant or a parameter does. `WHERE
+//! true`, `WHERE 1 = 1`, `WHERE farm_id = …`, OR, ranges and subqueries do not.
+
+use std::collections::HashSet;
+
+use pg_query::protobuf::{a_const, AExprKind, BoolExprType};
+use pg_query::{Node, NodeEnum};
+
+/// The unique keys of a table, each a list of column names.
+pub type Keys = [Vec<String>];
+
+/// Whether `where_clause` can match at most one row of a table with `keys`.
+pub fn pins_one_row(where_clause: &Node, keys: &Keys) -> bool {
+    if matches!(where_clause.node, Some(NodeEnum::CurrentOfExpr(_))) {
+        return true;
+    }
+    let mut pinned = HashSet::new();
+    collect_equalities(where_clause, &mut pinned);
+    keys.iter()
+        .any(|key| !key.is_empty() && key.iter().all(|column| pinned.contains(&column.to_lowercase())))
+}
+
+/// Columns set equal to a constant or parameter in the top-level AND chain.
+fn collect_equalities(node: &Node, pinned: &mut HashSet<String>) {
+    match &node.node {
+        Some(NodeEnum::BoolExpr(b)) if b.boolop() == BoolExprType::AndExpr => {
+            for arg in &b.args {
+                collect_equalities(arg, pinned);
+            }
+        }
+        Some(NodeEnum::AExpr(e)) if e.kind() == AExprKind::AexprOp && is_equals(&e.name) => {
+            let (Some(l), Some(r)) = (e.lexpr.as_deref(), e.rexpr.as_deref()) else {
+                return;
+            };
+            let column = match (column_name(l), column_name(r)) {
+                (Some(c), None) if is_value(r) => c,
+                (None, Some(c)) if is_value(l) => c,
+                _ => return,
+            };
+            pinned.insert(column);
+        }
+        _ => {}
+    }
+}
+
+fn is_equals(name: &[Node]) -> bool {
+    matches!(name, [n] if matches!(&n.node, Some(NodeEnum::String(s)) if s.sval == "="))
+}
+
+/// The last field of a column reference, lower-cased (`t.id` -> `id`).
+fn column_name(node: &Node) -> Option<String> {
+    let Some(NodeEnum::ColumnRef(c)) = &node.node else {
+        return None;
+    };
+    match c.fields.last()?.node.as_ref()? {
+        NodeEnum::String(s) => Some(s.sval.to_lowercase()),
+        _ => None,
+    }
+}
+
+/// A non-NULL constant or a parameter, possibly cast.
+fn is_value(node: &Node) -> bool {
+    match &node.node {
+        Some(NodeEnum::AConst(c)) => !c.isnull && !matches!(c.val, Some(a_const::Val::Boolval(_)) | None),
+        Some(NodeEnum::ParamRef(_)) => true,
+        Some(NodeEnum::TypeCast(t)) => t.arg.as_deref().is_some_and(is_value),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pins(sql: &str, keys: &[&[&str]]) -> bool {
+        let parsed = pg_query::parse(sql, 0).unwrap();
+        let stmt = parsed.protobuf.stmts[0].stmt.as_ref().unwrap();
+        let Some(NodeEnum::DeleteStmt(d)) = &stmt.node else {
+            panic!("not a DELETE")
+        };
+        let keys: Vec<Vec<String>> = keys
+            .iter()
+            .map(|k| k.iter().map(|c| c.to_string()).collect())
+            .collect();
+        pins_one_row(d.where_clause.as_deref().unwrap(), &keys)
+    }
+
+    #[test]
+    fn equality_on_the_key_pins_one_row() {
+        let id: &[&[&str]] = &[&["id"]];
+        assert!(pins("DELETE FROM t WHERE id = 42", id));
+        assert!(pins("DELETE FROM t WHERE 42 = t.id", id));
+        assert!(pins("DELETE FROM t WHERE id = $1", id));
+        assert!(pins("DELETE FROM t WHERE id = '7f1c'::uuid AND status = 'x'", id));
+        assert!(pins("DELETE FROM t WHERE CURRENT OF c", id));
+    }
+
+    #[test]
+    fn anything_else_can_touch_many_rows() {
+        let id: &[&[&str]] = &[&["id"]];
+        for sql in [
+            "DELETE FROM t WHERE true",
+            "DELETE FROM t WHERE 1 = 1",
+            "DELETE FROM t WHERE farm_id = '5b0e'",
+            "DELETE FROM t WHERE id = 1 OR true",
+            "DELETE FROM t WHERE id > 1",
+            "DELETE FROM t WHERE id = NULL",
+            "DELETE FROM t WHERE id = other_id",
+            "DELETE FROM t WHERE id = (SELECT max(id) FROM t)",
+            "DELETE FROM t WHERE NOT (id = 1)",
+            "DELETE FROM t WHERE id IN (1, 2)",
+        ] {
+            assert!(!pins(sql, id), "{sql}");
+        }
+    }
+
+    #[test]
+    fn composite_keys_need_every_column() {
+        let key: &[&[&str]] = &[&["farm_id", "id"]];
+        assert!(pins("DELETE FROM t WHERE farm_id = $1 AND id = $2", key));
+        assert!(!pins("DELETE FROM t WHERE id = $2", key));
+    }
+}

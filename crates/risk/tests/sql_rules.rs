@@ -1,0 +1,244 @@
+//! Every SQL rule with a statement that triggers it and one that does not.
+
+use dbguard_risk::{classify_sql, Risk, SqlOptions};
+
+fn check(sql: &str) -> (Risk, Vec<&'static str>) {
+    let verdict = classify_sql(sql, &SqlOptions::default());
+    let rules = verdict.findings.iter().map(|f| f.rule.id()).collect();
+    (verdict.risk, rules)
+}
+
+#[track_caller]
+fn expect(sql: &str, risk: Risk, rule: Option<&str>) {
+    let (got, rules) = check(sql);
+    assert_eq!(got, risk, "{sql}: {rules:?}");
+    if let Some(rule) = rule {
+        assert!(rules.contains(&rule), "{sql}: expected {rule} in {rules:?}");
+    }
+}
+
+#[test]
+fn destructive_statements_are_high() {
+    use Risk::High;
+    expect("DROP DATABASE farm", High, Some("drop-database"));
+    expect(
+        "drop schema if exists public cascade; create schema public;",
+        High,
+        Some("drop-schema"),
+    );
+    expect("DROP TABLE order_items, orders", High, Some("drop-table"));
+    expect("DROP/**/TABLE users", High, Some("drop-table"));
+    expect("DROP OWNED BY app", High, Some("drop-owned"));
+    expect("DROP TYPE role CASCADE", High, Some("drop-cascade"));
+    expect("TRUNCATE batches RESTART IDENTITY", High, Some("truncate"));
+    expect("TRUNCATE ONLY tasks", High, Some("truncate"));
+    expect("DELETE FROM farms", High, Some("delete-many-rows"));
+    expect(
+        "DELETE FROM customers WHERE farm_id = '5b0e3c1e-8a55-4d5c-9a7e-0f5d3c2b1a00'",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "delete from quality_checks where score < 3",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "DELETE FROM inventory_items WHERE true",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "DELETE FROM equipment WHERE 1 = 1",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "update orders set status = 'CANCELLED' where delivery_date < current_date",
+        High,
+        Some("update-many-rows"),
+    );
+    expect("ALTER TABLE batches DROP COLUMN notes", High, Some("drop-column"));
+    expect(
+        "alter table orders alter column total_cents type integer",
+        High,
+        Some("alter-column-type"),
+    );
+    expect(
+        "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE",
+        High,
+        Some("merge"),
+    );
+    expect("COPY t TO PROGRAM 'rm -rf /'", High, Some("copy-program"));
+    expect(
+        "SELECT dblink_exec('host=x', 'DROP TABLE y')",
+        High,
+        Some("dangerous-function"),
+    );
+    expect("EXECUTE wipe(1)", High, Some("dynamic-sql"));
+}
+
+#[test]
+fn every_statement_of_a_string_counts() {
+    let (risk, rules) = check("SELECT 1; COMMIT; DROP SCHEMA public CASCADE;");
+    assert_eq!(risk, Risk::High);
+    assert_eq!(rules, vec!["drop-schema"]);
+}
+
+#[test]
+fn writes_hidden_in_ctes_explain_prepare_and_do_blocks_count() {
+    use Risk::High;
+    expect(
+        "WITH gone AS (DELETE FROM tasks RETURNING id) SELECT count(*) FROM gone",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "EXPLAIN ANALYZE DELETE FROM orders",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "EXPLAIN (ANALYZE true, COSTS OFF) UPDATE orders SET x = 1",
+        High,
+        Some("update-many-rows"),
+    );
+    expect(
+        "PREPARE wipe AS DELETE FROM tasks; EXECUTE wipe",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "DO $$ BEGIN EXECUTE 'DROP TABLE tasks'; END $$;",
+        High,
+        Some("drop-table"),
+    );
+    expect(
+        "DO $$ BEGIN EXECUTE 'DROP ' || 'TABLE tasks'; END $$;",
+        High,
+        Some("drop-table"),
+    );
+    expect(
+        "DO $$ BEGIN DELETE FROM tasks; END $$",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "DO $$ DECLARE t text := 'tasks'; BEGIN EXECUTE 'TRUNCATE ' || t; END $$",
+        High,
+        Some("dynamic-sql"),
+    );
+    expect(
+        "DO $$ BEGIN EXECUTE format('DROP TABLE %I', 'x'); END $$",
+        High,
+        Some("dynamic-sql"),
+    );
+    expect(
+        "DO LANGUAGE plpython3u $$ plpy.execute('x') $$",
+        High,
+        Some("dynamic-sql"),
+    );
+    expect(
+        "DO $$ BEGIN PERFORM dblink_exec('x', 'y'); END $$",
+        High,
+        Some("dangerous-function"),
+    );
+}
+
+#[test]
+fn unparseable_sql_is_high() {
+    expect("DELET FROM x", Risk::High, Some("sql-unparseable"));
+    expect("SELECT 'unterminated", Risk::High, Some("sql-unparseable"));
+    expect("SELECT 1\0; DROP TABLE x", Risk::High, Some("sql-unparseable"));
+}
+
+#[test]
+fn medium_statements() {
+    use Risk::Medium;
+    expect(
+        "ALTER TABLE customers DROP CONSTRAINT customers_email_key",
+        Medium,
+        Some("drop-constraint"),
+    );
+    expect("DROP INDEX idx_batches_farm", Medium, Some("drop-index"));
+    expect("DROP VIEW v", Medium, Some("drop-object"));
+    expect("ALTER TABLE users RENAME TO people", Medium, Some("rename"));
+    expect(
+        "ALTER TABLE users RENAME COLUMN name TO full_name",
+        Medium,
+        Some("rename"),
+    );
+    expect(
+        "ALTER TABLE users ADD COLUMN timezone text DEFAULT 'UTC'",
+        Medium,
+        Some("schema-change"),
+    );
+    expect(
+        "CREATE INDEX CONCURRENTLY idx ON batches(farm_id)",
+        Medium,
+        Some("schema-change"),
+    );
+    expect(
+        "ALTER TABLE batches DISABLE ROW LEVEL SECURITY",
+        Medium,
+        Some("disable-row-security"),
+    );
+    expect("GRANT ALL ON batches TO app", Medium, Some("permission-change"));
+    expect("CALL cleanup()", Medium, Some("call-procedure"));
+    expect(
+        "SELECT pg_terminate_backend(123)",
+        Medium,
+        Some("terminate-session"),
+    );
+}
+
+#[test]
+fn reads_and_single_row_writes_are_low() {
+    use Risk::Low;
+    expect(
+        "select count(*) from batches where farm_id = '5b0e3c1e-8a55-4d5c-9a7e-0f5d3c2b1a00'",
+        Low,
+        None,
+    );
+    expect("EXPLAIN SELECT * FROM orders", Low, None);
+    expect("EXPLAIN (COSTS OFF) DELETE FROM orders", Low, None);
+    expect("EXPLAIN (ANALYZE false) DELETE FROM orders", Low, None);
+    expect("DELETE FROM tasks WHERE id = 42", Low, Some("write-one-row"));
+    expect(
+        "UPDATE batches SET status = 'HARVESTED' WHERE id = $1",
+        Low,
+        Some("write-one-row"),
+    );
+    expect("INSERT INTO tasks (id) VALUES (1)", Low, None);
+    expect(
+        "BEGIN; SET lock_timeout = '1s'; SHOW search_path; COMMIT;",
+        Low,
+        None,
+    );
+    expect("COPY batches TO STDOUT", Low, None);
+    expect("-- DROP TABLE users\nSELECT 1", Low, None);
+    expect("SELECT 'DROP TABLE users'", Low, None);
+    expect("", Low, None);
+}
+
+#[test]
+fn supplied_keys_replace_the_default() {
+    let mut options = SqlOptions::default();
+    options
+        .keys
+        .insert("batches".into(), vec![vec!["farm_id".into(), "id".into()]]);
+    let one = classify_sql("DELETE FROM batches WHERE farm_id = $1 AND id = $2", &options);
+    assert_eq!(one.risk, Risk::Low);
+    let many = classify_sql("DELETE FROM batches WHERE id = $2", &options);
+    assert_eq!(many.risk, Risk::High);
+}
+
+#[test]
+fn findings_point_at_their_statement() {
+    let sql = "SELECT 1;\nSELECT 2;\n  TRUNCATE tasks;";
+    let verdict = classify_sql(sql, &SqlOptions::default());
+    let finding = &verdict.findings[0];
+    let span = finding.span.unwrap();
+    assert_eq!((span.line, span.column), (3, 3));
+    assert_eq!(finding.text, "TRUNCATE tasks");
+}
