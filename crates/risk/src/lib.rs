@@ -29,3 +29,4 @@ pub(crate) fn guard_panics(input: &str, analyse: impl FnOnce() -> Vec<Finding>) 
         )],
     }
 }
+pub mod shell;

@@ -1,0 +1,4 @@
+//! Shell command lines.
+
+pub mod ast;
+pub mod parse;
