@@ -7,11 +7,13 @@
 
 pub mod files;
 pub mod rules;
+pub mod shell;
 pub mod sql;
 pub mod verdict;
 
 pub use files::{DiskFiles, FileSource, MemoryFiles, NoFiles, ReadError};
 pub use rules::Rule;
+pub use shell::{classify_shell, ShellContext};
 pub use sql::{classify_sql, SqlOptions};
 pub use verdict::{Finding, Risk, Span, Verdict};
 
@@ -29,4 +31,3 @@ pub(crate) fn guard_panics(input: &str, analyse: impl FnOnce() -> Vec<Finding>) 
         )],
     }
 }
-pub mod shell;

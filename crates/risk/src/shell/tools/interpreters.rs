@@ -1,0 +1,147 @@
+//! Programs that run shell text: shells (`bash -c`, a script file, a script
+//! on standard input), `eval`, `su -c`, `ssh host command`, `source`, and
+//! script files run by path.
+
+use super::super::ast::Word;
+use super::super::opts::{read, Items, Spec};
+use super::super::walk::{InputText, Invocation, Scope, Walker};
+use super::wrappers::shell_text;
+use crate::rules::Rule;
+
+/// Classifies what `name` runs.
+pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    let args = inv.args();
+    match name {
+        "eval" => shell_text(w, &joined(args), "eval", scope),
+        "source" | "." => {
+            if let Some(file) = args.first() {
+                script_file(w, file, inv, scope, true);
+            }
+        }
+        "su" => {
+            let spec = Spec {
+                short_values: "cgGsw",
+                long_values: &["command", "group", "supp-group", "shell", "whitelist-environment"],
+            };
+            let (items, _) = read(args, &spec, false);
+            match items.values(&["-c", "--command"]).first() {
+                Some(command) => shell_text(w, command, "su -c", scope),
+                None => w.add(
+                    Rule::InteractiveSession,
+                    "su opens an interactive shell",
+                    &inv.text,
+                ),
+            }
+        }
+        "ssh" => {
+            let spec = Spec {
+                short_values: "BbcDEeFIiJLlmOopQRSWw",
+                long_values: &[],
+            };
+            let (_, rest) = read(args, &spec, true);
+            if let Some(host) = rest {
+                let command = &args[host + 1..];
+                if !command.is_empty() {
+                    let via = format!("ssh {}", args[host].text);
+                    shell_text(w, &joined(command), &via, scope);
+                }
+            }
+        }
+        _ => shell(w, name, inv, scope),
+    }
+}
+
+/// `bash [options] [-c TEXT | FILE | < input]`.
+fn shell(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    let args = inv.args();
+    let mut command_mode = false;
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        let text = arg.text.as_str();
+        if text == "--" || text == "-" {
+            i += 1;
+            break;
+        }
+        if matches!(text, "--rcfile" | "--init-file") || text == "-o" || text == "+o" {
+            i += 2;
+            continue;
+        }
+        if text.starts_with("--") {
+            i += 1;
+            continue;
+        }
+        if (text.starts_with('-') || text.starts_with('+')) && text.len() > 1 {
+            command_mode |= text.contains('c');
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    match args.get(i) {
+        Some(operand) if command_mode => shell_text(w, operand, &format!("{name} -c"), scope),
+        Some(file) => script_file(w, file, inv, scope, true),
+        None if command_mode => {}
+        None => match w.read_input(&inv.stdin, scope) {
+            InputText::Interactive => w.add(
+                Rule::InteractiveSession,
+                format!("{name} opens an interactive shell"),
+                &inv.text,
+            ),
+            InputText::Text(text, origin) => w.nested_shell(&text, format!("{name} reading {origin}"), scope),
+            InputText::Unreadable(why) => w.add(
+                Rule::DynamicCommand,
+                format!("{name} runs a script from standard input that cannot be read: {why}"),
+                &inv.text,
+            ),
+        },
+    }
+}
+
+/// A program run by path (`./scripts/x.sh`): shell scripts are read and
+/// classified; other programs and missing files are not.
+pub fn program_file(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    script_file(w, &inv.words[0], inv, scope, false);
+}
+
+/// Reads and classifies a shell script. `explicit` when a shell was asked to
+/// run it (then any file is shell, and one that cannot be read is high risk).
+fn script_file(w: &mut Walker, file: &Word, inv: &Invocation, scope: &Scope, explicit: bool) {
+    match w.read_file(file, scope) {
+        Ok((text, name)) => {
+            if explicit || is_shell_script(&name, &text) {
+                w.nested_shell(&text, name, scope);
+            }
+        }
+        Err(why) if explicit && !why.ends_with("does not exist") => w.add(
+            Rule::DynamicCommand,
+            format!("runs a script that cannot be read: {why}"),
+            &inv.text,
+        ),
+        Err(_) => {}
+    }
+}
+
+fn is_shell_script(name: &str, text: &str) -> bool {
+    if [".sh", ".bash", ".zsh"].iter().any(|ext| name.ends_with(ext)) {
+        return true;
+    }
+    let first = text.lines().next().unwrap_or_default();
+    first.starts_with("#!")
+        && [
+            "/sh", "/bash", "/zsh", "/dash", "/ksh", "env sh", "env bash", "env zsh",
+        ]
+        .iter()
+        .any(|s| first.contains(s))
+}
+
+fn joined(words: &[Word]) -> Word {
+    Word {
+        text: words
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        dynamic: words.iter().any(|w| w.dynamic),
+        ..Word::default()
+    }
+}

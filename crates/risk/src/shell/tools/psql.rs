@@ -1,0 +1,192 @@
+//! `psql`: the SQL it runs, from `-c`, `-f`, or standard input (a pipe, a
+//! file, a here-document or here-string), is read and classified, including
+//! the files its `\i` meta-commands include and the shell commands of `\!`.
+
+use super::super::ast::Word;
+use super::super::opts::{read, Item, Spec};
+use super::super::walk::{InputText, Invocation, Scope, Walker};
+use crate::rules::Rule;
+
+const SPEC: Spec = Spec {
+    short_values: "cdfhpUvPoLTFR",
+    long_values: &[
+        "command",
+        "dbname",
+        "file",
+        "host",
+        "port",
+        "username",
+        "set",
+        "variable",
+        "pset",
+        "output",
+        "log-file",
+        "table-attr",
+        "field-separator",
+        "record-separator",
+    ],
+};
+
+/// Classifies a `psql …` command.
+pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let (items, _) = read(inv.args(), &SPEC, false);
+    let mut ran_something = false;
+    let mut lists_only = false;
+    for item in &items {
+        match item {
+            Item::Value(name, sql) if name == "-c" || name == "--command" => {
+                ran_something = true;
+                command(w, sql, inv, scope);
+            }
+            Item::Value(name, file) if name == "-f" || name == "--file" => {
+                ran_something = true;
+                if file.text == "-" {
+                    stdin(w, inv, scope);
+                } else {
+                    script_file(w, file, inv, scope);
+                }
+            }
+            Item::Flag(name)
+                if matches!(
+                    name.as_str(),
+                    "-l" | "--list" | "-V" | "--version" | "-?" | "--help"
+                ) =>
+            {
+                lists_only = true
+            }
+            _ => {}
+        }
+    }
+    if !ran_something && !lists_only {
+        stdin(w, inv, scope);
+    }
+}
+
+/// One `-c` argument: SQL, or a single backslash command.
+fn command(w: &mut Walker, sql: &Word, inv: &Invocation, scope: &Scope) {
+    if sql.dynamic {
+        w.add(
+            Rule::SqlUnreadable,
+            format!("psql -c runs SQL only known at run time: {}", sql.text),
+            &inv.text,
+        );
+    } else {
+        psql_script(w, &sql.text, inv, scope);
+    }
+}
+
+fn stdin(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    match w.read_input(&inv.stdin, scope) {
+        InputText::Interactive => w.add(
+            Rule::InteractiveSession,
+            "psql opens an interactive session",
+            &inv.text,
+        ),
+        InputText::Text(text, origin) => {
+            if w.enter(&format!("psql reading {origin}"), &inv.text) {
+                psql_script(w, &text, inv, scope);
+                w.leave();
+            }
+        }
+        InputText::Unreadable(why) => w.add(
+            Rule::SqlUnreadable,
+            format!("psql reads SQL that cannot be read: {why}"),
+            &inv.text,
+        ),
+    }
+}
+
+fn script_file(w: &mut Walker, file: &Word, inv: &Invocation, scope: &Scope) {
+    match w.read_file(file, scope) {
+        Ok((text, name)) => {
+            if w.enter(&name, &inv.text) {
+                psql_script(w, &text, inv, scope);
+                w.leave();
+            }
+        }
+        Err(why) => w.add(
+            Rule::SqlUnreadable,
+            format!("psql runs a file that cannot be read: {why}"),
+            &inv.text,
+        ),
+    }
+}
+
+/// A psql script: SQL with backslash meta-commands, each on its own line or
+/// at the end of one.
+fn psql_script(w: &mut Walker, text: &str, inv: &Invocation, scope: &Scope) {
+    let mut sql = String::new();
+    for line in text.lines() {
+        let (code, meta) = split_meta(line);
+        sql.push_str(code);
+        sql.push('\n');
+        if let Some(meta) = meta {
+            meta_command(w, meta, inv, scope);
+        }
+    }
+    if !sql.trim().is_empty() {
+        w.nested_sql(&sql, None);
+    }
+}
+
+/// Splits a line into its SQL and a trailing backslash command, ignoring
+/// backslashes inside quotes.
+fn split_meta(line: &str) -> (&str, Option<&str>) {
+    let mut quote: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '\\') => return (&line[..i], Some(&line[i + 1..])),
+            _ => {}
+        }
+    }
+    (line, None)
+}
+
+fn meta_command(w: &mut Walker, meta: &str, inv: &Invocation, scope: &Scope) {
+    let (name, rest) = meta.split_once(char::is_whitespace).unwrap_or((meta, ""));
+    let rest = rest.trim();
+    match name {
+        "i" | "ir" | "include" | "include_relative" => {
+            let file = Word::literal(rest.trim_matches('\''));
+            match w.read_file(&file, scope) {
+                Ok((text, included)) => {
+                    if w.enter(&included, &inv.text) {
+                        psql_script(w, &text, inv, scope);
+                        w.leave();
+                    }
+                }
+                Err(why) => w.add(
+                    Rule::SqlUnreadable,
+                    format!("\\{name} includes a file that cannot be read: {why}"),
+                    &inv.text,
+                ),
+            }
+        }
+        "!" => w.nested_shell(rest, "psql \\!".to_string(), scope),
+        "gexec" => w.add(
+            Rule::DynamicSql,
+            "\\gexec runs the results of a query as SQL",
+            &inv.text,
+        ),
+        "copy" if rest.to_lowercase().contains(" program ") => w.add(
+            Rule::CopyProgram,
+            "\\copy … program runs a shell command",
+            &inv.text,
+        ),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_meta;
+
+    #[test]
+    fn meta_commands_are_split_outside_quotes() {
+        assert_eq!(split_meta("\\i x.sql"), ("", Some("i x.sql")));
+        assert_eq!(split_meta("SELECT 1 \\gexec"), ("SELECT 1 ", Some("gexec")));
+        assert_eq!(split_meta("SELECT E'\\n'"), ("SELECT E'\\n'", None));
+    }
+}

@@ -1,0 +1,242 @@
+//! Programs that only launch another: the launched command is classified
+//! with the same standard input.
+
+use super::super::ast::Word;
+use super::super::opts::{read, Items, Spec};
+use super::super::parse::parse;
+use super::super::walk::{Input, Invocation, Scope, Walker};
+use crate::rules::Rule;
+
+/// Unwraps `name` and classifies what it runs.
+pub fn unwrap(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    let args = inv.args();
+    let spec = match name {
+        "env" => return env(w, inv, scope),
+        "watch" => return watch(w, inv, scope),
+        "xargs" => return xargs(w, inv, scope),
+        "doppler" | "op" | "infisical" => return after_double_dash(w, inv, scope),
+        "sudo" => Spec {
+            short_values: "ugpChDrtUT",
+            long_values: &[
+                "user",
+                "group",
+                "prompt",
+                "close-from",
+                "host",
+                "chdir",
+                "role",
+                "type",
+                "other-user",
+                "command-timeout",
+            ],
+        },
+        "doas" => Spec {
+            short_values: "uC",
+            long_values: &[],
+        },
+        "command" => {
+            if args.first().is_some_and(|a| a.text == "-v" || a.text == "-V") {
+                return;
+            }
+            Spec {
+                short_values: "",
+                long_values: &[],
+            }
+        }
+        "exec" => Spec {
+            short_values: "a",
+            long_values: &[],
+        },
+        "nice" => Spec {
+            short_values: "n",
+            long_values: &["adjustment"],
+        },
+        "ionice" => Spec {
+            short_values: "cnpPu",
+            long_values: &["class", "classdata", "pid", "pgid", "uid"],
+        },
+        "stdbuf" => Spec {
+            short_values: "ioe",
+            long_values: &["input", "output", "error"],
+        },
+        "timeout" => Spec {
+            short_values: "sk",
+            long_values: &["signal", "kill-after"],
+        },
+        "npx" => Spec {
+            short_values: "pc",
+            long_values: &["package", "call", "cache", "userconfig", "registry"],
+        },
+        "bunx" => Spec {
+            short_values: "p",
+            long_values: &["package"],
+        },
+        "dotenv" => Spec {
+            short_values: "evc",
+            long_values: &[],
+        },
+        _ => Spec {
+            short_values: "",
+            long_values: &[],
+        },
+    };
+    let (items, rest) = read(args, &spec, true);
+    if name == "npx" {
+        if let Some(script) = items.values(&["-c", "--call"]).first() {
+            return shell_text(w, script, "npx --call", scope);
+        }
+    }
+    let Some(mut start) = rest else { return };
+    if name == "timeout" {
+        start += 1; // the duration
+    }
+    let mut inner_scope = scope.clone();
+    if let Some(dir) = items.values(&["-D", "--chdir"]).first() {
+        inner_scope.cwd = w.resolve(&dir.text, scope).filter(|_| !dir.dynamic);
+    }
+    let inner: Vec<Word> = args.get(start..).unwrap_or_default().to_vec();
+    if !inner.is_empty() {
+        w.invocation(&inv.with_words(inner), &inner_scope);
+    }
+}
+
+/// `env [-i] [-u NAME] [-C DIR] [-S STRING] [NAME=VALUE…] COMMAND…`
+fn env(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let spec = Spec {
+        short_values: "uCS",
+        long_values: &["unset", "chdir", "split-string"],
+    };
+    let args = inv.args();
+    let (items, rest) = read(args, &spec, true);
+    let mut words: Vec<Word> = Vec::new();
+    if let Some(split) = items.values(&["-S", "--split-string"]).first() {
+        if split.dynamic {
+            w.add(
+                Rule::DynamicCommand,
+                "env -S runs a command line only known at run time",
+                &inv.text,
+            );
+            return;
+        }
+        words.extend(split_words(&split.text));
+    }
+    let mut start = rest.unwrap_or(args.len());
+    while args.get(start).is_some_and(|a| is_assignment(&a.text)) {
+        start += 1;
+    }
+    words.extend(args[start.min(args.len())..].iter().cloned());
+    let mut inner_scope = scope.clone();
+    if let Some(dir) = items.values(&["-C", "--chdir"]).first() {
+        inner_scope.cwd = w.resolve(&dir.text, scope).filter(|_| !dir.dynamic);
+    }
+    if !words.is_empty() {
+        w.invocation(&inv.with_words(words), &inner_scope);
+    }
+}
+
+/// `watch [-n SECONDS] COMMAND…`: the words are joined and run by `sh -c`.
+fn watch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let spec = Spec {
+        short_values: "nq",
+        long_values: &["interval", "equexit"],
+    };
+    let (_, rest) = read(inv.args(), &spec, true);
+    if let Some(start) = rest {
+        let words = &inv.args()[start..];
+        let joined = Word {
+            text: words
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            dynamic: words.iter().any(|w| w.dynamic),
+            ..Word::default()
+        };
+        shell_text(w, &joined, "watch", scope);
+    }
+}
+
+/// `xargs [OPTIONS] COMMAND…`: the command gets arguments read from input,
+/// which are unknown.
+fn xargs(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let spec = Spec {
+        short_values: "InPdLsEa",
+        long_values: &[
+            "max-args",
+            "max-procs",
+            "delimiter",
+            "replace",
+            "arg-file",
+            "max-lines",
+            "max-chars",
+            "eof",
+        ],
+    };
+    let (_, rest) = read(inv.args(), &spec, true);
+    let mut words: Vec<Word> = match rest {
+        Some(start) => inv.args()[start..].to_vec(),
+        None => vec![Word::literal("echo")],
+    };
+    words.push(Word {
+        text: "…(arguments from standard input)".to_string(),
+        dynamic: true,
+        ..Word::default()
+    });
+    let mut inner = inv.with_words(words);
+    inner.stdin = Input::Unknown("the input xargs reads".to_string());
+    w.invocation(&inner, scope);
+}
+
+/// `doppler run -- COMMAND…`, `op run -- COMMAND…`.
+fn after_double_dash(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    if let Some(dash) = inv.args().iter().position(|a| a.text == "--") {
+        let words = inv.args()[dash + 1..].to_vec();
+        if !words.is_empty() {
+            w.invocation(&inv.with_words(words), scope);
+        }
+    }
+}
+
+/// Classifies `text` as a shell command line one level down.
+pub fn shell_text(w: &mut Walker, text: &Word, via: &str, scope: &Scope) {
+    if text.dynamic {
+        w.add(
+            Rule::DynamicCommand,
+            format!("{via} runs a command line only known at run time: {}", text.text),
+            &text.text,
+        );
+        return;
+    }
+    w.nested_shell(&text.text, via.to_string(), scope);
+}
+
+fn split_words(text: &str) -> Vec<Word> {
+    let Ok(script) = parse(text) else {
+        return vec![Word {
+            text: text.to_string(),
+            dynamic: true,
+            ..Word::default()
+        }];
+    };
+    script
+        .list
+        .pipelines
+        .first()
+        .and_then(|p| p.commands.first())
+        .map(|c| match c {
+            super::super::ast::Command::Simple(s) => s.words.clone(),
+            super::super::ast::Command::Group { .. } => Vec::new(),
+        })
+        .unwrap_or_default()
+}
+
+fn is_assignment(text: &str) -> bool {
+    text.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
+}

@@ -1,0 +1,536 @@
+//! Walking a parsed line: every command that would run, with what it reads
+//! on standard input and the folder it runs in, handed to the tool rules.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::ast::{Command, HereDoc, List, Redirect, RedirectKind, Script, Simple, Word};
+use super::parse::parse;
+use super::{tools, ShellContext};
+use crate::rules::Rule;
+use crate::verdict::{Finding, Span};
+use crate::MAX_DEPTH;
+
+/// What a command reads on standard input.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// Nothing redirected: a terminal, or whatever the caller's stdin is.
+    Terminal,
+    /// Known text (a here-document, a here-string, `echo … |`).
+    Text {
+        /// The text.
+        text: String,
+        /// It holds expansions, so the real text is unknown.
+        dynamic: bool,
+        /// Where it came from, for messages.
+        origin: String,
+    },
+    /// The concatenation of files (`< file`, `cat a b |`).
+    Files(Vec<Word>),
+    /// Output of a program dbguard cannot predict.
+    Unknown(String),
+}
+
+/// What reading an [`Input`] gave.
+pub enum InputText {
+    /// A person (or nothing) at the terminal.
+    Interactive,
+    /// The text and where it came from.
+    Text(String, String),
+    /// Why it cannot be read.
+    Unreadable(String),
+}
+
+/// One command about to run, after wrappers are unwrapped.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The program and its arguments.
+    pub words: Vec<Word>,
+    /// Its standard input.
+    pub stdin: Input,
+    /// The command's text, for findings.
+    pub text: String,
+}
+
+impl Invocation {
+    /// The arguments after the program name.
+    pub fn args(&self) -> &[Word] {
+        &self.words[1..]
+    }
+
+    /// The same invocation running `words` instead (for wrappers).
+    pub fn with_words(&self, words: Vec<Word>) -> Invocation {
+        Invocation {
+            words,
+            stdin: self.stdin.clone(),
+            text: self.text.clone(),
+        }
+    }
+}
+
+/// The working folder as far as it is known.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// `None` once a `cd` went somewhere only known at run time.
+    pub cwd: Option<PathBuf>,
+}
+
+/// Collects findings while walking.
+pub struct Walker<'a> {
+    pub(crate) ctx: &'a ShellContext<'a>,
+    pub(crate) findings: Vec<Finding>,
+    via: Vec<String>,
+    anchor: Option<Span>,
+    depth: usize,
+}
+
+impl<'a> Walker<'a> {
+    /// A walker for a line classified in `ctx`.
+    pub fn new(ctx: &'a ShellContext<'a>) -> Walker<'a> {
+        Walker {
+            ctx,
+            findings: Vec::new(),
+            via: Vec::new(),
+            anchor: None,
+            depth: 0,
+        }
+    }
+
+    /// Records a finding for the command being analysed.
+    pub fn add(&mut self, rule: Rule, message: impl Into<String>, text: &str) {
+        let mut finding = Finding::new(rule, message, text);
+        finding.span = self.anchor;
+        finding.via = self.via.clone();
+        self.findings.push(finding);
+    }
+
+    /// Walks the top-level line `src`.
+    pub fn line(&mut self, src: &str) {
+        match parse(src) {
+            Ok(script) => {
+                let mut scope = Scope {
+                    cwd: Some(self.ctx.cwd.clone()),
+                };
+                self.script(&script, &mut scope, Some(src));
+            }
+            Err(e) => {
+                let rule = if e.too_deep {
+                    Rule::NestingTooDeep
+                } else {
+                    Rule::ShellUnparseable
+                };
+                self.anchor = Some(Span::locate(src, 0, src.len()));
+                self.add(
+                    rule,
+                    format!("could not be analysed: {} (at byte {})", e.message, e.offset),
+                    src,
+                );
+            }
+        }
+    }
+
+    /// Parses and walks shell text reached from the line (`bash -c`, a
+    /// script file, an npm script), one level deeper.
+    pub fn nested_shell(&mut self, text: &str, via: String, scope: &Scope) {
+        if !self.descend(&via, text) {
+            return;
+        }
+        match parse(text) {
+            Ok(script) => {
+                let mut inner = scope.clone();
+                self.script(&script, &mut inner, None);
+            }
+            Err(e) => {
+                let rule = if e.too_deep {
+                    Rule::NestingTooDeep
+                } else {
+                    Rule::ShellUnparseable
+                };
+                self.add(rule, format!("could not be analysed: {}", e.message), text);
+            }
+        }
+        self.ascend();
+    }
+
+    /// Classifies SQL reached from the line (`psql -c`, a file, stdin).
+    pub fn nested_sql(&mut self, sql: &str, via: Option<String>) {
+        let pushed = via.is_some();
+        if let Some(via) = via {
+            self.via.push(via);
+        }
+        let found = crate::sql::analyse(sql, &self.ctx.sql, self.depth + 1);
+        for mut finding in found {
+            finding.span = self.anchor;
+            let mut chain = self.via.clone();
+            chain.extend(finding.via);
+            finding.via = chain;
+            self.findings.push(finding);
+        }
+        if pushed {
+            self.via.pop();
+        }
+    }
+
+    /// Enters a nested source named `via` (a file, a stream); `false`, with
+    /// a finding, past the depth limit or on a cycle. Pair with [`Walker::leave`].
+    pub fn enter(&mut self, via: &str, text: &str) -> bool {
+        self.descend(via, text)
+    }
+
+    /// Leaves the source entered last.
+    pub fn leave(&mut self) {
+        self.ascend();
+    }
+
+    /// Enters a nested source; `false` (with a finding) past the depth limit
+    /// or on a cycle.
+    fn descend(&mut self, via: &str, text: &str) -> bool {
+        if self.depth >= MAX_DEPTH {
+            self.add(
+                Rule::NestingTooDeep,
+                format!("{via}: nested more than {MAX_DEPTH} levels deep"),
+                text,
+            );
+            return false;
+        }
+        if self.via.iter().any(|v| v == via) {
+            self.add(
+                Rule::NestingTooDeep,
+                format!("{via} runs itself again (a cycle)"),
+                text,
+            );
+            return false;
+        }
+        self.depth += 1;
+        self.via.push(via.to_string());
+        true
+    }
+
+    fn ascend(&mut self) {
+        self.depth -= 1;
+        self.via.pop();
+    }
+
+    fn script(&mut self, script: &Script, scope: &mut Scope, top: Option<&str>) {
+        self.list(&script.list, &script.heredocs, scope, top, &Input::Terminal);
+    }
+
+    /// Walks a list; `input` is what its pipelines start reading (a group's
+    /// redirected or piped input).
+    fn list(
+        &mut self,
+        list: &List,
+        heredocs: &[HereDoc],
+        scope: &mut Scope,
+        top: Option<&str>,
+        input: &Input,
+    ) {
+        for pipeline in &list.pipelines {
+            let count = pipeline.commands.len();
+            let mut stdin = input.clone();
+            for (i, command) in pipeline.commands.iter().enumerate() {
+                let output = (i + 1 < count).then(|| producer_output(command, heredocs, &stdin));
+                self.command(command, stdin, heredocs, scope, top);
+                stdin = output.unwrap_or(Input::Terminal);
+            }
+        }
+    }
+
+    fn command(
+        &mut self,
+        command: &Command,
+        stdin: Input,
+        heredocs: &[HereDoc],
+        scope: &mut Scope,
+        top: Option<&str>,
+    ) {
+        match command {
+            Command::Simple(simple) => self.simple(simple, stdin, heredocs, scope, top),
+            Command::Group {
+                body,
+                subshell,
+                redirects,
+            } => {
+                let input = redirected_stdin(redirects, heredocs).unwrap_or(stdin);
+                if *subshell {
+                    let mut inner = scope.clone();
+                    self.list(body, heredocs, &mut inner, top, &input);
+                } else {
+                    self.list(body, heredocs, scope, top, &input);
+                }
+            }
+        }
+    }
+
+    fn simple(
+        &mut self,
+        simple: &Simple,
+        stdin: Input,
+        heredocs: &[HereDoc],
+        scope: &mut Scope,
+        top: Option<&str>,
+    ) {
+        if let Some(src) = top {
+            self.anchor = Some(Span::locate(src, simple.start, simple.end - simple.start));
+        }
+        for sub in &simple.substitutions {
+            let mut inner = scope.clone();
+            self.script(sub, &mut inner, None);
+        }
+        for redirect in &simple.redirects {
+            if let RedirectKind::HereDoc(i) = redirect.kind {
+                for sub in heredocs
+                    .get(i)
+                    .map(|d| d.substitutions.as_slice())
+                    .unwrap_or_default()
+                {
+                    let mut inner = scope.clone();
+                    self.script(sub, &mut inner, None);
+                }
+            }
+        }
+        if simple.words.is_empty() {
+            return;
+        }
+        if simple.words[0].text == "cd" && !simple.words[0].dynamic {
+            scope.cwd = change_dir(scope, simple.words.get(1));
+            return;
+        }
+        let stdin = redirected_stdin(&simple.redirects, heredocs).unwrap_or(stdin);
+        let text = match top {
+            Some(src) => src.get(simple.start..simple.end).unwrap_or_default().to_string(),
+            None => simple
+                .words
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
+        let invocation = Invocation {
+            words: simple.words.clone(),
+            stdin,
+            text,
+        };
+        self.invocation(&invocation, scope);
+    }
+
+    /// Classifies one command (after the shell has done its part).
+    pub fn invocation(&mut self, inv: &Invocation, scope: &Scope) {
+        let Some(first) = inv.words.first() else { return };
+        if first.dynamic {
+            self.add(
+                Rule::DynamicCommand,
+                format!("the command `{}` is only known at run time", first.text),
+                &inv.text,
+            );
+            return;
+        }
+        tools::dispatch(self, inv, scope);
+    }
+
+    /// Reads a file named on the line, relative to the command's folder.
+    pub fn read_file(&self, word: &Word, scope: &Scope) -> Result<(String, String), String> {
+        if word.dynamic || word.glob {
+            return Err(format!("`{}` is only known at run time", word.text));
+        }
+        let path = self
+            .resolve(&word.text, scope)
+            .ok_or_else(|| format!("`{}` is relative to a folder only known at run time", word.text))?;
+        match self.ctx.files.read(&path) {
+            Ok(text) => Ok((text, word.text.clone())),
+            Err(crate::ReadError::NotFound) => Err(format!("`{}` does not exist", word.text)),
+            Err(crate::ReadError::Unreadable(why)) => Err(format!("`{}` cannot be read: {why}", word.text)),
+        }
+    }
+
+    /// An absolute path for `path` in `scope`.
+    pub fn resolve(&self, path: &str, scope: &Scope) -> Option<PathBuf> {
+        if path.starts_with('~') {
+            return None;
+        }
+        let joined = if Path::new(path).is_absolute() {
+            PathBuf::from(path)
+        } else {
+            scope.cwd.as_ref()?.join(path)
+        };
+        Some(normalize(&joined))
+    }
+
+    /// The text of a command's standard input.
+    pub fn read_input(&self, input: &Input, scope: &Scope) -> InputText {
+        match input {
+            Input::Terminal => InputText::Interactive,
+            Input::Text {
+                dynamic: true,
+                origin,
+                ..
+            } => InputText::Unreadable(format!("{origin} holds expansions only known at run time")),
+            Input::Text { text, origin, .. } => InputText::Text(text.clone(), origin.clone()),
+            Input::Unknown(why) => InputText::Unreadable(why.clone()),
+            Input::Files(words) => {
+                let mut all = String::new();
+                let mut names = Vec::new();
+                for word in words {
+                    match self.read_file(word, scope) {
+                        Ok((text, name)) => {
+                            all.push_str(&text);
+                            names.push(name);
+                        }
+                        Err(why) => return InputText::Unreadable(why),
+                    }
+                }
+                InputText::Text(all, names.join(", "))
+            }
+        }
+    }
+}
+
+fn change_dir(scope: &Scope, target: Option<&Word>) -> Option<PathBuf> {
+    let target = target?;
+    if target.dynamic || target.text.starts_with('~') || target.text == "-" {
+        return None;
+    }
+    let base = scope.cwd.as_ref()?;
+    Some(normalize(&base.join(&target.text)))
+}
+
+/// Removes `.` and `..` without touching the file system.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The standard input a command's own redirections give it, if any.
+fn redirected_stdin(redirects: &[Redirect], heredocs: &[HereDoc]) -> Option<Input> {
+    let last = redirects.iter().rev().find(|r| r.feeds_stdin())?;
+    Some(match &last.kind {
+        RedirectKind::HereDoc(i) => {
+            let doc = heredocs.get(*i).cloned().unwrap_or_default();
+            Input::Text {
+                text: doc.body,
+                dynamic: doc.dynamic,
+                origin: "the here-document".to_string(),
+            }
+        }
+        RedirectKind::HereString => Input::Text {
+            text: format!("{}\n", last.target.text),
+            dynamic: last.target.dynamic,
+            origin: "the here-string".to_string(),
+        },
+        _ => Input::Files(vec![last.target.clone()]),
+    })
+}
+
+/// What a command writes to a pipe, when dbguard can tell: `echo`,
+/// `printf` and `cat` (of files, or of its own input).
+fn producer_output(command: &Command, heredocs: &[HereDoc], stdin: &Input) -> Input {
+    let Command::Simple(simple) = command else {
+        return Input::Unknown("the output of a command group".to_string());
+    };
+    let own_stdin = redirected_stdin(&simple.redirects, heredocs).unwrap_or_else(|| stdin.clone());
+    let Some(first) = simple.words.first() else {
+        return Input::Unknown("nothing".to_string());
+    };
+    let args = &simple.words[1..];
+    let dynamic = args.iter().any(|w| w.dynamic);
+    match first.text.as_str() {
+        "echo" => {
+            let mut rest = args;
+            let mut escapes = false;
+            while let Some(flag) = rest
+                .first()
+                .filter(|w| matches!(w.text.as_str(), "-n" | "-e" | "-E" | "-ne" | "-en"))
+            {
+                escapes |= flag.text.contains('e');
+                rest = &rest[1..];
+            }
+            let joined = rest.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+            Input::Text {
+                text: if escapes { unescape(&joined) } else { joined },
+                dynamic,
+                origin: "echo".to_string(),
+            }
+        }
+        "printf" => match args.split_first() {
+            Some((format, values)) => Input::Text {
+                text: printf(&format.text, values),
+                dynamic,
+                origin: "printf".to_string(),
+            },
+            None => Input::Unknown("printf without a format".to_string()),
+        },
+        "cat" => {
+            let files: Vec<Word> = args
+                .iter()
+                .filter(|w| !w.text.starts_with('-') || w.text == "-")
+                .cloned()
+                .collect();
+            if files.is_empty() || files.iter().all(|w| w.text == "-") {
+                own_stdin
+            } else if files.iter().any(|w| w.text == "-") {
+                Input::Unknown("cat of files and standard input".to_string())
+            } else {
+                Input::Files(files)
+            }
+        }
+        other => Input::Unknown(format!("the output of `{other}`")),
+    }
+}
+
+/// `printf FORMAT ARGS…`, roughly: escapes decoded and `%s`/`%b`/`%d` filled in turn.
+fn printf(format: &str, values: &[Word]) -> String {
+    let mut out = String::new();
+    let mut values = values.iter();
+    let decoded = unescape(format);
+    let mut chars = decoded.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('%') => out.push('%'),
+            Some('s' | 'b' | 'd' | 'i' | 'q') => {
+                out.push_str(values.next().map(|w| w.text.as_str()).unwrap_or_default())
+            }
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
+/// Decodes `\n`, `\t`, `\\` and friends as `echo -e` and `printf` do.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('\\') => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
