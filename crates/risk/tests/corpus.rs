@@ -1,6 +1,6 @@
 //! The command corpora: `shared/corpus/commands.tsv` (the starter corpus,
 //! beside the repository) and `tests/corpus/commands.tsv` (ours). Each line
-//! is `accepted levels<TAB>command line`; `\n` stands for a newline.
+//! is `accepted levels<TAB>command line`; `\n` stands for a newline, `\t` for a tab.
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +29,7 @@ fn corpus_lines(path: &Path) -> Vec<(usize, Vec<Risk>, String)> {
                     other => panic!("line {}: unknown level {other}", n + 1),
                 })
                 .collect();
-            (n + 1, levels, command.replace("\\n", "\n"))
+            (n + 1, levels, command.replace("\\n", "\n").replace("\\t", "\t"))
         })
         .collect()
 }

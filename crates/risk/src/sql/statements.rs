@@ -216,7 +216,12 @@ impl Walker<'_> {
             | NodeEnum::RefreshMatViewStmt(_)
             | NodeEnum::ConstraintsSetStmt(_)
             | NodeEnum::CreatedbStmt(_) => {}
-            _ => self.add(Rule::SchemaChange, "changes the schema".into(), text, span),
+            _ => self.add(
+                Rule::SchemaChange,
+                format!("{} changes the schema", leading_keywords(text)),
+                text,
+                span,
+            ),
         }
     }
 
@@ -261,13 +266,15 @@ impl Walker<'_> {
     fn drop(&mut self, s: &pg_query::protobuf::DropStmt, text: &str, span: Span) {
         let objects = names(s.objects.iter().map(object_name));
         let cascade = s.behavior() == DropBehavior::DropCascade;
-        let (rule, what) = match s.remove_type() {
-            ObjectType::ObjectTable => (Rule::DropTable, "table"),
-            ObjectType::ObjectSchema => (Rule::DropSchema, "schema"),
-            ObjectType::ObjectIndex if !cascade => (Rule::DropIndex, "index"),
-            _ if cascade => (Rule::DropCascade, "object"),
-            _ => (Rule::DropObject, "object"),
+        let kind = s.remove_type();
+        let rule = match kind {
+            ObjectType::ObjectTable => Rule::DropTable,
+            ObjectType::ObjectSchema => Rule::DropSchema,
+            ObjectType::ObjectIndex if !cascade => Rule::DropIndex,
+            _ if cascade => Rule::DropCascade,
+            _ => Rule::DropObject,
         };
+        let what = object_kind(kind);
         let tail = if cascade {
             ", and everything that depends on it (CASCADE)"
         } else {
@@ -369,6 +376,35 @@ fn explain_analyze(options: &[Node]) -> bool {
         }
         _ => false,
     })
+}
+
+/// The word for an object kind in messages.
+fn object_kind(kind: ObjectType) -> &'static str {
+    match kind {
+        ObjectType::ObjectTable => "table",
+        ObjectType::ObjectSchema => "schema",
+        ObjectType::ObjectIndex => "index",
+        ObjectType::ObjectView => "view",
+        ObjectType::ObjectMatview => "materialized view",
+        ObjectType::ObjectSequence => "sequence",
+        ObjectType::ObjectFunction | ObjectType::ObjectProcedure | ObjectType::ObjectRoutine => "function",
+        ObjectType::ObjectType | ObjectType::ObjectDomain => "type",
+        ObjectType::ObjectExtension => "extension",
+        ObjectType::ObjectTrigger => "trigger",
+        ObjectType::ObjectPolicy => "policy",
+        ObjectType::ObjectForeignTable => "foreign table",
+        _ => "object",
+    }
+}
+
+/// The statement's first keywords, e.g. `CREATE INDEX`.
+fn leading_keywords(text: &str) -> String {
+    text.split_whitespace()
+        .take_while(|w| w.chars().all(|c| c.is_ascii_alphabetic()))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
 }
 
 fn table_name(r: &RangeVar) -> String {

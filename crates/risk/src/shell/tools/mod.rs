@@ -12,26 +12,37 @@ mod wrappers;
 
 use super::walk::{Invocation, Scope, Walker};
 
-/// Hands an invocation to the rules of its program.
-pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
-    let name = program_name(&inv.words[0].text);
-    match name.as_str() {
+/// The families of programs dbguard knows.
+#[derive(Clone, Copy)]
+enum Family {
+    Wrapper,
+    Interpreter,
+    PackageManager,
+    Prisma,
+    Psql,
+    Postgres,
+    Containers,
+    Files,
+    Frameworks,
+}
+
+fn family(name: &str) -> Option<Family> {
+    Some(match name {
         "env" | "sudo" | "doas" | "command" | "exec" | "nice" | "nohup" | "time" | "timeout" | "stdbuf"
-        | "ionice" | "xargs" | "npx" | "bunx" | "dotenv" | "watch" | "doppler" | "op" | "infisical" => {
-            wrappers::unwrap(w, &name, inv, scope)
-        }
+        | "ionice" | "xargs" | "npx" | "bunx" | "dotenv" | "watch" | "doppler" | "op" | "infisical"
+        | "bundle" => Family::Wrapper,
         "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "eval" | "su" | "ssh" | "source" | "." => {
-            interpreters::run(w, &name, inv, scope)
+            Family::Interpreter
         }
-        "npm" | "pnpm" | "yarn" | "bun" => packages::run(w, &name, inv, scope),
-        "prisma" => prisma::classify(w, inv, scope),
-        "psql" => psql::classify(w, inv, scope),
+        "npm" | "pnpm" | "yarn" | "bun" => Family::PackageManager,
+        "prisma" => Family::Prisma,
+        "psql" => Family::Psql,
         "dropdb" | "dropuser" | "pg_restore" | "pg_ctl" | "pg_ctlcluster" | "pg_dropcluster"
-        | "pg_resetwal" | "pg_resetxlog" | "systemctl" | "service" => postgres::classify(w, &name, inv),
+        | "pg_resetwal" | "pg_resetxlog" | "systemctl" | "service" => Family::Postgres,
         "supabase" | "docker" | "docker-compose" | "podman" | "podman-compose" | "kubectl" => {
-            containers::classify(w, &name, inv, scope)
+            Family::Containers
         }
-        "rm" | "find" | "shred" | "unlink" | "truncate" | "git" => files::classify(w, &name, inv),
+        "rm" | "find" | "shred" | "unlink" | "truncate" | "git" => Family::Files,
         "drizzle-kit"
         | "sequelize"
         | "sequelize-cli"
@@ -43,9 +54,31 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         | "rake"
         | "python"
         | "python3"
-        | "django-admin" => frameworks::classify(w, &name, inv),
-        _ if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
-        _ => {}
+        | "django-admin" => Family::Frameworks,
+        _ => return None,
+    })
+}
+
+/// Whether dbguard has rules for the program `name`.
+pub fn is_known(name: &str) -> bool {
+    family(&program_name(name)).is_some()
+}
+
+/// Hands an invocation to the rules of its program.
+pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let name = program_name(&inv.words[0].text);
+    match family(&name) {
+        Some(Family::Wrapper) => wrappers::unwrap(w, &name, inv, scope),
+        Some(Family::Interpreter) => interpreters::run(w, &name, inv, scope),
+        Some(Family::PackageManager) => packages::run(w, &name, inv, scope),
+        Some(Family::Prisma) => prisma::classify(w, inv, scope),
+        Some(Family::Psql) => psql::classify(w, inv, scope),
+        Some(Family::Postgres) => postgres::classify(w, &name, inv),
+        Some(Family::Containers) => containers::classify(w, &name, inv, scope),
+        Some(Family::Files) => files::classify(w, &name, inv),
+        Some(Family::Frameworks) => frameworks::classify(w, &name, inv),
+        None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
+        None => {}
     }
 }
 

@@ -141,7 +141,8 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
 }
 
 /// Runs script `name`; with `bin_fallback`, a name that is no script is a
-/// package binary (`pnpm prisma db push`).
+/// package binary (`pnpm prisma db push`), unless it names a database
+/// script (`pnpm db:reset`) and no program dbguard knows.
 fn run_script(
     w: &mut Walker,
     manager: &str,
@@ -184,7 +185,7 @@ fn run_script(
         }
         Found::Nothing => {}
     }
-    if bin_fallback {
+    if bin_fallback && (super::is_known(&name.text) || !looks_like_database(&name.text)) {
         let mut words = vec![name.clone()];
         words.extend(args.into_iter().cloned());
         w.invocation(&inv.with_words(words), scope);

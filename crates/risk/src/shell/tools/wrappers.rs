@@ -15,6 +15,12 @@ pub fn unwrap(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
         "watch" => return watch(w, inv, scope),
         "xargs" => return xargs(w, inv, scope),
         "doppler" | "op" | "infisical" => return after_double_dash(w, inv, scope),
+        "bundle" => {
+            if args.first().is_some_and(|a| a.text == "exec") {
+                w.invocation(&inv.with_words(args[1..].to_vec()), scope);
+            }
+            return;
+        }
         "sudo" => Spec {
             short_values: "ugpChDrtUT",
             long_values: &[

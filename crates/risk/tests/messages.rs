@@ -1,0 +1,128 @@
+//! Snapshot of the findings' messages: one example per rule, so a change of
+//! wording or of a verdict shows up in review.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use dbguard_risk::{classify_shell, classify_sql, MemoryFiles, Rule, ShellContext, SqlOptions};
+use serde_json::json;
+
+/// (kind, input): `sql` inputs go to the SQL classifier, `sh` to the shell one.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("sql", "DROP DATABASE farm"),
+    ("sql", "DROP SCHEMA public CASCADE"),
+    ("sql", "DROP TABLE order_items, orders"),
+    ("sql", "DROP OWNED BY app"),
+    ("sql", "DROP TYPE role CASCADE"),
+    ("sql", "DROP VIEW active_orders"),
+    ("sql", "DROP INDEX idx_batches_farm"),
+    ("sql", "ALTER TABLE customers DROP CONSTRAINT customers_email_key"),
+    ("sql", "ALTER TABLE batches DROP COLUMN notes"),
+    ("sql", "ALTER TABLE orders ALTER COLUMN total_cents TYPE integer"),
+    ("sql", "ALTER TABLE users RENAME COLUMN name TO full_name"),
+    ("sql", "TRUNCATE batches, tasks"),
+    ("sql", "DELETE FROM customers WHERE farm_id = $1"),
+    ("sql", "UPDATE orders SET status = 'CANCELLED'"),
+    (
+        "sql",
+        "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE",
+    ),
+    ("sql", "DELETE FROM tasks WHERE id = 42"),
+    ("sql", "CREATE INDEX idx ON batches (farm_id)"),
+    ("sql", "ALTER TABLE batches NO FORCE ROW LEVEL SECURITY"),
+    ("sql", "GRANT ALL ON batches TO app"),
+    ("sql", "CALL archive()"),
+    ("sql", "SELECT dblink_exec('host=x', 'DROP TABLE y')"),
+    ("sql", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"),
+    ("sql", "COPY tasks TO PROGRAM 'gzip > /tmp/x'"),
+    (
+        "sql",
+        "DO $$ BEGIN EXECUTE 'TRUNCATE ' || quote_ident(tbl); END $$",
+    ),
+    ("sql", "SELEC 1"),
+    ("sh", "npx prisma migrate reset --force"),
+    ("sh", "npx prisma db push --force-reset"),
+    ("sh", "npx prisma db push --accept-data-loss"),
+    ("sh", "npx prisma db push"),
+    ("sh", "npx prisma migrate dev --name add_tasks"),
+    ("sh", "npx prisma migrate deploy"),
+    ("sh", "npx prisma migrate resolve --rolled-back 20240101_init"),
+    ("sh", "npx prisma db seed"),
+    ("sh", "sudo -u postgres dropdb farm"),
+    ("sh", "pg_restore --clean -d farm farm.dump"),
+    ("sh", "pg_restore -d farm farm.dump"),
+    ("sh", "psql farm"),
+    ("sh", "cat scripts/wipe.sql | psql farm"),
+    ("sh", "pg_ctl stop -D data"),
+    ("sh", "pg_dropcluster 15 main"),
+    ("sh", "supabase db reset"),
+    ("sh", "docker compose down -v"),
+    ("sh", "rm -rf backups/"),
+    ("sh", "rm -rf /var/lib/postgresql/15/main"),
+    ("sh", "rm -rf \"$OUT\""),
+    ("sh", "rails db:drop"),
+    ("sh", "npx drizzle-kit push"),
+    ("sh", "npx prisma frobnicate"),
+    ("sh", "npm run db:reset"),
+    ("sh", "eval \"$CMD\""),
+    ("sh", "psql -c 'unterminated"),
+    ("sh", "npm run loop"),
+    ("sh", "bash -c 'psql -c \"TRUNCATE tasks\"'"),
+];
+
+fn ctx(files: &MemoryFiles) -> ShellContext<'_> {
+    ShellContext {
+        cwd: PathBuf::from("/project"),
+        files,
+        sql: SqlOptions::default(),
+    }
+}
+
+fn files() -> MemoryFiles {
+    MemoryFiles::default().with(
+        "/project/package.json",
+        r#"{"scripts": {"loop": "npm run loop"}}"#,
+    )
+}
+
+#[test]
+fn messages() {
+    let files = files();
+    let cases: Vec<_> = EXAMPLES
+        .iter()
+        .map(|(kind, input)| {
+            let verdict = match *kind {
+                "sql" => classify_sql(input, &SqlOptions::default()),
+                _ => classify_shell(input, &ctx(&files)),
+            };
+            json!({ "input": input, "verdict": verdict })
+        })
+        .collect();
+    insta::assert_json_snapshot!(cases);
+}
+
+#[test]
+fn every_rule_has_an_example() {
+    let files = files();
+    let mut seen = BTreeSet::new();
+    for (kind, input) in EXAMPLES {
+        let verdict = match *kind {
+            "sql" => classify_sql(input, &SqlOptions::default()),
+            _ => classify_shell(input, &ctx(&files)),
+        };
+        seen.extend(verdict.findings.iter().map(|f| f.rule.id()));
+    }
+    let big = "x".repeat(dbguard_risk::shell::MAX_LINE_BYTES + 1);
+    seen.extend(
+        classify_shell(&big, &ctx(&files))
+            .findings
+            .iter()
+            .map(|f| f.rule.id()),
+    );
+    let missing: Vec<&str> = Rule::ALL
+        .iter()
+        .map(|r| r.id())
+        .filter(|id| !seen.contains(id) && *id != Rule::InternalError.id())
+        .collect();
+    assert!(missing.is_empty(), "rules without an example: {missing:?}");
+}
