@@ -68,6 +68,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("sh", "psql -c 'unterminated"),
     ("sh", "npm run loop"),
     ("sh", "bash -c 'psql -c \"TRUNCATE tasks\"'"),
+    ("sh", "dbguard approve 7f3a"),
 ];
 
 fn ctx(files: &MemoryFiles) -> ShellContext<'_> {

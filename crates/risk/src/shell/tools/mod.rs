@@ -10,6 +10,7 @@ mod prisma;
 mod psql;
 mod wrappers;
 
+use super::opts;
 use super::walk::{Invocation, Scope, Walker};
 
 /// The families of programs dbguard knows.
@@ -24,6 +25,7 @@ enum Family {
     Containers,
     Files,
     Frameworks,
+    Dbguard,
 }
 
 fn family(name: &str) -> Option<Family> {
@@ -55,6 +57,7 @@ fn family(name: &str) -> Option<Family> {
         | "python"
         | "python3"
         | "django-admin" => Family::Frameworks,
+        "dbguard" => Family::Dbguard,
         _ => return None,
     })
 }
@@ -77,6 +80,20 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Containers) => containers::classify(w, &name, inv, scope),
         Some(Family::Files) => files::classify(w, &name, inv),
         Some(Family::Frameworks) => frameworks::classify(w, &name, inv),
+        Some(Family::Dbguard) => {
+            let spec = opts::Spec {
+                short_values: "",
+                long_values: &["format", "database-url"],
+            };
+            let (items, _) = opts::read(inv.args(), &spec, false);
+            if opts::Items::operands(items.as_slice()).first().is_some_and(|a| a.text == "approve") {
+                w.add(
+                    crate::rules::Rule::ApprovalFromCommand,
+                    "`dbguard approve` must be run by a person in their own terminal",
+                    &inv.text,
+                );
+            }
+        }
         None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
         None => {}
     }
