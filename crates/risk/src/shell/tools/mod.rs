@@ -86,7 +86,10 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
                 long_values: &["format", "database-url"],
             };
             let (items, _) = opts::read(inv.args(), &spec, false);
-            if opts::Items::operands(items.as_slice()).first().is_some_and(|a| a.text == "approve") {
+            if opts::Items::operands(items.as_slice())
+                .first()
+                .is_some_and(|a| a.text == "approve")
+            {
                 w.add(
                     crate::rules::Rule::ApprovalFromCommand,
                     "`dbguard approve` must be run by a person in their own terminal",
