@@ -40,6 +40,51 @@ pub enum Command {
     Db(DbCommand),
     /// Show the effective configuration: target database, its source, pool and policy.
     Config,
+    /// Classify a shell command line or SQL as low, medium or high risk, and say why.
+    /// Exit code: 0 low, 3 medium, 4 high.
+    Check(CheckArgs),
+    /// Answer an AI coding agent's pre-tool hook on standard input, or install the hook.
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Check the installation: PostgreSQL, configuration, local server, agent hooks.
+    Doctor,
+}
+
+/// `dbguard check`
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["sql", "words"])))]
+pub struct CheckArgs {
+    /// The folder the command would run in (for package.json, scripts and SQL files).
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<std::path::PathBuf>,
+    /// Classify SQL instead of a command line (`-` reads standard input).
+    #[arg(long, value_name = "SQL")]
+    pub sql: Option<String>,
+    /// The command line: one argument holding the whole line, or its words (after `--`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    pub words: Vec<String>,
+}
+
+/// `dbguard hook …`
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Claude Code's PreToolUse hook.
+    ClaudeCode,
+    /// Cursor's beforeShellExecution hook.
+    Cursor,
+    /// Gemini CLI's BeforeTool hook.
+    Gemini,
+    /// Codex's PreToolUse hook.
+    Codex,
+    /// Add dbguard's hook to a host's settings (other hooks are kept; running it twice changes nothing).
+    Install {
+        /// The host: claude-code, cursor, gemini or codex.
+        #[arg(value_parser = ["claude-code", "cursor", "gemini", "codex"])]
+        host: String,
+        /// Install in the user's settings (~/.claude, ~/.cursor, …) instead of the project's.
+        #[arg(long)]
+        user: bool,
+    },
 }
 
 /// `dbguard db …`

@@ -82,7 +82,7 @@ impl Host {
             "dbguard blocked this tool call because it could not check it: {why}. Stop and ask the user."
         );
         let mut reply = self.reply(Decision::Deny, &reason);
-        reply.stderr = reason;
+        reply.stderr = format!("{reason}\n");
         reply.exit_code = 2;
         reply
     }

@@ -14,7 +14,7 @@ mod host;
 mod request;
 
 pub use host::Host;
-pub use request::{Request, ToolCall};
+pub use request::{join_words, Request, ToolCall};
 
 use dbguard_risk::{Risk, Verdict};
 

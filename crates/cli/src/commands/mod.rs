@@ -1,24 +1,48 @@
 //! One module per subcommand; `run` dispatches.
 
+mod check;
 mod config;
 mod db;
+mod doctor;
+mod hook;
+mod hook_install;
 mod up;
 
 use std::process::ExitCode;
 
 use anyhow::Context;
+use dbguard_hooks::Host;
 use dbguard_pg::env::ProcessEnv;
 use dbguard_pg::Settings;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, HookCommand};
 
-/// Runs the command line's subcommand.
+/// Runs the command line's subcommand. Configuration is only resolved by
+/// commands that need it, so a broken `.env` cannot stop `check` or a hook.
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
-    let settings = Settings::resolve(cli.database_url.as_deref(), &ProcessEnv, &cwd)?;
+    let settings = || Settings::resolve(cli.database_url.as_deref(), &ProcessEnv, &cwd);
     match &cli.command {
-        Command::Up => up::run(cli.format, &settings),
-        Command::Db(db) => db::run(cli.format, &settings, db),
-        Command::Config => config::run(cli.format, &settings),
+        Command::Up => up::run(cli.format, &settings()?),
+        Command::Db(db) => db::run(cli.format, &settings()?, db),
+        Command::Config => config::run(cli.format, &settings()?),
+        Command::Check(args) => check::run(cli.format, args, &cwd),
+        Command::Hook(command) => match command {
+            HookCommand::Install { host, user } => hook_install::run(cli.format, host, *user, &cwd),
+            HookCommand::ClaudeCode => Ok(hook::run(Host::ClaudeCode)),
+            HookCommand::Cursor => Ok(hook::run(Host::Cursor)),
+            HookCommand::Gemini => Ok(hook::run(Host::Gemini)),
+            HookCommand::Codex => Ok(hook::run(Host::Codex)),
+        },
+        Command::Doctor => doctor::run(cli.format, &cwd, settings()),
     }
+}
+
+/// Exit code of a verdict: 0 low, 3 medium (needs approval), 4 high (refused).
+pub fn risk_exit_code(risk: dbguard_risk::Risk) -> ExitCode {
+    ExitCode::from(match risk {
+        dbguard_risk::Risk::Low => 0,
+        dbguard_risk::Risk::Medium => 3,
+        dbguard_risk::Risk::High => 4,
+    })
 }

@@ -1,0 +1,59 @@
+//! `dbguard hook <host>`: answer an agent's pre-tool hook. Every failure —
+//! unreadable input, a bug, a classification that takes too long — denies.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use dbguard_hooks::{respond, Host, Reply, Request, ToolCall};
+use dbguard_risk::{classify_shell, classify_sql, DiskFiles, ShellContext, SqlOptions, Verdict};
+
+/// How long a hook may take before it denies.
+const DEADLINE: Duration = Duration::from_secs(5);
+
+/// Answers one hook call on standard input.
+pub fn run(host: Host) -> ExitCode {
+    let reply = answer(host);
+    let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
+    ExitCode::from(reply.exit_code as u8)
+}
+
+fn answer(host: Host) -> Reply {
+    let mut input = Vec::new();
+    if let Err(e) = std::io::stdin()
+        .take(dbguard_hooks::MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut input)
+    {
+        return host.failure(&format!("cannot read standard input: {e}"));
+    }
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(respond(host, &input, &classify));
+    });
+    receiver
+        .recv_timeout(DEADLINE)
+        .unwrap_or_else(|_| host.failure("the check did not finish in time"))
+}
+
+fn classify(request: &Request) -> Verdict {
+    match &request.call {
+        ToolCall::Shell(line) => {
+            let cwd = request
+                .cwd
+                .clone()
+                .or_else(|| std::env::current_dir().ok())
+                .unwrap_or_else(|| PathBuf::from("/"));
+            let ctx = ShellContext {
+                cwd,
+                files: &DiskFiles,
+                sql: SqlOptions::default(),
+            };
+            classify_shell(line, &ctx)
+        }
+        ToolCall::Sql(sql) => classify_sql(sql, &SqlOptions::default()),
+        ToolCall::Other => Verdict::from_findings(Vec::new()),
+    }
+}

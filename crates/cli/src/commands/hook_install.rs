@@ -1,0 +1,210 @@
+//! `dbguard hook install <host>`: add dbguard's hook to a host's settings
+//! file, keeping every other setting and hook. Running it twice changes
+//! nothing; a settings file that is not valid JSON is left untouched.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use dbguard_hooks::Host;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::args::Format;
+use crate::output::{emit, Report};
+
+/// Where a host keeps its hooks, relative to the project or the home folder.
+pub fn settings_file(host: Host) -> &'static str {
+    match host {
+        Host::ClaudeCode => ".claude/settings.json",
+        Host::Cursor => ".cursor/hooks.json",
+        Host::Gemini => ".gemini/settings.json",
+        Host::Codex => ".codex/hooks.json",
+    }
+}
+
+/// The hook commands for `host` found in a settings document.
+pub fn installed_commands(host: Host, doc: &Value) -> Vec<String> {
+    let (event, _) = event_and_matcher(host);
+    let needle = format!(" hook {}", host.name());
+    let entries = doc["hooks"][event].as_array().cloned().unwrap_or_default();
+    entries
+        .iter()
+        .flat_map(|entry| match host {
+            Host::Cursor => vec![entry["command"].clone()],
+            _ => entry["hooks"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|h| h["command"].clone())
+                .collect(),
+        })
+        .filter_map(|c| c.as_str().map(str::to_string))
+        .filter(|c| c.contains("dbguard") && c.contains(&needle))
+        .collect()
+}
+
+fn event_and_matcher(host: Host) -> (&'static str, &'static str) {
+    match host {
+        Host::ClaudeCode => ("PreToolUse", "Bash|mcp__.*"),
+        Host::Codex => ("PreToolUse", "Bash"),
+        Host::Gemini => ("BeforeTool", "run_shell_command|mcp__.*"),
+        Host::Cursor => ("beforeShellExecution", ""),
+    }
+}
+
+/// Adds the hook running `command` to `doc`; `false` when it was already there.
+fn install(host: Host, doc: &mut Value, command: &str) -> anyhow::Result<bool> {
+    if !installed_commands(host, doc).is_empty() {
+        return Ok(false);
+    }
+    let Some(root) = doc.as_object_mut() else {
+        bail!("the settings are not a JSON object")
+    };
+    if host == Host::Cursor {
+        root.entry("version").or_insert(json!(1));
+    }
+    let hooks = root.entry("hooks").or_insert_with(|| json!({}));
+    let Some(hooks) = hooks.as_object_mut() else {
+        bail!("`hooks` is not a JSON object")
+    };
+    let (event, matcher) = event_and_matcher(host);
+    let list = hooks.entry(event).or_insert_with(|| json!([]));
+    let Some(list) = list.as_array_mut() else {
+        bail!("`hooks.{event}` is not a list")
+    };
+    list.push(match host {
+        Host::Cursor => json!({ "command": command }),
+        _ => {
+            json!({ "matcher": matcher, "hooks": [{ "type": "command", "command": command, "timeout": 10 }] })
+        }
+    });
+    Ok(true)
+}
+
+/// The command line that runs this dbguard as `host`'s hook.
+fn hook_command(host: Host) -> anyhow::Result<String> {
+    let exe = std::env::current_exe().context("cannot find dbguard's own path")?;
+    let exe = exe.to_string_lossy();
+    Ok(format!(
+        "{} hook {}",
+        dbguard_hooks::join_words(&[&exe]),
+        host.name()
+    ))
+}
+
+#[derive(Serialize)]
+struct InstallReport {
+    host: &'static str,
+    file: PathBuf,
+    changed: bool,
+    command: String,
+}
+
+impl Report for InstallReport {
+    fn text(&self) -> String {
+        if self.changed {
+            format!(
+                "installed the {} hook in {}: {}",
+                self.host,
+                self.file.display(),
+                self.command
+            )
+        } else {
+            format!(
+                "the {} hook is already installed in {}",
+                self.host,
+                self.file.display()
+            )
+        }
+    }
+}
+
+/// Installs the hook for `host` in the project (or, with `user`, the home folder).
+pub fn run(format: Format, host: &str, user: bool, cwd: &Path) -> anyhow::Result<ExitCode> {
+    let host = Host::from_name(host).context("unknown host")?;
+    let base = if user {
+        PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?)
+    } else {
+        dbguard_pg::settings::project_dir(cwd)
+    };
+    let file = base.join(settings_file(host));
+    let mut doc = match std::fs::read(&file) {
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => json!({}),
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not valid JSON; it was left untouched", file.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    };
+    let command = hook_command(host)?;
+    let changed =
+        install(host, &mut doc, &command).with_context(|| format!("{}: unexpected shape", file.display()))?;
+    if changed {
+        write_atomically(&file, &doc)?;
+    }
+    emit(
+        format,
+        &InstallReport {
+            host: host.name(),
+            file,
+            changed,
+            command,
+        },
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_atomically(file: &Path, doc: &Value) -> anyhow::Result<()> {
+    let dir = file.parent().context("settings file has no folder")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = file.with_extension("json.dbguard-tmp");
+    let mut text = serde_json::to_string_pretty(doc).expect("JSON values serialise");
+    text.push('\n');
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    if let Ok(meta) = std::fs::metadata(file) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, file).with_context(|| format!("cannot replace {}", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn install_keeps_other_hooks_and_is_idempotent() {
+        let mut doc = json!({
+            "model": "x",
+            "hooks": {"PreToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "fmt"}]}],
+                      "Stop": []}
+        });
+        assert!(install(Host::ClaudeCode, &mut doc, "/bin/dbguard hook claude-code").unwrap());
+        assert!(!install(Host::ClaudeCode, &mut doc, "/bin/dbguard hook claude-code").unwrap());
+        let list = doc["hooks"]["PreToolUse"].as_array().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0]["hooks"][0]["command"], "fmt");
+        assert_eq!(doc["model"], "x");
+        assert_eq!(
+            installed_commands(Host::ClaudeCode, &doc),
+            vec!["/bin/dbguard hook claude-code"]
+        );
+        assert!(installed_commands(Host::Codex, &doc).is_empty());
+    }
+
+    #[test]
+    fn cursor_gets_its_own_shape() {
+        let mut doc = json!({});
+        install(Host::Cursor, &mut doc, "dbguard hook cursor").unwrap();
+        assert_eq!(
+            doc,
+            json!({"version": 1, "hooks": {"beforeShellExecution": [{"command": "dbguard hook cursor"}]}})
+        );
+    }
+
+    #[test]
+    fn unexpected_shapes_are_errors() {
+        assert!(install(Host::Gemini, &mut json!({"hooks": []}), "x hook gemini").is_err());
+        assert!(install(Host::Gemini, &mut json!([1]), "x hook gemini").is_err());
+    }
+}

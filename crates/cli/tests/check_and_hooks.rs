@@ -1,0 +1,226 @@
+//! `dbguard check`, `dbguard hook <host>`, `hook install` and `doctor`, as a
+//! person or an agent runs them.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::{json, Value};
+
+fn dbguard(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("dbguard").unwrap();
+    cmd.current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("HOME", dir.join("home"));
+    cmd
+}
+
+fn json_of(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(bytes)))
+}
+
+#[test]
+fn check_exit_codes_follow_the_risk() {
+    let dir = tempfile::tempdir().unwrap();
+    dbguard(dir.path())
+        .args(["check", "--", "git", "status"])
+        .assert()
+        .code(0);
+    dbguard(dir.path())
+        .args(["check", "--", "npx", "prisma", "db", "push"])
+        .assert()
+        .code(3);
+    dbguard(dir.path())
+        .args(["check", "psql -c \"TRUNCATE batches\""])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("truncate"));
+    dbguard(dir.path())
+        .args(["check", "--sql", "DELETE FROM tasks WHERE id = 1"])
+        .assert()
+        .code(0);
+    dbguard(dir.path())
+        .args(["check", "--sql", "-"])
+        .write_stdin("DROP SCHEMA public CASCADE")
+        .assert()
+        .code(4);
+    dbguard(dir.path())
+        .args(["check", "--sql", "-"])
+        .write_stdin(&b"\xff\xfe"[..])
+        .assert()
+        .code(1);
+    dbguard(dir.path()).arg("check").assert().code(2);
+}
+
+#[test]
+fn check_json_has_the_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dbguard(dir.path())
+        .args([
+            "--format", "json", "check", "--", "sudo", "-u", "postgres", "dropdb", "farm",
+        ])
+        .assert()
+        .code(4)
+        .get_output()
+        .stdout
+        .clone();
+    let report = json_of(&out);
+    assert_eq!(report["risk"], "high");
+    assert_eq!(report["kind"], "shell");
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "dropdb");
+    assert_eq!(finding["risk"], "high");
+    assert!(finding["message"].as_str().unwrap().contains("farm"));
+    assert!(finding["text"].as_str().unwrap().contains("dropdb farm"));
+}
+
+#[test]
+fn check_reads_the_project_it_is_pointed_at_and_ignores_a_broken_env() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("package.json"),
+        r#"{"scripts": {"db:reset": "npx prisma migrate reset --force"}}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".env"), "DATABASE_URL='unterminated\n").unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    dbguard(elsewhere.path())
+        .args(["check", "--cwd"])
+        .arg(dir.path())
+        .args(["--", "npm", "run", "db:reset"])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("via: npm script `db:reset`"));
+    dbguard(dir.path()).args(["check", "--", "ls"]).assert().code(0);
+}
+
+fn hook(dir: &Path, host: &str, input: &Value) -> (Value, i32) {
+    let out = dbguard(dir)
+        .args(["hook", host])
+        .write_stdin(input.to_string())
+        .output()
+        .unwrap();
+    let stdout = if out.stdout.is_empty() {
+        Value::Null
+    } else {
+        json_of(&out.stdout)
+    };
+    (stdout, out.status.code().unwrap())
+}
+
+#[test]
+fn hooks_answer_in_each_hosts_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let claude = |command: &str| json!({"tool_name": "Bash", "tool_input": {"command": command}, "cwd": dir.path(), "permission_mode": "default"});
+    let (out, code) = hook(
+        dir.path(),
+        "claude-code",
+        &claude("npx prisma migrate reset --force"),
+    );
+    assert_eq!(
+        (out["hookSpecificOutput"]["permissionDecision"].as_str(), code),
+        (Some("deny"), 0)
+    );
+    let (out, _) = hook(dir.path(), "claude-code", &claude("npx prisma migrate dev"));
+    assert_eq!(out["hookSpecificOutput"]["permissionDecision"], "ask");
+    let (out, code) = hook(dir.path(), "claude-code", &claude("ls -la"));
+    assert_eq!((out, code), (Value::Null, 0));
+
+    let (out, _) = hook(
+        dir.path(),
+        "cursor",
+        &json!({"command": "dropdb farm", "cwd": dir.path()}),
+    );
+    assert_eq!(out["permission"], "deny");
+    let (out, _) = hook(
+        dir.path(),
+        "gemini",
+        &json!({"tool_name": "run_shell_command", "tool_input": {"command": "rm -rf backups"}}),
+    );
+    assert_eq!(out["decision"], "deny");
+    let (out, _) = hook(
+        dir.path(),
+        "codex",
+        &json!({"tool_name": "Bash", "tool_input": {"command": "psql -c 'DROP TABLE x'"}}),
+    );
+    assert_eq!(out["hookSpecificOutput"]["permissionDecision"], "deny");
+}
+
+#[test]
+fn a_hook_fed_garbage_denies_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for host in ["claude-code", "cursor", "gemini", "codex"] {
+        dbguard(dir.path())
+            .args(["hook", host])
+            .write_stdin("{not json")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("could not check"));
+    }
+}
+
+#[test]
+fn hook_install_is_idempotent_and_keeps_other_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    let settings = dir.path().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(&settings, r#"{"permissions": {"allow": ["Bash(ls)"]}, "hooks": {"PreToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "fmt"}]}]}}"#).unwrap();
+    dbguard(dir.path())
+        .args(["hook", "install", "claude-code"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("installed"));
+    dbguard(dir.path())
+        .args(["hook", "install", "claude-code"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("already installed"));
+    let doc = json_of(&std::fs::read(&settings).unwrap());
+    assert_eq!(doc["permissions"]["allow"][0], "Bash(ls)");
+    let hooks = doc["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(hooks.len(), 2);
+    assert!(hooks[1]["hooks"][0]["command"]
+        .as_str()
+        .unwrap()
+        .ends_with(" hook claude-code"));
+
+    dbguard(dir.path())
+        .arg("doctor")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("claude-code hook   installed"));
+    dbguard(dir.path())
+        .args(["hook", "install", "cursor", "--user"])
+        .assert()
+        .success();
+    assert!(dir.path().join("home/.cursor/hooks.json").is_file());
+}
+
+#[test]
+fn hook_install_leaves_an_invalid_settings_file_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".codex/hooks.json");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "{ broken").unwrap();
+    dbguard(dir.path())
+        .args(["hook", "install", "codex"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("left untouched"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "{ broken");
+}
+
+#[test]
+fn doctor_reports_a_hook_whose_program_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".gemini/settings.json");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let doc = json!({"hooks": {"BeforeTool": [{"matcher": "run_shell_command", "hooks": [{"type": "command", "command": "/gone/dbguard hook gemini"}]}]}});
+    std::fs::write(&file, doc.to_string()).unwrap();
+    dbguard(dir.path())
+        .arg("doctor")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("/gone/dbguard, which does not exist"));
+}
