@@ -1,0 +1,120 @@
+//! Real-world SQL and hostile input: every file of the external corpus is
+//! classified without a panic, and inputs at the limits are answered (failing
+//! closed) rather than hanging or crashing.
+
+use std::path::{Path, PathBuf};
+
+use dbguard_risk::{classify_shell, classify_sql, NoFiles, Risk, Rule, ShellContext, SqlOptions};
+use proptest::prelude::*;
+
+fn external_sql_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/external/crates.io-migrations");
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("the external corpus {} is needed for this test: {e}", root.display()));
+    for entry in entries {
+        let dir = entry.unwrap().path();
+        for name in ["up.sql", "down.sql"] {
+            let file = dir.join(name);
+            if file.is_file() {
+                files.push(file);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_external_migration_is_classified_and_only_the_broken_one_is_unparseable() {
+    let files = external_sql_files();
+    assert!(files.len() > 500, "only {} files found", files.len());
+    let mut unparseable = Vec::new();
+    for file in &files {
+        let sql = std::fs::read_to_string(file).unwrap();
+        let verdict = classify_sql(&sql, &SqlOptions::default());
+        assert!(
+            verdict.findings.iter().all(|f| f.rule != Rule::InternalError),
+            "{}: internal error",
+            file.display()
+        );
+        if verdict.findings.iter().any(|f| f.rule == Rule::SqlUnparseable) {
+            assert_eq!(verdict.risk, Risk::High);
+            unparseable.push(file.strip_prefix(file.parent().unwrap().parent().unwrap()).unwrap().to_path_buf());
+        }
+    }
+    assert_eq!(unparseable, vec![PathBuf::from("20170318181441_downloads_need_no_id/down.sql")]);
+}
+
+fn ctx() -> ShellContext<'static> {
+    ShellContext {
+        cwd: PathBuf::from("/project"),
+        files: &NoFiles,
+        sql: SqlOptions::default(),
+    }
+}
+
+#[test]
+fn oversized_input_is_high_unread() {
+    let line = format!("echo {}", "a".repeat(dbguard_risk::shell::MAX_LINE_BYTES));
+    let verdict = classify_shell(&line, &ctx());
+    assert_eq!((verdict.risk, verdict.findings[0].rule), (Risk::High, Rule::InputTooLarge));
+    let sql = "SELECT 1;".repeat(dbguard_risk::sql::MAX_SQL_BYTES / 9 + 1);
+    let verdict = classify_sql(&sql, &SqlOptions::default());
+    assert_eq!(verdict.findings[0].rule, Rule::InputTooLarge);
+}
+
+#[test]
+fn a_megabyte_of_ordinary_input_is_analysed() {
+    let line = "echo hello && ".repeat(70_000) + "dropdb farm";
+    assert!(line.len() < dbguard_risk::shell::MAX_LINE_BYTES);
+    let verdict = classify_shell(&line, &ctx());
+    assert_eq!(verdict.risk, Risk::High);
+    assert_eq!(verdict.findings.last().unwrap().rule, Rule::Dropdb);
+}
+
+#[test]
+fn deep_nesting_fails_closed() {
+    for line in [
+        format!("{}dropdb x{}", "$(".repeat(10_000), ")".repeat(10_000)),
+        format!("{}ls{}", "( ".repeat(10_000), " )".repeat(10_000)),
+        format!("{}ls{}", "{ ".repeat(10_000), "; }".repeat(10_000)),
+        "bash -c \"".repeat(50) + "ls",
+    ] {
+        let verdict = classify_shell(&line, &ctx());
+        assert_eq!(verdict.risk, Risk::High, "{}…", &line[..20]);
+    }
+    let nested = format!("SELECT {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    assert_eq!(classify_sql(&nested, &SqlOptions::default()).risk, Risk::High);
+    let mut deep_do = "DROP TABLE x".to_string();
+    for _ in 0..20 {
+        deep_do = format!("DO $x$ BEGIN EXECUTE {}; END $x$", quote(&deep_do));
+    }
+    assert_eq!(classify_sql(&deep_do, &SqlOptions::default()).risk, Risk::High);
+}
+
+fn quote(sql: &str) -> String {
+    format!("'{}'", sql.replace('\'', "''"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn shell_classification_never_panics(line in "\\PC{0,120}") {
+        let verdict = classify_shell(&line, &ctx());
+        prop_assert!(verdict.findings.iter().all(|f| f.rule != Rule::InternalError));
+    }
+
+    #[test]
+    fn shell_syntax_soup_never_panics(line in "[a-z $'\"`\\\\(){};&|<>\\n#*=-]{0,120}") {
+        let verdict = classify_shell(&line, &ctx());
+        prop_assert!(verdict.findings.iter().all(|f| f.rule != Rule::InternalError));
+    }
+
+    #[test]
+    fn sql_classification_never_panics(sql in "\\PC{0,120}") {
+        let verdict = classify_sql(&sql, &SqlOptions::default());
+        prop_assert!(verdict.findings.iter().all(|f| f.rule != Rule::InternalError));
+    }
+}
