@@ -21,13 +21,12 @@ pub use verdict::{Finding, Risk, Span, Verdict};
 pub const MAX_DEPTH: usize = 8;
 
 /// Runs `analyse`, turning a panic (a bug) into a high-risk finding.
-pub(crate) fn guard_panics(input: &str, analyse: impl FnOnce() -> Vec<Finding>) -> Vec<Finding> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(analyse)) {
-        Ok(findings) => findings,
-        Err(_) => vec![Finding::new(
+pub(crate) fn guard_panics(input: &str, analyse: impl FnOnce() -> Verdict) -> Verdict {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(analyse)).unwrap_or_else(|_| {
+        Verdict::from_findings(vec![Finding::new(
             Rule::InternalError,
             "dbguard failed while analysing this input; treated as the worst case",
             input,
-        )],
-    }
+        )])
+    })
 }

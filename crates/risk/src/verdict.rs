@@ -57,16 +57,37 @@ pub struct Span {
 
 impl Span {
     /// The span of `text[offset..offset + len]`, with its line and column.
+    /// For many spans of one text, use a [`LineIndex`].
     pub fn locate(text: &str, offset: usize, len: usize) -> Span {
+        LineIndex::new(text).span(text, offset, len)
+    }
+}
+
+/// Line starts of a text, so that many spans can be located without
+/// rescanning the text from its start each time.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The span of `text[offset..offset + len]`; `text` is the indexed text.
+    pub fn span(&self, text: &str, offset: usize, len: usize) -> Span {
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let line_start = self.starts[line - 1];
         Span {
             offset,
             len: len.min(text.len() - offset),
             line,
-            column: before[line_start..].chars().count() + 1,
+            column: text[line_start..offset].chars().count() + 1,
         }
     }
 }
@@ -128,20 +149,91 @@ fn shorten(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
+/// The most findings a verdict keeps; past it, the riskiest are kept.
+pub const MAX_FINDINGS: usize = 100;
+
 /// The result of a classification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
     /// The highest risk among the findings, `low` when there are none.
     pub risk: Risk,
-    /// Every finding, in the order met.
+    /// The findings, in the order met (at most [`MAX_FINDINGS`]).
     pub findings: Vec<Finding>,
+    /// How many more findings there were, of no higher risk than those kept.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Gathers findings, keeping at most [`MAX_FINDINGS`] of the highest risk.
+/// Findings are only built (spans located, text copied) when kept.
+#[derive(Debug, Default)]
+pub struct Collector {
+    findings: Vec<Finding>,
+    omitted: usize,
+}
+
+impl Collector {
+    /// Adds the finding `make` builds, if it is kept.
+    pub fn push_with(&mut self, risk: Risk, make: impl FnOnce() -> Finding) {
+        if self.findings.len() < MAX_FINDINGS {
+            self.findings.push(make());
+            return;
+        }
+        self.omitted += 1;
+        let weakest = self
+            .findings
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, f)| f.risk)
+            .map(|(i, f)| (i, f.risk));
+        if let Some((i, _)) = weakest.filter(|(_, weakest)| *weakest < risk) {
+            self.findings.remove(i);
+            self.findings.push(make());
+        }
+    }
+
+    /// Adds a finding.
+    pub fn push(&mut self, finding: Finding) {
+        self.push_with(finding.risk, || finding);
+    }
+
+    /// Adds what another collector gathered (a nested analysis), each
+    /// finding adjusted by `adjust`.
+    pub fn absorb(&mut self, other: Collector, mut adjust: impl FnMut(&mut Finding)) {
+        self.omitted += other.omitted;
+        for mut finding in other.findings {
+            adjust(&mut finding);
+            self.push(finding);
+        }
+    }
+
+    /// Whether nothing was gathered.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty() && self.omitted == 0
+    }
 }
 
 impl Verdict {
     /// The verdict over `findings`.
     pub fn from_findings(findings: Vec<Finding>) -> Verdict {
+        let mut collector = Collector::default();
+        findings.into_iter().for_each(|f| collector.push(f));
+        Verdict::from_collector(collector)
+    }
+
+    /// The verdict over what `collector` gathered.
+    pub fn from_collector(collector: Collector) -> Verdict {
+        let Collector { findings, omitted } = collector;
         let risk = findings.iter().map(|f| f.risk).max().unwrap_or(Risk::Low);
-        Verdict { risk, findings }
+        Verdict {
+            risk,
+            findings,
+            omitted,
+        }
     }
 
     /// The findings at the verdict's own level, for a one-line reason.

@@ -8,10 +8,15 @@ use dbguard_risk::{classify_shell, classify_sql, NoFiles, Risk, Rule, ShellConte
 use proptest::prelude::*;
 
 fn external_sql_files() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/external/crates.io-migrations");
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/external/crates.io-migrations");
     let mut files = Vec::new();
-    let entries = std::fs::read_dir(&root)
-        .unwrap_or_else(|e| panic!("the external corpus {} is needed for this test: {e}", root.display()));
+    let entries = std::fs::read_dir(&root).unwrap_or_else(|e| {
+        panic!(
+            "the external corpus {} is needed for this test: {e}",
+            root.display()
+        )
+    });
     for entry in entries {
         let dir = entry.unwrap().path();
         for name in ["up.sql", "down.sql"] {
@@ -40,10 +45,17 @@ fn every_external_migration_is_classified_and_only_the_broken_one_is_unparseable
         );
         if verdict.findings.iter().any(|f| f.rule == Rule::SqlUnparseable) {
             assert_eq!(verdict.risk, Risk::High);
-            unparseable.push(file.strip_prefix(file.parent().unwrap().parent().unwrap()).unwrap().to_path_buf());
+            unparseable.push(
+                file.strip_prefix(file.parent().unwrap().parent().unwrap())
+                    .unwrap()
+                    .to_path_buf(),
+            );
         }
     }
-    assert_eq!(unparseable, vec![PathBuf::from("20170318181441_downloads_need_no_id/down.sql")]);
+    assert_eq!(
+        unparseable,
+        vec![PathBuf::from("20170318181441_downloads_need_no_id/down.sql")]
+    );
 }
 
 fn ctx() -> ShellContext<'static> {
@@ -56,21 +68,44 @@ fn ctx() -> ShellContext<'static> {
 
 #[test]
 fn oversized_input_is_high_unread() {
-    let line = format!("echo {}", "a".repeat(dbguard_risk::shell::MAX_LINE_BYTES));
+    let line = format!("echo {}", "a".repeat(1024 * 1024));
     let verdict = classify_shell(&line, &ctx());
-    assert_eq!((verdict.risk, verdict.findings[0].rule), (Risk::High, Rule::InputTooLarge));
-    let sql = "SELECT 1;".repeat(dbguard_risk::sql::MAX_SQL_BYTES / 9 + 1);
+    assert_eq!(
+        (verdict.risk, verdict.findings[0].rule),
+        (Risk::High, Rule::InputTooLarge)
+    );
+    let sql = "SELECT 1;".repeat(1024 * 1024 / 9);
     let verdict = classify_sql(&sql, &SqlOptions::default());
     assert_eq!(verdict.findings[0].rule, Rule::InputTooLarge);
 }
 
 #[test]
-fn a_megabyte_of_ordinary_input_is_analysed() {
-    let line = "echo hello && ".repeat(70_000) + "dropdb farm";
+fn input_up_to_the_limit_is_analysed() {
+    let line = "echo hello && ".repeat(18_000) + "dropdb farm";
     assert!(line.len() < dbguard_risk::shell::MAX_LINE_BYTES);
     let verdict = classify_shell(&line, &ctx());
     assert_eq!(verdict.risk, Risk::High);
     assert_eq!(verdict.findings.last().unwrap().rule, Rule::Dropdb);
+}
+
+#[test]
+fn the_sql_budget_is_shared_by_the_whole_line() {
+    let statement = format!("psql -c '{}' && ", "SELECT 1;".repeat(3_000));
+    let verdict = classify_shell(&statement.repeat(4), &ctx());
+    assert_eq!(verdict.risk, Risk::High);
+    assert!(verdict.findings.iter().any(|f| f.rule == Rule::InputTooLarge));
+    let one = format!("psql -c '{}'", "SELECT 1;".repeat(3_000));
+    assert_eq!(classify_shell(&one, &ctx()).risk, Risk::Low);
+}
+
+#[test]
+fn many_findings_keep_the_riskiest() {
+    let line = "psql -c 'CREATE TABLE t (x int)'; ".repeat(150) + "dropdb farm";
+    let verdict = classify_shell(&line, &ctx());
+    assert_eq!(verdict.risk, Risk::High);
+    assert_eq!(verdict.findings.len(), dbguard_risk::verdict::MAX_FINDINGS);
+    assert_eq!(verdict.omitted, 51);
+    assert!(verdict.findings.iter().any(|f| f.rule == Rule::Dropdb));
 }
 
 #[test]

@@ -15,8 +15,9 @@ use crate::rules::Rule;
 use crate::sql::SqlOptions;
 use crate::verdict::{Finding, Span, Verdict};
 
-/// The largest command line analysed; larger input is high risk unread.
-pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+/// The most shell text analysed for one verdict (the line, and the scripts
+/// and npm scripts it runs); more is high risk unread.
+pub const MAX_LINE_BYTES: usize = 256 * 1024;
 
 /// Where a command line runs and what the classifier may read.
 pub struct ShellContext<'a> {
@@ -39,9 +40,9 @@ pub fn classify_shell(line: &str, ctx: &ShellContext<'_>) -> Verdict {
         .at(Span::locate(line, 0, line.len()));
         return Verdict::from_findings(vec![finding]);
     }
-    Verdict::from_findings(crate::guard_panics(line, || {
-        let mut walker = walk::Walker::new(ctx);
-        walker.line(line);
-        walker.findings
-    }))
+    crate::guard_panics(line, || {
+        let mut walker = walk::Walker::new(ctx, line);
+        walker.line();
+        Verdict::from_collector(walker.findings)
+    })
 }

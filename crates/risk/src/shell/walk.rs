@@ -7,7 +7,7 @@ use super::ast::{Command, HereDoc, List, Redirect, RedirectKind, Script, Simple,
 use super::parse::parse;
 use super::{tools, ShellContext};
 use crate::rules::Rule;
-use crate::verdict::{Finding, Span};
+use crate::verdict::{Collector, Finding, LineIndex, Span};
 use crate::MAX_DEPTH;
 
 /// What a command reads on standard input.
@@ -77,34 +77,71 @@ pub struct Scope {
 /// Collects findings while walking.
 pub struct Walker<'a> {
     pub(crate) ctx: &'a ShellContext<'a>,
-    pub(crate) findings: Vec<Finding>,
+    pub(crate) findings: Collector,
+    /// The top-level line, and its line index for locating findings.
+    src: &'a str,
+    lines: LineIndex,
     via: Vec<String>,
-    anchor: Option<Span>,
+    /// The top-level command being analysed (byte offset and length).
+    anchor: Option<(usize, usize)>,
     depth: usize,
+    /// Bytes of shell text and of SQL that may still be analysed.
+    shell_budget: usize,
+    sql_budget: usize,
 }
 
 impl<'a> Walker<'a> {
-    /// A walker for a line classified in `ctx`.
-    pub fn new(ctx: &'a ShellContext<'a>) -> Walker<'a> {
+    /// A walker for the line `src` classified in `ctx`.
+    pub fn new(ctx: &'a ShellContext<'a>, src: &'a str) -> Walker<'a> {
         Walker {
             ctx,
-            findings: Vec::new(),
+            findings: Collector::default(),
+            src,
+            lines: LineIndex::new(src),
             via: Vec::new(),
             anchor: None,
             depth: 0,
+            shell_budget: super::MAX_LINE_BYTES.saturating_sub(src.len()),
+            sql_budget: crate::sql::MAX_SQL_BYTES,
         }
+    }
+
+    /// Takes `len` bytes from a budget; `false`, with a finding, when it is spent.
+    fn spend(&mut self, sql: bool, len: usize, text: &str) -> bool {
+        let (budget, what, limit) = if sql {
+            (&mut self.sql_budget, "SQL", crate::sql::MAX_SQL_BYTES)
+        } else {
+            (&mut self.shell_budget, "shell text", super::MAX_LINE_BYTES)
+        };
+        if len > *budget {
+            *budget = 0;
+            let message = format!("the {what} this line runs is over the {limit}-byte limit of one check");
+            self.add(Rule::InputTooLarge, message, text);
+            return false;
+        }
+        *budget -= len;
+        true
+    }
+
+    fn anchor_span(&self) -> Option<Span> {
+        self.anchor
+            .map(|(start, len)| self.lines.span(self.src, start, len))
     }
 
     /// Records a finding for the command being analysed.
     pub fn add(&mut self, rule: Rule, message: impl Into<String>, text: &str) {
-        let mut finding = Finding::new(rule, message, text);
-        finding.span = self.anchor;
-        finding.via = self.via.clone();
-        self.findings.push(finding);
+        let (anchor, src, lines, via) = (self.anchor, self.src, &self.lines, &self.via);
+        self.findings.push_with(rule.risk(), || {
+            let mut finding = Finding::new(rule, message, text);
+            finding.span = anchor.map(|(start, len)| lines.span(src, start, len));
+            finding.via = via.clone();
+            finding
+        });
     }
 
-    /// Walks the top-level line `src`.
-    pub fn line(&mut self, src: &str) {
+    /// Walks the top-level line.
+    pub fn line(&mut self) {
+        let src = self.src;
         match parse(src) {
             Ok(script) => {
                 let mut scope = Scope {
@@ -118,7 +155,7 @@ impl<'a> Walker<'a> {
                 } else {
                     Rule::ShellUnparseable
                 };
-                self.anchor = Some(Span::locate(src, 0, src.len()));
+                self.anchor = Some((0, src.len()));
                 self.add(
                     rule,
                     format!("could not be analysed: {} (at byte {})", e.message, e.offset),
@@ -131,7 +168,7 @@ impl<'a> Walker<'a> {
     /// Parses and walks shell text reached from the line (`bash -c`, a
     /// script file, an npm script), one level deeper.
     pub fn nested_shell(&mut self, text: &str, via: String, scope: &Scope) {
-        if !self.descend(&via, text) {
+        if !self.spend(false, text.len(), text) || !self.descend(&via, text) {
             return;
         }
         match parse(text) {
@@ -153,17 +190,23 @@ impl<'a> Walker<'a> {
 
     /// Classifies SQL reached from the line (`psql -c`, a file, stdin).
     pub fn nested_sql(&mut self, sql: &str, via: Option<String>) {
+        if !self.spend(true, sql.len(), sql) {
+            return;
+        }
         let pushed = via.is_some();
         if let Some(via) = via {
             self.via.push(via);
         }
         let found = crate::sql::analyse(sql, &self.ctx.sql, self.depth + 1);
-        for mut finding in found {
-            finding.span = self.anchor;
-            let mut chain = self.via.clone();
-            chain.extend(finding.via);
-            finding.via = chain;
-            self.findings.push(finding);
+        if !found.is_empty() {
+            let span = self.anchor_span();
+            let chain = self.via.clone();
+            self.findings.absorb(found, |finding| {
+                finding.span = span;
+                let mut via = chain.clone();
+                via.append(&mut finding.via);
+                finding.via = via;
+            });
         }
         if pushed {
             self.via.pop();
@@ -269,8 +312,8 @@ impl<'a> Walker<'a> {
         scope: &mut Scope,
         top: Option<&str>,
     ) {
-        if let Some(src) = top {
-            self.anchor = Some(Span::locate(src, simple.start, simple.end - simple.start));
+        if top.is_some() {
+            self.anchor = Some((simple.start, simple.end - simple.start));
         }
         for sub in &simple.substitutions {
             let mut inner = scope.clone();

@@ -9,13 +9,14 @@ use serde_json::Value;
 
 use super::{analyse, SqlOptions};
 use crate::rules::Rule;
-use crate::verdict::Finding;
+use crate::verdict::{Collector, Finding};
 
 /// The dollar-quote tag used to wrap a block for the PL/pgSQL parser.
 const TAG: &str = "$dbguard_do_body$";
 
 /// The findings of the statements a `DO` block runs.
-pub(super) fn do_block(s: &DoStmt, options: &SqlOptions, depth: usize) -> Vec<Finding> {
+pub(super) fn do_block(s: &DoStmt, options: &SqlOptions, depth: usize) -> Collector {
+    let mut out = Collector::default();
     let mut body = None;
     let mut language = "plpgsql".to_string();
     for arg in &s.args {
@@ -32,34 +33,33 @@ pub(super) fn do_block(s: &DoStmt, options: &SqlOptions, depth: usize) -> Vec<Fi
             _ => {}
         }
     }
-    let Some(body) = body else { return Vec::new() };
+    let Some(body) = body else { return out };
     if language != "plpgsql" {
         let message = format!("a DO block in language {language} cannot be read");
-        return vec![Finding::new(Rule::DynamicSql, message, &body)];
+        out.push(Finding::new(Rule::DynamicSql, message, &body));
+        return out;
     }
     if body.contains(TAG) {
-        return vec![Finding::new(
+        out.push(Finding::new(
             Rule::SqlUnparseable,
             "the DO block could not be analysed",
             &body,
-        )];
+        ));
+        return out;
     }
     let wrapped = format!("CREATE FUNCTION dbguard_do() RETURNS void LANGUAGE plpgsql AS {TAG}{body}{TAG}");
     match pg_query::parse_plpgsql(&wrapped) {
-        Ok(tree) => {
-            let mut findings = Vec::new();
-            walk(&tree, options, depth, &mut findings);
-            findings
-        }
-        Err(e) => vec![Finding::new(
+        Ok(tree) => walk(&tree, options, depth, &mut out),
+        Err(e) => out.push(Finding::new(
             Rule::SqlUnparseable,
             format!("the DO block could not be analysed: {e}"),
             &body,
-        )],
+        )),
     }
+    out
 }
 
-fn walk(value: &Value, options: &SqlOptions, depth: usize, out: &mut Vec<Finding>) {
+fn walk(value: &Value, options: &SqlOptions, depth: usize, out: &mut Collector) {
     match value {
         Value::Object(map) => {
             for (key, inner) in map {
@@ -91,19 +91,18 @@ fn expr_text(expr: &Value) -> Option<&str> {
     expr["PLpgSQL_expr"]["query"].as_str()
 }
 
-fn static_sql(expr: &Value, options: &SqlOptions, depth: usize, out: &mut Vec<Finding>) {
+fn static_sql(expr: &Value, options: &SqlOptions, depth: usize, out: &mut Collector) {
     if let Some(sql) = expr_text(expr) {
-        out.extend(analyse(sql, options, depth + 1));
+        out.absorb(analyse(sql, options, depth + 1), |_| {});
     }
 }
 
-fn dynamic_sql(expr: &Value, options: &SqlOptions, depth: usize, out: &mut Vec<Finding>) {
+fn dynamic_sql(expr: &Value, options: &SqlOptions, depth: usize, out: &mut Collector) {
     let Some(text) = expr_text(expr) else { return };
     match literal(text) {
-        Some(sql) => out.extend(analyse(&sql, options, depth + 1).into_iter().map(|mut f| {
-            f.via.insert(0, "EXECUTE".to_string());
-            f
-        })),
+        Some(sql) => out.absorb(analyse(&sql, options, depth + 1), |f| {
+            f.via.insert(0, "EXECUTE".to_string())
+        }),
         None => out.push(Finding::new(
             Rule::DynamicSql,
             format!("EXECUTE runs SQL built at run time ({text}), which cannot be read"),

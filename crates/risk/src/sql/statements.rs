@@ -6,9 +6,9 @@ use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType, RangeVar, Wit
 use pg_query::{Node, NodeEnum};
 
 use super::where_clause::pins_one_row;
-use super::SqlOptions;
+use super::{Loc, SqlOptions};
 use crate::rules::Rule;
-use crate::verdict::{Finding, Span};
+use crate::verdict::{Collector, Finding, LineIndex};
 
 /// Functions that run SQL the classifier cannot see, or delete data outside tables.
 const DANGEROUS_FUNCTIONS: &[&str] = &[
@@ -26,17 +26,22 @@ const TERMINATING_FUNCTIONS: &[&str] = &["pg_terminate_backend", "pg_cancel_back
 pub(super) struct Walker<'a> {
     pub options: &'a SqlOptions,
     pub depth: usize,
+    pub sql: &'a str,
+    pub lines: LineIndex,
     pub prepared: HashSet<String>,
-    pub findings: Vec<Finding>,
+    pub findings: Collector,
 }
 
 impl Walker<'_> {
-    fn add(&mut self, rule: Rule, message: String, text: &str, span: Span) {
-        self.findings.push(Finding::new(rule, message, text).at(span));
+    fn add(&mut self, rule: Rule, message: String, text: &str, loc: Loc) {
+        let (sql, lines) = (self.sql, &self.lines);
+        self.findings.push_with(rule.risk(), || {
+            Finding::new(rule, message, text).at(lines.span(sql, loc.start, loc.len))
+        });
     }
 
     /// Classifies one statement whose source is `text` at `span`.
-    pub fn statement(&mut self, node: &Node, text: &str, span: Span) {
+    pub fn statement(&mut self, node: &Node, text: &str, span: Loc) {
         self.function_calls(node, text, span);
         let Some(stmt) = &node.node else { return };
         match stmt {
@@ -173,11 +178,13 @@ impl Walker<'_> {
             }
             NodeEnum::DoStmt(s) => {
                 let inner = super::plpgsql::do_block(s, self.options, self.depth);
-                self.findings.extend(inner.into_iter().map(|mut f| {
-                    f.span = Some(span);
-                    f.via.insert(0, "DO block".to_string());
-                    f
-                }));
+                if !inner.is_empty() {
+                    let outer = Some(self.lines.span(self.sql, span.start, span.len));
+                    self.findings.absorb(inner, |f| {
+                        f.span = outer;
+                        f.via.insert(0, "DO block".to_string());
+                    });
+                }
             }
             NodeEnum::CallStmt(_) => self.add(
                 Rule::CallProcedure,
@@ -225,7 +232,7 @@ impl Walker<'_> {
         }
     }
 
-    fn with_clause(&mut self, with: Option<&WithClause>, text: &str, span: Span) {
+    fn with_clause(&mut self, with: Option<&WithClause>, text: &str, span: Loc) {
         let Some(with) = with else { return };
         for cte in &with.ctes {
             if let Some(NodeEnum::CommonTableExpr(c)) = &cte.node {
@@ -243,7 +250,7 @@ impl Walker<'_> {
         relation: Option<&RangeVar>,
         where_clause: Option<&Node>,
         text: &str,
-        span: Span,
+        span: Loc,
     ) {
         let Some(relation) = relation else { return };
         let table = table_name(relation);
@@ -263,7 +270,7 @@ impl Walker<'_> {
         }
     }
 
-    fn drop(&mut self, s: &pg_query::protobuf::DropStmt, text: &str, span: Span) {
+    fn drop(&mut self, s: &pg_query::protobuf::DropStmt, text: &str, span: Loc) {
         let objects = names(s.objects.iter().map(object_name));
         let cascade = s.behavior() == DropBehavior::DropCascade;
         let kind = s.remove_type();
@@ -283,7 +290,7 @@ impl Walker<'_> {
         self.add(rule, format!("DROP deletes {what} {objects}{tail}"), text, span);
     }
 
-    fn alter_table(&mut self, s: &pg_query::protobuf::AlterTableStmt, text: &str, span: Span) {
+    fn alter_table(&mut self, s: &pg_query::protobuf::AlterTableStmt, text: &str, span: Loc) {
         let table = s.relation.as_ref().map(table_name).unwrap_or_default();
         let mut other = false;
         for cmd in &s.cmds {
@@ -325,7 +332,7 @@ impl Walker<'_> {
 
     /// Dangerous function calls anywhere in the statement. The tree is only
     /// searched when the text names one of the functions.
-    fn function_calls(&mut self, node: &Node, text: &str, span: Span) {
+    fn function_calls(&mut self, node: &Node, text: &str, span: Loc) {
         let lower = text.to_lowercase();
         let watched = |list: &[&str]| list.iter().any(|f| lower.contains(f));
         if !watched(DANGEROUS_FUNCTIONS) && !watched(TERMINATING_FUNCTIONS) {
