@@ -48,6 +48,8 @@ pub enum Command {
     Hook(HookCommand),
     /// Check the installation: PostgreSQL, configuration, local server, agent hooks.
     Doctor,
+    /// List the classifier's rules: id, risk and what each catches.
+    Rules,
 }
 
 /// `dbguard check`

@@ -6,6 +6,7 @@ mod db;
 mod doctor;
 mod hook;
 mod hook_install;
+mod rules;
 mod up;
 
 use std::process::ExitCode;
@@ -35,6 +36,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             HookCommand::Codex => Ok(hook::run(Host::Codex)),
         },
         Command::Doctor => doctor::run(cli.format, &cwd, settings()),
+        Command::Rules => Ok(rules::run(cli.format)),
     }
 }
 

@@ -1,0 +1,28 @@
+//! The README stays true: every rule is documented with its risk, and the
+//! two newcomer commands are the ones CI runs.
+
+use std::path::Path;
+
+use dbguard_risk::Rule;
+
+fn readme() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap()
+}
+
+#[test]
+fn every_rule_is_in_the_readme_with_its_risk() {
+    let readme = readme();
+    for rule in Rule::ALL {
+        let row = format!("| `{}` | {} |", rule.id(), rule.risk());
+        assert!(readme.contains(&row), "README lacks the row for {}", rule.id());
+    }
+}
+
+#[test]
+fn the_quick_start_commands_are_the_ones_ci_runs() {
+    let readme = readme();
+    assert!(readme.contains("cargo run --release -- up"));
+    assert!(readme.contains("cargo test --workspace"));
+    let ci = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/run")).unwrap();
+    assert!(ci.lines().any(|l| l.trim() == "cargo test --workspace"));
+}
