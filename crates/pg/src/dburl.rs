@@ -90,6 +90,72 @@ impl DbUrl {
         self.schema.as_deref()
     }
 
+    /// Parameters for libpq tools (`pg_dump`, `pg_restore`, `psql`): a
+    /// key=value connection string without the password (command lines are
+    /// visible to other users), and the password to pass as `PGPASSWORD`.
+    pub fn libpq(&self) -> Libpq {
+        let config = &self.config;
+        let mut parts: Vec<(String, String)> = Vec::new();
+        let hosts: Vec<String> = config
+            .get_hosts()
+            .iter()
+            .map(|h| match h {
+                postgres::config::Host::Tcp(name) => name.clone(),
+                postgres::config::Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        parts.push(("host".into(), hosts.join(",")));
+        if !config.get_ports().is_empty() {
+            let ports: Vec<String> = config.get_ports().iter().map(u16::to_string).collect();
+            parts.push(("port".into(), ports.join(",")));
+        }
+        if let Some(user) = config.get_user() {
+            parts.push(("user".into(), user.to_string()));
+        }
+        if let Some(db) = config.get_dbname() {
+            parts.push(("dbname".into(), db.to_string()));
+        }
+        if let Some(options) = config.get_options() {
+            parts.push(("options".into(), options.to_string()));
+        }
+        let sslmode = match config.get_ssl_mode() {
+            postgres::config::SslMode::Disable => "disable",
+            postgres::config::SslMode::Require => "require",
+            _ => "prefer",
+        };
+        parts.push(("sslmode".into(), sslmode.into()));
+        if let Some(passfile) = &self.passfile {
+            parts.push(("passfile".into(), passfile.display().to_string()));
+        }
+        let conninfo = parts
+            .iter()
+            .map(|(k, v)| format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let password = config.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
+        Libpq { conninfo, password }
+    }
+
+    /// The same server and credentials, another database.
+    pub fn with_database(&self, database: &str) -> Result<DbUrl> {
+        if self.raw.starts_with("postgres://") || self.raw.starts_with("postgresql://") {
+            let mut url = url::Url::parse(&self.raw).map_err(|e| Error::InvalidUrl {
+                url: self.redacted(),
+                reason: e.to_string(),
+            })?;
+            url.path_segments_mut()
+                .map_err(|_| Error::InvalidUrl {
+                    url: self.redacted(),
+                    reason: "it cannot name a database".into(),
+                })?
+                .clear()
+                .push(database);
+            DbUrl::parse(url.as_str())
+        } else {
+            DbUrl::parse(&format!("{} dbname='{}'", self.raw, database.replace('\'', "\\'")))
+        }
+    }
+
     /// A driver configuration with the password filled in from `passfile`
     /// when the URL names one and has no password of its own.
     pub fn client_config(&self) -> Result<postgres::Config> {
@@ -102,6 +168,32 @@ impl DbUrl {
             }
         }
         Ok(config)
+    }
+}
+
+/// Connection parameters for libpq programs.
+#[derive(Clone)]
+pub struct Libpq {
+    /// `host='…' port='…' dbname='…' …`, without the password.
+    pub conninfo: String,
+    /// The password, to pass in the child's environment as `PGPASSWORD`.
+    pub password: Option<String>,
+}
+
+impl Libpq {
+    /// Sets up `cmd` to connect: `--dbname=<conninfo>` is added by the
+    /// caller; this sets `PGPASSWORD` (or removes an inherited one).
+    pub fn apply_password(&self, cmd: &mut std::process::Command) {
+        match &self.password {
+            Some(password) => cmd.env("PGPASSWORD", password),
+            None => cmd.env_remove("PGPASSWORD"),
+        };
+    }
+}
+
+impl fmt::Debug for Libpq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Libpq({})", self.conninfo)
     }
 }
 
@@ -180,6 +272,21 @@ mod tests {
             assert!(err.starts_with("invalid database URL"), "{err}");
             assert!(!err.contains("topsecret"), "{err}");
         }
+    }
+
+    #[test]
+    fn libpq_parameters_never_hold_the_password() {
+        let url = DbUrl::parse("postgresql://app:s3cret@db.example.com:6432/farm?schema=public&sslmode=require").unwrap();
+        let libpq = url.libpq();
+        assert!(!libpq.conninfo.contains("s3cret"), "{}", libpq.conninfo);
+        assert_eq!(libpq.password.as_deref(), Some("s3cret"));
+        assert_eq!(
+            libpq.conninfo,
+            "host='db.example.com' port='6432' user='app' dbname='farm' sslmode='require'"
+        );
+        let other = url.with_database("farm_scratch").unwrap();
+        assert_eq!(other.database(), Some("farm_scratch"));
+        assert_eq!(other.redacted(), "postgresql://app:***@db.example.com:6432/farm_scratch?schema=public&sslmode=require");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod summary;
 pub mod tools;
 
 pub use connect::connect;
-pub use dburl::DbUrl;
+pub use dburl::{DbUrl, Libpq};
 pub use error::{Error, Result};
 pub use local::{LocalServer, ServerOptions, ServerState, ServerStatus};
 pub use policy::Policy;

@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 /// The programs a server installation must have.
 const SERVER_PROGRAMS: &[&str] = &["initdb", "pg_ctl", "postgres"];
 
+/// The programs a client installation must have (for backups and restores).
+const CLIENT_PROGRAMS: &[&str] = &["pg_dump", "pg_restore", "pg_dumpall", "psql"];
+
 /// Folders whose sub-folders hold versioned installations.
 const VERSIONED_ROOTS: &[&str] = &[
     "/usr/lib/postgresql",
@@ -73,8 +76,13 @@ impl Discovery {
         }
     }
 
-    /// Every installation found, newest major first.
+    /// Every server installation found, newest major first.
     pub fn all(&self) -> Vec<Installation> {
+        self.with_programs(SERVER_PROGRAMS, "postgres")
+    }
+
+    /// Every folder with `programs`, versioned by `versioned`, newest major first.
+    fn with_programs(&self, programs: &[&str], versioned: &str) -> Vec<Installation> {
         let mut found: Vec<Installation> = Vec::new();
         for dir in self.candidates() {
             let Ok(canonical) = dir.canonicalize() else {
@@ -83,12 +91,28 @@ impl Discovery {
             if found.iter().any(|i| i.bindir == canonical) {
                 continue;
             }
-            if let Some(install) = inspect(&canonical) {
+            if let Some(install) = inspect(&canonical, programs, versioned) {
                 found.push(install);
             }
         }
         found.sort_by_key(|i| std::cmp::Reverse(i.major));
         found
+    }
+
+    /// The newest client programs (`pg_dump`, `pg_restore`, `pg_dumpall`,
+    /// `psql`) that can work with a server of major version `server_major`:
+    /// the same major or newer.
+    pub fn client_for(&self, server_major: u32) -> Result<Installation> {
+        let all = self.with_programs(CLIENT_PROGRAMS, "pg_dump");
+        let versions: Vec<String> = all.iter().map(|i| i.version.clone()).collect();
+        all.into_iter().find(|i| i.major >= server_major).ok_or_else(|| {
+            Error::MissingBinaries(format!(
+                "the server runs PostgreSQL {server_major}, and pg_dump must be of that version or newer \
+                 (found: {}); install the client programs: `apt-get install postgresql-client-{server_major}` \
+                 (Debian, Ubuntu) or point DBGUARD_PG_BINDIR at them",
+                if versions.is_empty() { "none".to_string() } else { versions.join(", ") }
+            ))
+        })
     }
 
     /// The newest installation, or the one of major version `major` when given.
@@ -163,12 +187,12 @@ impl Discovery {
     }
 }
 
-/// Reads the version of the installation in `dir`, if it has every server program.
-fn inspect(dir: &Path) -> Option<Installation> {
-    if !SERVER_PROGRAMS.iter().all(|p| is_executable(&dir.join(p))) {
+/// Reads the version of the installation in `dir`, if it has every one of `programs`.
+fn inspect(dir: &Path, programs: &[&str], versioned: &str) -> Option<Installation> {
+    if !programs.iter().all(|p| is_executable(&dir.join(p))) {
         return None;
     }
-    let out = Command::new(dir.join("postgres"))
+    let out = Command::new(dir.join(versioned))
         .arg("--version")
         .output()
         .ok()?;
@@ -181,7 +205,8 @@ fn inspect(dir: &Path) -> Option<Installation> {
     })
 }
 
-/// Parses `postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` into `("15.18", 15)`.
+/// Parses `postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` (or
+/// `pg_dump (PostgreSQL) …`) into `("15.18", 15)`.
 pub fn parse_version(text: &str) -> Option<(String, u32)> {
     let after = text.split("(PostgreSQL)").nth(1)?.split_whitespace().next()?;
     let major = after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()?;
@@ -225,5 +250,16 @@ mod tests {
         assert!(err.contains("DBGUARD_PG_BINDIR"), "{err}");
         let err = explicit.find(Some(15)).unwrap_err().to_string();
         assert!(err.contains("postgresql-15"), "{err}");
+        let err = explicit.client_for(15).unwrap_err().to_string();
+        assert!(err.contains("postgresql-client-15"), "{err}");
+    }
+
+    #[test]
+    fn client_programs_must_be_at_least_the_server_version() {
+        let system = Discovery::system();
+        let newest = system.client_for(0).expect("PostgreSQL client programs are needed for this test");
+        assert!(system.client_for(newest.major).is_ok());
+        let err = system.client_for(newest.major + 1).unwrap_err().to_string();
+        assert!(err.contains("must be of that version or newer"), "{err}");
     }
 }
