@@ -850,7 +850,10 @@ fn expansions_in(body: &str, nesting: usize) -> Result<(Vec<Script>, bool)> {
     let mut substitutions = Vec::new();
     while let Some(c) = parser.peek() {
         match c {
-            b'\\' => parser.pos += 2.min(body.len() - parser.pos),
+            b'\\' => {
+                parser.pos += 1;
+                parser.next_char();
+            }
             b'$' => parser.dollar(&mut word, &mut substitutions, true)?,
             b'`' => {
                 substitutions.push(parser.backticks()?);
@@ -962,6 +965,12 @@ mod tests {
         };
         assert_eq!(s.redirects[0].kind, RedirectKind::HereString);
         assert_eq!(s.redirects[0].target.text, "drop database farm");
+    }
+
+    #[test]
+    fn escapes_before_multibyte_characters_in_heredocs() {
+        let script = parse("cat <<EOF | psql\n\\\u{10f18b} $(dropdb x)\nEOF\n").unwrap();
+        assert_eq!(script.heredocs[0].substitutions.len(), 1);
     }
 
     #[test]
