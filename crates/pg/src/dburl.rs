@@ -132,7 +132,9 @@ impl DbUrl {
             .map(|(k, v)| format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
             .collect::<Vec<_>>()
             .join(" ");
-        let password = config.get_password().map(|p| String::from_utf8_lossy(p).into_owned());
+        let password = config
+            .get_password()
+            .map(|p| String::from_utf8_lossy(p).into_owned());
         Libpq { conninfo, password }
     }
 
@@ -152,7 +154,11 @@ impl DbUrl {
                 .push(database);
             DbUrl::parse(url.as_str())
         } else {
-            DbUrl::parse(&format!("{} dbname='{}'", self.raw, database.replace('\'', "\\'")))
+            DbUrl::parse(&format!(
+                "{} dbname='{}'",
+                self.raw,
+                database.replace('\'', "\\'")
+            ))
         }
     }
 
@@ -276,7 +282,9 @@ mod tests {
 
     #[test]
     fn libpq_parameters_never_hold_the_password() {
-        let url = DbUrl::parse("postgresql://app:s3cret@db.example.com:6432/farm?schema=public&sslmode=require").unwrap();
+        let url =
+            DbUrl::parse("postgresql://app:s3cret@db.example.com:6432/farm?schema=public&sslmode=require")
+                .unwrap();
         let libpq = url.libpq();
         assert!(!libpq.conninfo.contains("s3cret"), "{}", libpq.conninfo);
         assert_eq!(libpq.password.as_deref(), Some("s3cret"));
@@ -286,7 +294,10 @@ mod tests {
         );
         let other = url.with_database("farm_scratch").unwrap();
         assert_eq!(other.database(), Some("farm_scratch"));
-        assert_eq!(other.redacted(), "postgresql://app:***@db.example.com:6432/farm_scratch?schema=public&sslmode=require");
+        assert_eq!(
+            other.redacted(),
+            "postgresql://app:***@db.example.com:6432/farm_scratch?schema=public&sslmode=require"
+        );
     }
 
     #[test]

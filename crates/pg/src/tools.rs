@@ -192,10 +192,7 @@ fn inspect(dir: &Path, programs: &[&str], versioned: &str) -> Option<Installatio
     if !programs.iter().all(|p| is_executable(&dir.join(p))) {
         return None;
     }
-    let out = Command::new(dir.join(versioned))
-        .arg("--version")
-        .output()
-        .ok()?;
+    let out = Command::new(dir.join(versioned)).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let (version, major) = parse_version(&text)?;
     Some(Installation {
@@ -257,7 +254,9 @@ mod tests {
     #[test]
     fn client_programs_must_be_at_least_the_server_version() {
         let system = Discovery::system();
-        let newest = system.client_for(0).expect("PostgreSQL client programs are needed for this test");
+        let newest = system
+            .client_for(0)
+            .expect("PostgreSQL client programs are needed for this test");
         assert!(system.client_for(newest.major).is_ok());
         let err = system.client_for(newest.major + 1).unwrap_err().to_string();
         assert!(err.contains("must be of that version or newer"), "{err}");

@@ -1,0 +1,229 @@
+//! The backup folder: one private folder per backup, named like the guide's
+//! `backup_<db>_<YYYYmmdd_HHMMSS>`, written under a hidden `.partial` name
+//! and renamed only once every file is complete and synced. A backup that
+//! was interrupted is never listed.
+//!
+//! ```text
+//! backups/                              0700
+//!   backup_farm_20261124_223000/        0700
+//!     dump.zst                          0600  pg_dump custom archive, zstd
+//!     globals.sql.zst                   0600  pg_dumpall --globals-only, zstd
+//!     manifest.json                     0600
+//!   .backup_farm_20261124_223500.partial/   an unfinished backup
+//! ```
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+
+/// Where backups live.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// A backup in the store.
+#[derive(Debug, Clone)]
+pub struct Backup {
+    /// Its folder.
+    pub dir: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+}
+
+impl Backup {
+    /// The backup's id.
+    pub fn id(&self) -> &str {
+        &self.manifest.id
+    }
+
+    /// The path of one of its files.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+impl Store {
+    /// The store in `dir` (created on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Store {
+        Store { dir: dir.into() }
+    }
+
+    /// The store's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Every complete backup, newest first. Folders without a readable
+    /// manifest (and unfinished `.partial` ones) are not backups.
+    pub fn list(&self) -> Result<Vec<Backup>> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&self.dir, e)),
+        };
+        let mut backups: Vec<Backup> = entries
+            .flatten()
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+            .filter_map(|e| {
+                let dir = e.path();
+                Manifest::read(&dir).ok().map(|manifest| Backup { dir, manifest })
+            })
+            .collect();
+        backups.sort_by(|a, b| {
+            b.manifest
+                .started_at
+                .cmp(&a.manifest.started_at)
+                .then(b.manifest.id.cmp(&a.manifest.id))
+        });
+        Ok(backups)
+    }
+
+    /// The backup with `id`.
+    pub fn find(&self, id: &str) -> Result<Backup> {
+        self.list()?
+            .into_iter()
+            .find(|b| b.id() == id)
+            .ok_or_else(|| Error::NotFound(format!("no backup `{id}` in {}", self.dir.display())))
+    }
+
+    /// The newest backup.
+    pub fn latest(&self) -> Result<Backup> {
+        self.list()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound(format!("no backups in {}", self.dir.display())))
+    }
+
+    /// Unfinished backups (hidden `.partial` folders) and when they were last touched.
+    pub fn partials(&self) -> Vec<(PathBuf, Option<std::time::SystemTime>)> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with('.') && name.ends_with(".partial")
+            })
+            .map(|e| (e.path(), e.metadata().and_then(|m| m.modified()).ok()))
+            .collect()
+    }
+
+    /// Starts a backup of `database` at `at`: a private hidden folder that
+    /// becomes the backup when committed, and is removed if dropped before.
+    pub fn begin(&self, database: &str, at: DateTime<Utc>) -> Result<Partial> {
+        make_private_dir(&self.dir)?;
+        let base = format!("backup_{}_{}", file_safe(database), at.format("%Y%m%d_%H%M%S"));
+        let mut id = base.clone();
+        let mut n = 1;
+        while self.dir.join(&id).exists() || self.dir.join(format!(".{id}.partial")).exists() {
+            n += 1;
+            id = format!("{base}_{n}");
+        }
+        let dir = self.dir.join(format!(".{id}.partial"));
+        make_private_dir(&dir)?;
+        Ok(Partial {
+            id,
+            dir,
+            store: self.dir.clone(),
+            committed: false,
+        })
+    }
+}
+
+/// A backup being written.
+#[derive(Debug)]
+pub struct Partial {
+    /// The id it will have.
+    pub id: String,
+    /// The hidden folder it is written in.
+    pub dir: PathBuf,
+    store: PathBuf,
+    committed: bool,
+}
+
+impl Partial {
+    /// The path of one of its files.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Syncs the folder and renames it to its final name.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        sync_dir(&self.dir)?;
+        let target = self.store.join(&self.id);
+        fs::rename(&self.dir, &target).map_err(|e| Error::io(&target, e))?;
+        sync_dir(&self.store)?;
+        self.committed = true;
+        Ok(target)
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Creates `dir` (and parents) with mode 0700.
+pub fn make_private_dir(dir: &Path) -> Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))
+}
+
+/// Creates a new file with mode 0600.
+pub fn create_private_file(path: &Path) -> Result<fs::File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Replaces `path` with `bytes` atomically (temporary file, fsync, rename), mode 0600.
+pub fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    let _ = fs::remove_file(&tmp);
+    let mut file = create_private_file(&tmp)?;
+    file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
+    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+    if let Some(parent) = path.parent() {
+        sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(dir, e))
+}
+
+/// A database name made safe for a file name.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,52 @@
+//! Progress bars on a terminal, nothing when piped.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A byte counter shown as a progress bar when standard error is a terminal.
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A bar for `label`, of `total` bytes when known; hidden unless `show`
+    /// and standard error is a terminal.
+    pub fn bytes(label: &str, total: Option<u64>, show: bool) -> Progress {
+        if !show || !std::io::stderr().is_terminal() {
+            return Progress::hidden();
+        }
+        let bar = match total {
+            Some(total) => ProgressBar::new(total).with_style(
+                ProgressStyle::with_template(
+                    "{msg:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                )
+                .expect("a valid template")
+                .progress_chars("=> "),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{msg:>10} {spinner} {bytes} {bytes_per_sec} {elapsed}")
+                    .expect("a valid template"),
+            ),
+        };
+        bar.set_message(label.to_string());
+        Progress { bar }
+    }
+
+    /// A bar that shows nothing.
+    pub fn hidden() -> Progress {
+        Progress {
+            bar: ProgressBar::hidden(),
+        }
+    }
+
+    /// Counts `n` more bytes.
+    pub fn advance(&self, n: u64) {
+        self.bar.inc(n);
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
