@@ -50,6 +50,59 @@ pub enum Command {
     Doctor,
     /// List the classifier's rules: id, risk and what each catches.
     Rules,
+    /// Create, verify, list and prune backups (in ./backups unless dbguard.toml says otherwise).
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Restore a backup into a new database (--into), or over the live one
+    /// (high risk: a person types YES at a terminal; a safety backup is taken first).
+    Restore(RestoreArgs),
+}
+
+/// `dbguard backup …`
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Dump the database: pg_dump streamed through zstd, checksummed, with a manifest.
+    Create {
+        /// A label kept in the manifest.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Check a backup: checksums and a full read of the archive, or with
+    /// --full a restore into a scratch database with every row count compared.
+    Verify {
+        /// The backup (default: the newest).
+        id: Option<String>,
+        /// The newest backup.
+        #[arg(long, conflicts_with = "id")]
+        latest: bool,
+        /// Restore into a scratch database and compare row counts.
+        #[arg(long)]
+        full: bool,
+    },
+    /// List backups, newest first.
+    List,
+    /// Delete old backups; the newest verified one is always kept.
+    Prune {
+        /// Keep backups younger than this many days (at least the policy's).
+        #[arg(long)]
+        keep_days: Option<u32>,
+        /// Keep this many newest backups (at least the policy's).
+        #[arg(long)]
+        keep_last: Option<u32>,
+        /// Say what would be deleted, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `dbguard restore`
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The backup to restore.
+    pub id: String,
+    /// Restore into this new database; the live one is not touched.
+    #[arg(long, value_name = "NEW_DB")]
+    pub into: Option<String>,
 }
 
 /// `dbguard check`

@@ -1,11 +1,13 @@
 //! One module per subcommand; `run` dispatches.
 
+mod backup;
 mod check;
 mod config;
 mod db;
 mod doctor;
 mod hook;
 mod hook_install;
+mod restore;
 mod rules;
 mod up;
 
@@ -37,7 +39,21 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Doctor => doctor::run(cli.format, &cwd, settings()),
         Command::Rules => Ok(rules::run(cli.format)),
+        Command::Backup(command) => backup::run(cli.format, &settings()?, command),
+        Command::Restore(args) => restore::run(cli.format, &settings()?, args),
     }
+}
+
+/// The URL of the target database; the local server is started (and its
+/// database created) when it is the target.
+pub fn target_url(settings: &Settings) -> anyhow::Result<dbguard_pg::DbUrl> {
+    Ok(match &settings.target {
+        dbguard_pg::Target::Url(url) => (**url).clone(),
+        dbguard_pg::Target::Local { database } => {
+            let (server, ..) = db::start(settings)?;
+            server.url(database)?
+        }
+    })
 }
 
 /// Exit code of a verdict: 0 low, 3 medium (needs approval), 4 high (refused).
