@@ -1,5 +1,6 @@
 //! The `dbguard` command.
 
+mod agent;
 mod args;
 mod commands;
 mod output;

@@ -133,12 +133,22 @@ fn restore_over_live_needs_a_terminal_and_the_exact_answer_yes() {
 
     // A terminal, but not the exact answer: cancelled, nothing touched.
     let exe = assert_cmd::cargo::cargo_bin("dbguard");
-    let in_pty = |answer: &str| {
+    let in_pty = |answer: &str, agent: bool| {
         let mut cmd = std::process::Command::new("script");
         cmd.args(["-qec", &format!("'{}' restore {id}", exe.display()), "/dev/null"])
             .current_dir(dir.path())
-            .env("DATABASE_URL", url)
-            .stdin(Stdio::piped())
+            .env("DATABASE_URL", url);
+        for (key, _) in std::env::vars() {
+            if ["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI"].contains(&key.as_str())
+                || key.starts_with("CODEX_")
+            {
+                cmd.env_remove(key);
+            }
+        }
+        if agent {
+            cmd.env("CLAUDECODE", "1");
+        }
+        cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd
@@ -148,7 +158,7 @@ fn restore_over_live_needs_a_terminal_and_the_exact_answer_yes() {
         child.stdin.take().unwrap().write_all(answer.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     };
-    let out = in_pty("yes\n");
+    let out = in_pty("yes\n", false);
     assert_eq!(
         out.status.code(),
         Some(4),
@@ -157,7 +167,14 @@ fn restore_over_live_needs_a_terminal_and_the_exact_answer_yes() {
     );
     assert_eq!(count(&db, "tasks"), 10);
 
-    let out = in_pty("YES\n");
+    // A terminal and YES, but typed by an agent: refused.
+    let out = in_pty("YES\n", true);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert!(text.contains("not by an AI agent (CLAUDECODE is set)"), "{text}");
+    assert_eq!(count(&db, "tasks"), 10);
+
+    let out = in_pty("YES\n", false);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("safety backup of the replaced state"), "{text}");

@@ -143,6 +143,8 @@ rules! {
     UnknownSubcommand = "unknown-subcommand", High, "a database tool's subcommand that dbguard does not know";
     /// npm/pnpm/yarn/bun script that cannot be resolved.
     ScriptUnresolved = "script-unresolved", Medium, "a database script whose definition cannot be found";
+    /// `dbguard restore` over the live database.
+    RestoreOverLive = "restore-over-live", High, "dbguard restore without --into replaces all of the live database";
     /// `dbguard approve` on a command line.
     ApprovalFromCommand = "approval-from-command", High, "approvals come from a person at their own terminal, never from a command an agent runs";
     /// A command whose name or script is only known at run time.

@@ -69,6 +69,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("sh", "npm run loop"),
     ("sh", "bash -c 'psql -c \"TRUNCATE tasks\"'"),
     ("sh", "dbguard approve 7f3a"),
+    ("sh", "dbguard restore backup_farm_20261124_223000"),
 ];
 
 fn ctx(files: &MemoryFiles) -> ShellContext<'_> {

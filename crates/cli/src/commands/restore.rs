@@ -67,6 +67,13 @@ pub fn run(format: Format, settings: &Settings, args: &RestoreArgs) -> anyhow::R
                 backup.manifest.tables.iter().map(|t| t.rows).sum::<i64>(),
             );
             eprint!("{block}");
+            if let Some(variable) = crate::agent::detected() {
+                eprintln!(
+                    "Refused: restoring over the live database must be done by a person in their own terminal, \
+                     not by an AI agent ({variable} is set)."
+                );
+                return Ok(ExitCode::from(EXIT_REFUSED));
+            }
             if !std::io::stdin().is_terminal() {
                 eprintln!(
                     "Refused: restoring over the live database needs a person at a terminal to type YES."

@@ -18,6 +18,32 @@ pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
                 script_file(w, file, inv, scope, true);
             }
         }
+        "script" => {
+            // util-linux `script [options] [-c command] [file]`: runs the
+            // command in a shell on a pseudo-terminal.
+            let spec = Spec {
+                short_values: "cEIOBTmt",
+                long_values: &[
+                    "command",
+                    "echo",
+                    "log-in",
+                    "log-out",
+                    "log-io",
+                    "log-timing",
+                    "logging-format",
+                    "output-limit",
+                ],
+            };
+            let (items, _) = read(args, &spec, false);
+            match items.values(&["-c", "--command"]).first() {
+                Some(command) => shell_text(w, command, "script -c", scope),
+                None => w.add(
+                    Rule::InteractiveSession,
+                    "script opens an interactive shell",
+                    &inv.text,
+                ),
+            }
+        }
         "su" => {
             let spec = Spec {
                 short_values: "cgGsw",

@@ -33,9 +33,8 @@ fn family(name: &str) -> Option<Family> {
         "env" | "sudo" | "doas" | "command" | "exec" | "nice" | "nohup" | "time" | "timeout" | "stdbuf"
         | "ionice" | "xargs" | "npx" | "bunx" | "dotenv" | "watch" | "doppler" | "op" | "infisical"
         | "bundle" => Family::Wrapper,
-        "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "eval" | "su" | "ssh" | "source" | "." => {
-            Family::Interpreter
-        }
+        "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "eval" | "su" | "ssh" | "source" | "."
+        | "script" => Family::Interpreter,
         "npm" | "pnpm" | "yarn" | "bun" => Family::PackageManager,
         "prisma" => Family::Prisma,
         "psql" => Family::Psql,
@@ -80,25 +79,34 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Containers) => containers::classify(w, &name, inv, scope),
         Some(Family::Files) => files::classify(w, &name, inv),
         Some(Family::Frameworks) => frameworks::classify(w, &name, inv),
-        Some(Family::Dbguard) => {
-            let spec = opts::Spec {
-                short_values: "",
-                long_values: &["format", "database-url"],
-            };
-            let (items, _) = opts::read(inv.args(), &spec, false);
-            if opts::Items::operands(items.as_slice())
-                .first()
-                .is_some_and(|a| a.text == "approve")
-            {
-                w.add(
-                    crate::rules::Rule::ApprovalFromCommand,
-                    "`dbguard approve` must be run by a person in their own terminal",
-                    &inv.text,
-                );
-            }
-        }
+        Some(Family::Dbguard) => dbguard(w, inv),
         None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
         None => {}
+    }
+}
+
+/// dbguard itself: its commands are low (those that change data run the
+/// safety protocol themselves), but approvals never come from a command
+/// line, and a restore over the live database is high.
+fn dbguard(w: &mut Walker, inv: &Invocation) {
+    let spec = opts::Spec {
+        short_values: "",
+        long_values: &["format", "database-url", "into"],
+    };
+    let (items, _) = opts::read(inv.args(), &spec, false);
+    let operands = opts::Items::operands(items.as_slice());
+    match operands.first().map(|w| w.text.as_str()) {
+        Some("approve") => w.add(
+            crate::rules::Rule::ApprovalFromCommand,
+            "`dbguard approve` must be run by a person in their own terminal",
+            &inv.text,
+        ),
+        Some("restore") if !opts::Items::has(items.as_slice(), &["--into"]) => w.add(
+            crate::rules::Rule::RestoreOverLive,
+            "dbguard restore without --into replaces the live database",
+            &inv.text,
+        ),
+        _ => {}
     }
 }
 
