@@ -1,0 +1,9 @@
+//! dbguard's safety protocol: classify -> assess -> plan -> approve ->
+//! backup + verify -> execute -> record. This crate holds the parts with
+//! state: approvals and the hash-chained audit log.
+
+pub mod audit;
+pub mod error;
+
+pub use audit::{AuditLog, Entry};
+pub use error::{Error, Result};
