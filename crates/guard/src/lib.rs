@@ -2,8 +2,10 @@
 //! backup + verify -> execute -> record. This crate holds the parts with
 //! state: approvals and the hash-chained audit log.
 
+pub mod approvals;
 pub mod audit;
 pub mod error;
 
+pub use approvals::{Approval, Approvals, Binding};
 pub use audit::{AuditLog, Entry};
 pub use error::{Error, Result};
