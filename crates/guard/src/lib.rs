@@ -3,9 +3,12 @@
 //! state: approvals and the hash-chained audit log.
 
 pub mod approvals;
+pub mod assess;
 pub mod audit;
 pub mod error;
+pub mod target;
 
 pub use approvals::{Approval, Approvals, Binding};
+pub use assess::{assess, Assessment};
 pub use audit::{AuditLog, Entry};
 pub use error::{Error, Result};

@@ -14,7 +14,7 @@ pub mod verdict;
 pub use files::{DiskFiles, FileSource, MemoryFiles, NoFiles, ReadError};
 pub use rules::Rule;
 pub use shell::{classify_shell, ShellContext};
-pub use sql::{classify_sql, SqlOptions};
+pub use sql::{classify_sql, tables_written, SqlOptions};
 pub use verdict::{Finding, Risk, Span, Verdict};
 
 /// How deeply nested scripts, subshells, DO blocks and EXECUTEs are followed.

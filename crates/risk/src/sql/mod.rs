@@ -42,6 +42,25 @@ impl SqlOptions {
     }
 }
 
+/// The tables SQL text writes or changes (DML and DDL), as named in it;
+/// empty when it does not parse.
+pub fn tables_written(sql: &str) -> Vec<String> {
+    if sql.len() > MAX_SQL_BYTES {
+        return Vec::new();
+    }
+    let Ok(parsed) = pg_query::parse(sql, 0) else {
+        return Vec::new();
+    };
+    let mut tables: Vec<String> = parsed
+        .dml_tables()
+        .into_iter()
+        .chain(parsed.ddl_tables())
+        .collect();
+    tables.sort();
+    tables.dedup();
+    tables
+}
+
 /// Classifies SQL text.
 pub fn classify_sql(sql: &str, options: &SqlOptions) -> Verdict {
     crate::guard_panics(sql, || Verdict::from_collector(analyse(sql, options, 0)))
@@ -105,6 +124,19 @@ pub(crate) fn analyse(sql: &str, options: &SqlOptions, depth: usize) -> Collecto
 
 /// Where a statement is in the analysed text (bytes); turned into a [`Span`]
 /// only for statements with findings.
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tables_written_are_named() {
+        assert_eq!(
+            super::tables_written("SELECT * FROM farms; DELETE FROM tasks; TRUNCATE batches, orders"),
+            vec!["batches", "orders", "tasks"]
+        );
+        assert!(super::tables_written("SELECT 1").is_empty());
+        assert!(super::tables_written("not sql").is_empty());
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Loc {
     /// Byte offset.
