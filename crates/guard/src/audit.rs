@@ -284,7 +284,8 @@ mod tests {
 
     #[test]
     fn deleted_edited_and_reordered_lines_are_detected() {
-        let cases: Vec<(&str, Box<dyn FnOnce(&mut Vec<String>)>)> = vec![
+        type Edit = Box<dyn FnOnce(&mut Vec<String>)>;
+        let cases: Vec<(&str, Edit)> = vec![
             (
                 "deleted in the middle",
                 Box::new(|l: &mut Vec<String>| {
