@@ -53,6 +53,24 @@ pub enum Command {
     /// Create, verify, list and prune backups (in ./backups unless dbguard.toml says otherwise).
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// Run a command line through the safety protocol: low risk runs as is;
+    /// medium and high risk need a person's approval and a verified backup first.
+    Run(RunArgs),
+    /// Run SQL through the safety protocol (in one transaction unless the SQL forbids it).
+    Sql(SqlArgs),
+    /// Approve a pending operation: a person, at their own terminal, typing YES.
+    Approve {
+        /// The approval's id, as the refused command printed it.
+        id: String,
+    },
+    /// List approvals: pending, approved, used, expired.
+    Approvals,
+    /// Show the audit log, or check its hash chain (`audit verify`).
+    Audit {
+        /// `verify` checks that no line was edited, removed or reordered.
+        #[arg(value_parser = ["verify"])]
+        action: Option<String>,
+    },
     /// Restore a backup into a new database (--into), or over the live one
     /// (high risk: a person types YES at a terminal; a safety backup is taken first).
     Restore(RestoreArgs),
@@ -93,6 +111,30 @@ pub enum BackupCommand {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// `dbguard run`
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The command: its words after `--`, or one argument holding a shell line.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "COMMAND"
+    )]
+    pub words: Vec<String>,
+}
+
+/// `dbguard sql`
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["sql", "file"])))]
+pub struct SqlArgs {
+    /// The SQL.
+    pub sql: Option<String>,
+    /// Read the SQL from a file.
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
 }
 
 /// `dbguard restore`

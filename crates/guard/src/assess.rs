@@ -2,6 +2,8 @@
 //! touches and how many rows they hold, the tables reached through
 //! `ON DELETE CASCADE`, and for whole-database operations every table.
 
+use std::collections::HashMap;
+
 use dbguard_pg::connect::query_error;
 use dbguard_risk::{Risk, Rule, Verdict};
 use serde::Serialize;
@@ -135,6 +137,34 @@ fn named_with_cascades(
         )
         .map_err(query_error("following ON DELETE CASCADE"))?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// The unique keys of every table (primary keys and unique indexes without
+/// a predicate), by `table` and `schema.table`, for the SQL classifier.
+pub fn unique_keys(client: &mut postgres::Client) -> Result<HashMap<String, Vec<Vec<String>>>> {
+    let rows = client
+        .query(
+            "SELECT n.nspname::text, c.relname::text, array_agg(a.attname::text ORDER BY k.ord)
+               FROM pg_index i
+               JOIN pg_class c ON c.oid = i.indrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
+              WHERE i.indisunique AND i.indpred IS NULL
+                AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              GROUP BY i.indexrelid, n.nspname, c.relname",
+            &[],
+        )
+        .map_err(query_error("reading unique keys"))?;
+    let mut keys: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+    for row in rows {
+        let (schema, table, columns): (String, String, Vec<String>) = (row.get(0), row.get(1), row.get(2));
+        keys.entry(format!("{schema}.{table}").to_lowercase())
+            .or_default()
+            .push(columns.clone());
+        keys.entry(table.to_lowercase()).or_default().push(columns);
+    }
+    Ok(keys)
 }
 
 /// Exact rows under a statement timeout, else the planner's estimate.

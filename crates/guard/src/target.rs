@@ -155,6 +155,24 @@ fn pg_tool_target(words: &[Word], get: &dyn Fn(&str) -> Option<String>) -> Optio
     DbUrl::parse(&text).ok()
 }
 
+/// The identity an approval is bound to: the cluster's system identifier
+/// when the role may read it (else host and port), and the database.
+pub fn identity(client: &mut postgres::Client, url: &DbUrl) -> String {
+    let system = client
+        .query_one("SELECT system_identifier::text FROM pg_control_system()", &[])
+        .ok()
+        .map(|r| r.get::<_, String>(0));
+    let server = system.unwrap_or_else(|| {
+        url.libpq()
+            .conninfo
+            .split(' ')
+            .filter(|p| p.starts_with("host=") || p.starts_with("port="))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    format!("{server}/{}", url.database().unwrap_or_default())
+}
+
 /// `url = env("X")` or `url = "postgresql://…"` in `prisma/schema.prisma`.
 fn prisma_datasource(cwd: &Path, env: &dyn Environment, dotenv: &DotEnv) -> Option<String> {
     let text = cwd

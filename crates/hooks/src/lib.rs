@@ -68,6 +68,11 @@ fn decide(host: Host, request: &Request, verdict: &Verdict) -> (Decision, String
         .map(|f| format!("{} [{}]", f.message, f.rule.id()))
         .collect();
     let found = found.join("; ");
+    let guarded = match &request.call {
+        ToolCall::Shell(line) => format!("dbguard run -- {line}"),
+        ToolCall::Sql(sql) => format!("dbguard sql {}", join_words(&[sql])),
+        ToolCall::Other => String::new(),
+    };
     match verdict.risk {
         Risk::Low => (Decision::Allow, String::new()),
         Risk::Medium if host.can_ask() && request.can_prompt => (
@@ -78,15 +83,17 @@ fn decide(host: Host, request: &Request, verdict: &Verdict) -> (Decision, String
             Decision::Deny,
             format!(
                 "dbguard blocked this command (MEDIUM risk): {found}. It needs the user's permission, \
-                 and no prompt can be shown here: stop and ask the user how to proceed."
+                 and no prompt can be shown here. Stop and ask the user; if they want it done, run \
+                 `{guarded}`, which waits for their approval."
             ),
         ),
         Risk::High => (
             Decision::Deny,
             format!(
                 "dbguard blocked this command (HIGH risk): {found}. It can destroy data, so a person must \
-                 approve it and a verified backup must exist first. Stop and ask the user; do not try \
-                 another way to run it."
+                 approve it and a verified backup must exist first. Stop and ask the user. If they want it \
+                 done, run `{guarded}`: it stops until a person approves it in their own terminal, then \
+                 backs up, verifies and runs it. Do not try another way to run it."
             ),
         ),
     }

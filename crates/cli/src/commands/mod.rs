@@ -1,5 +1,7 @@
 //! One module per subcommand; `run` dispatches.
 
+mod approve;
+mod audit;
 mod backup;
 mod check;
 mod config;
@@ -7,8 +9,11 @@ mod db;
 mod doctor;
 mod hook;
 mod hook_install;
+mod protocol;
 mod restore;
 mod rules;
+mod run;
+mod sql;
 mod up;
 
 use std::process::ExitCode;
@@ -41,6 +46,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Rules => Ok(rules::run(cli.format)),
         Command::Backup(command) => backup::run(cli.format, &settings()?, command),
         Command::Restore(args) => restore::run(cli.format, &settings()?, args),
+        Command::Run(args) => run::run(cli.format, &settings()?, args, &cwd),
+        Command::Sql(args) => sql::run(cli.format, &settings()?, args, &cwd),
+        Command::Approve { id } => approve::approve(&settings()?, id),
+        Command::Approvals => approve::list(cli.format, &settings()?),
+        Command::Audit { action } => audit::run(cli.format, &settings()?, action.is_some()),
     }
 }
 

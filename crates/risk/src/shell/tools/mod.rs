@@ -95,7 +95,18 @@ fn dbguard(w: &mut Walker, inv: &Invocation) {
     };
     let (items, _) = opts::read(inv.args(), &spec, false);
     let operands = opts::Items::operands(items.as_slice());
+    // `dbguard run -- dbguard approve …` is an approval on a command line too.
+    let nested_approve = inv
+        .words
+        .windows(2)
+        .skip(1)
+        .any(|pair| program_name(&pair[0].text) == "dbguard" && pair[1].text == "approve");
     match operands.first().map(|w| w.text.as_str()) {
+        _ if nested_approve => w.add(
+            crate::rules::Rule::ApprovalFromCommand,
+            "`dbguard approve` must be run by a person in their own terminal",
+            &inv.text,
+        ),
         Some("approve") => w.add(
             crate::rules::Rule::ApprovalFromCommand,
             "`dbguard approve` must be run by a person in their own terminal",
