@@ -18,8 +18,9 @@ use crate::error::{Error, Result};
 pub struct Binding {
     /// `shell` or `sql`.
     pub kind: String,
-    /// The exact command line or SQL.
-    pub operation: String,
+    /// SHA-256 of the exact command line or SQL (the text itself may hold a
+    /// password and is never stored).
+    pub operation_sha256: String,
     /// The target database's identity (system identifier, host, port, database).
     pub target: String,
     /// The working folder.
@@ -33,6 +34,8 @@ pub struct Approval {
     pub id: String,
     /// What it is for.
     pub binding: Binding,
+    /// The operation as people read it, passwords masked.
+    pub operation: String,
     /// The target as people read it (no password).
     pub target_display: String,
     /// `medium` or `high`.
@@ -49,6 +52,22 @@ pub struct Approval {
     pub approved_by: Option<String>,
     /// When it was used.
     pub used_at: Option<DateTime<Utc>>,
+}
+
+impl Binding {
+    /// The binding of `operation` (hashed) of `kind` on `target` in `cwd`.
+    pub fn new(kind: &str, operation: &str, target: &str, cwd: &Path) -> Binding {
+        use sha2::{Digest, Sha256};
+        Binding {
+            kind: kind.to_string(),
+            operation_sha256: Sha256::digest(operation.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            target: target.to_string(),
+            cwd: cwd.to_path_buf(),
+        }
+    }
 }
 
 impl Approval {
@@ -130,10 +149,12 @@ impl Approvals {
         serde_json::from_slice(&bytes).map_err(|_| Error::Approval(format!("approval `{id}` is damaged")))
     }
 
-    /// A pending approval for `binding`: the one already waiting, or a new one.
+    /// A pending approval for `binding` (shown as `operation`): the one
+    /// already waiting, or a new one.
     pub fn request(
         &self,
         binding: &Binding,
+        operation: &str,
         target_display: &str,
         risk: &str,
         block: &str,
@@ -150,6 +171,7 @@ impl Approvals {
         let approval = Approval {
             id: new_id()?,
             binding: binding.clone(),
+            operation: operation.to_string(),
             target_display: target_display.to_string(),
             risk: risk.to_string(),
             block: block.to_string(),
@@ -211,12 +233,7 @@ mod tests {
     use super::*;
 
     fn binding(op: &str, target: &str) -> Binding {
-        Binding {
-            kind: "shell".into(),
-            operation: op.into(),
-            target: target.into(),
-            cwd: "/p".into(),
-        }
+        Binding::new("shell", op, target, Path::new("/p"))
     }
 
     #[test]
@@ -227,6 +244,7 @@ mod tests {
         let pending = approvals
             .request(
                 &wanted,
+                "psql -c 'TRUNCATE batches'",
                 "postgresql://x/farm",
                 "high",
                 "block",
@@ -235,7 +253,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             approvals
-                .request(&wanted, "", "high", "", Duration::minutes(15))
+                .request(&wanted, "", "", "high", "", Duration::minutes(15))
                 .unwrap()
                 .id,
             pending.id
@@ -262,6 +280,7 @@ mod tests {
         let short = approvals
             .request(
                 &binding("dropdb farm", "sys1/farm"),
+                "dropdb farm",
                 "",
                 "high",
                 "",

@@ -107,7 +107,7 @@ pub fn list(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
             state: a.state(now),
             id: a.id,
             risk: a.risk,
-            operation: a.binding.operation,
+            operation: a.operation,
             target: a.target_display,
             created_at: a.created_at,
             expires_at: a.expires_at,

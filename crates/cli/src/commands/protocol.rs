@@ -10,6 +10,7 @@ use chrono::Utc;
 use dbguard_backup::{create, verify, CreateOptions, Level, VerifyOptions};
 use dbguard_guard::{assess, Approvals, Assessment, AuditLog, Binding, Entry};
 use dbguard_pg::policy::VerifyLevel;
+use dbguard_pg::redact::redact;
 use dbguard_pg::summary::human_size;
 use dbguard_pg::{DbUrl, Settings};
 use dbguard_risk::{Risk, Verdict};
@@ -68,12 +69,7 @@ pub fn run(
     let store = super::backup::store(settings);
     let block = approval_block(op, verdict, &impact, &store);
 
-    let binding = Binding {
-        kind: op.kind.to_string(),
-        operation: op.text.clone(),
-        target: identity,
-        cwd: op.cwd.clone(),
-    };
+    let binding = Binding::new(op.kind, &op.text, &identity, &op.cwd);
     let approvals = Approvals::new(&settings.state_dir());
     if let Some(approved) = approvals.take(&binding)? {
         record.approval = Some(format!(
@@ -94,7 +90,15 @@ pub fn run(
         record.approval = Some("YES typed at the terminal".to_string());
     } else {
         let ttl = chrono::Duration::minutes(settings.policy.approval_expires_minutes.into());
-        let pending = approvals.request(&binding, &url.redacted(), verdict.risk.as_str(), &block, ttl)?;
+        let shown = redact(&op.text);
+        let pending = approvals.request(
+            &binding,
+            &shown,
+            &url.redacted(),
+            verdict.risk.as_str(),
+            &block,
+            ttl,
+        )?;
         eprint!(
             "{}",
             block.trim_end_matches("Do you give explicit permission to proceed? (YES/NO) ")
@@ -142,12 +146,11 @@ fn take_backup(
     op: &Operation,
     level: Level,
 ) -> anyhow::Result<String> {
-    let label: String = op.text.chars().take(120).collect();
     let mut backup = create(
         store,
         url,
         &CreateOptions {
-            label: Some(format!("before: {label}")),
+            label: Some(format!("before: {}", abbreviate(&redact(&op.text), 160))),
             progress: true,
             connect_timeout: Some(settings.pool.timeout()),
         },
@@ -222,7 +225,7 @@ fn approval_block(
          This operation could cause data loss.\n\
          I will create a backup first and verify recovery procedures.\n\n\
          Do you give explicit permission to proceed? (YES/NO) ",
-        op.text,
+        redact(&op.text),
         verdict.risk.upper(),
         impact.database,
         human_size(impact.size_bytes),
@@ -233,6 +236,19 @@ fn approval_block(
         reasons.join("\n"),
         store.dir().display(),
     )
+}
+
+/// `text` shortened in the middle to about `max` characters, so both its
+/// start (the program) and its end (often the SQL) stay readable.
+fn abbreviate(text: &str, max: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_string();
+    }
+    let half = max / 2;
+    let head: String = chars[..half].iter().collect();
+    let tail: String = chars[chars.len() - half..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 fn exit(code: i32) -> ExitCode {
@@ -258,7 +274,7 @@ impl Recorder<'_> {
             os_user: dbguard_pg::osuser::current_user_name(),
             agent: crate::agent::detected(),
             kind: self.op.kind.to_string(),
-            operation: self.op.text.clone(),
+            operation: redact(&self.op.text),
             cwd: self.op.cwd.clone(),
             target: self.target.clone(),
             risk: self.verdict.risk.as_str().to_string(),

@@ -1,0 +1,416 @@
+//! The safety protocol end to end, against a real server: refusals without a
+//! person, approvals typed at a (pseudo-)terminal, bound, expiring and used
+//! once, the verified backup before execution, and the audit chain.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use dbguard_testkit::TestDb;
+use serde_json::Value;
+
+const AGENT_VARIABLES: &[&str] = &["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI"];
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix("dbguard-protocol-")
+        .tempdir()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    dir
+}
+
+fn clean_env(cmd: &mut std::process::Command) {
+    for (key, _) in std::env::vars() {
+        if AGENT_VARIABLES.contains(&key.as_str())
+            || key.starts_with("CODEX_")
+            || key.starts_with("PG")
+            || key == "DATABASE_URL"
+        {
+            cmd.env_remove(key);
+        }
+    }
+}
+
+fn dbguard(dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbguard"));
+    std_cmd.current_dir(dir);
+    clean_env(&mut std_cmd);
+    for (k, v) in env {
+        std_cmd.env(k, v);
+    }
+    Command::from_std(std_cmd)
+}
+
+/// Runs dbguard with `args` on a pseudo-terminal (util-linux `script`), typing `input`.
+fn in_pty(dir: &Path, args: &str, input: &str, env: &[(&str, &str)]) -> Output {
+    let exe = assert_cmd::cargo::cargo_bin("dbguard");
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &format!("'{}' {args}", exe.display()), "/dev/null"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    clean_env(&mut cmd);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .expect("`script` (util-linux) provides the pseudo-terminal");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn count(db: &TestDb, table: &str) -> i64 {
+    db.client()
+        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .unwrap()
+        .get(0)
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    let out = dbguard(dir, &[])
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn pending_id(dir: &Path) -> String {
+    let list = json(dir, &["approvals"]);
+    let pending: Vec<&Value> = list["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["state"] == "pending")
+        .collect();
+    assert_eq!(pending.len(), 1, "{list}");
+    pending[0]["id"].as_str().unwrap().to_string()
+}
+
+/// Every file under `dir` (the local server's folder is not there in these tests).
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                vec![e.path()]
+            }
+        })
+        .filter(|p| !p.extension().is_some_and(|x| x == "zst"))
+        .collect()
+}
+
+fn seeded() -> TestDb {
+    let db = dbguard_testkit::server().fresh_db();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE batches (id int PRIMARY KEY, trays int);
+             INSERT INTO batches SELECT g, g % 7 FROM generate_series(1, 100) g;
+             CREATE TABLE tasks (id int PRIMARY KEY, title text);
+             INSERT INTO tasks SELECT g, 't' || g FROM generate_series(1, 30) g;",
+        )
+        .unwrap();
+    db
+}
+
+#[test]
+fn truncate_waits_for_a_person_then_backs_up_runs_and_is_recorded() {
+    let db = seeded();
+    let dir = project();
+    let url = db.url.expose().to_string();
+    // The command names the password in its URL: it must never be stored or shown.
+    let config = db.url.client_config().unwrap();
+    let password = String::from_utf8(config.get_password().unwrap().to_vec()).unwrap();
+    let with_password = format!(
+        "postgresql://postgres:{password}@127.0.0.1:{}/{}",
+        config.get_ports()[0],
+        db.name
+    );
+    let truncate = [
+        "run",
+        "--",
+        "psql",
+        with_password.as_str(),
+        "-c",
+        "TRUNCATE batches",
+    ];
+
+    let out = dbguard(dir.path(), &[]).args(truncate).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("DATABASE OPERATION REQUIRED") && stderr.contains("batches (100 rows)"),
+        "{stderr}"
+    );
+    assert_eq!(count(&db, "batches"), 100);
+    let id = pending_id(dir.path());
+    assert!(stderr.contains(&format!("dbguard approve {id}")), "{stderr}");
+
+    // Anything but YES changes nothing; neither does an agent typing YES.
+    let out = in_pty(dir.path(), &format!("approve {id}"), "yes please\n", &[]);
+    assert_eq!(out.status.code(), Some(4));
+    let out = in_pty(
+        dir.path(),
+        &format!("approve {id}"),
+        "YES\n",
+        &[("CLAUDECODE", "1")],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not from an AI agent"));
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    assert_eq!(
+        pending_id(dir.path()),
+        id,
+        "the same operation reuses its pending approval"
+    );
+    assert_eq!(count(&db, "batches"), 100);
+
+    let out = in_pty(dir.path(), &format!("approve {id}"), "YES\n", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = dbguard(dir.path(), &[]).args(truncate).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&db, "batches"), 0);
+
+    // The verified backup holds the rows, and restores them.
+    let backups = json(dir.path(), &["backup", "list"]);
+    let backup = &backups["backups"][0];
+    assert_eq!(backup["verified"], "read");
+    assert!(backup["label"].as_str().unwrap().contains("TRUNCATE batches"));
+    let copy = format!("{}_before", db.name);
+    dbguard(dir.path(), &[("DATABASE_URL", &url)])
+        .args(["restore", backup["id"].as_str().unwrap(), "--into", &copy])
+        .assert()
+        .success();
+    let mut restored =
+        dbguard_pg::connect(&db.url.with_database(&copy).unwrap(), Duration::from_secs(10)).unwrap();
+    let rows: i64 = restored
+        .query_one("SELECT count(*) FROM batches", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 100);
+    drop(restored);
+    db.client()
+        .batch_execute(&format!("DROP DATABASE \"{copy}\" WITH (FORCE)"))
+        .unwrap();
+
+    // Used once.
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+
+    let audit = json(dir.path(), &["audit"]);
+    let entries = audit["entries"].as_array().unwrap();
+    let executed: Vec<&Value> = entries.iter().filter(|e| e["outcome"] == "executed").collect();
+    assert_eq!(executed.len(), 1);
+    assert_eq!(executed[0]["backup"], backup["id"]);
+    assert!(executed[0]["approval"].as_str().unwrap().contains(&id));
+    assert_eq!(executed[0]["rules"][0], "truncate");
+    assert!(executed[0]["operation"]
+        .as_str()
+        .unwrap()
+        .contains("postgres:***@"));
+    dbguard(dir.path(), &[])
+        .args(["audit", "verify"])
+        .assert()
+        .success();
+    for file in walk(&dir.path().join(".dbguard"))
+        .into_iter()
+        .chain(walk(&dir.path().join("backups")))
+    {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(!text.contains(&password), "{} holds the password", file.display());
+    }
+    assert!(!stderr.contains(&password), "the block shows the password");
+
+    let log = dir.path().join(".dbguard/audit.log");
+    let lines: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let without_one: String = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    std::fs::write(&log, without_one).unwrap();
+    dbguard(dir.path(), &[])
+        .args(["audit", "verify"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn an_approval_unlocks_only_its_own_command_and_database_until_it_expires() {
+    let a = seeded();
+    let b = seeded();
+    let dir = project();
+    let config = a.url.client_config().unwrap();
+    let port = config.get_ports()[0].to_string();
+    let password = String::from_utf8(config.get_password().unwrap().to_vec()).unwrap();
+    let env = |db: &TestDb| -> Vec<(&'static str, String)> {
+        vec![
+            ("PGHOST", "127.0.0.1".into()),
+            ("PGPORT", port.clone()),
+            ("PGUSER", "postgres".into()),
+            ("PGPASSWORD", password.clone()),
+            ("PGDATABASE", db.name.clone()),
+        ]
+    };
+    let run = |db: &TestDb, sql: &str| {
+        let env = env(db);
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        dbguard(dir.path(), &env)
+            .args(["run", "--", "psql", "-c", sql])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run(&a, "TRUNCATE batches"), Some(4));
+    let id = pending_id(dir.path());
+    assert_eq!(
+        in_pty(dir.path(), &format!("approve {id}"), "YES\n", &[])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    assert_eq!(run(&a, "TRUNCATE tasks"), Some(4), "another command");
+    assert_eq!(run(&b, "TRUNCATE batches"), Some(4), "another database");
+    assert_eq!(
+        (count(&a, "batches"), count(&a, "tasks"), count(&b, "batches")),
+        (100, 30, 100)
+    );
+
+    // An approved but expired approval does not work.
+    let file = dir.path().join(format!(".dbguard/approvals/{id}.json"));
+    let mut approval: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    approval["expires_at"] = Value::from("2020-01-01T00:00:00Z");
+    std::fs::write(&file, serde_json::to_vec(&approval).unwrap()).unwrap();
+    assert_eq!(run(&a, "TRUNCATE batches"), Some(4), "expired");
+    assert_eq!(count(&a, "batches"), 100);
+}
+
+#[test]
+fn killing_dbguard_during_the_backup_leaves_the_database_untouched() {
+    let db = dbguard_testkit::server().fresh_db();
+    db.client()
+        .batch_execute("CREATE TABLE big AS SELECT g AS id, md5(g::text) || repeat('x', 200) AS body FROM generate_series(1, 400000) g")
+        .unwrap();
+    let dir = project();
+    let url = db.url.expose().to_string();
+    let args = ["run", "--", "psql", url.as_str(), "-c", "TRUNCATE big"];
+    dbguard(dir.path(), &[]).args(args).assert().code(4);
+    let id = pending_id(dir.path());
+    assert_eq!(
+        in_pty(dir.path(), &format!("approve {id}"), "YES\n", &[])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbguard"));
+    cmd.current_dir(dir.path())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    clean_env(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
+    let backups = dir.path().join("backups");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let writing = std::fs::read_dir(&backups)
+            .map(|entries| entries.flatten().any(|e| e.path().join("dump.zst").exists()))
+            .unwrap_or(false);
+        if writing {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    child.wait().unwrap();
+    assert_eq!(count(&db, "big"), 400_000);
+    assert!(json(dir.path(), &["backup", "list"])["backups"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn prisma_migrate_reset_stops_and_lists_every_table_with_its_rows() {
+    let db = seeded();
+    let dir = project();
+    std::fs::create_dir_all(dir.path().join("prisma")).unwrap();
+    std::fs::write(
+        dir.path().join("prisma/schema.prisma"),
+        "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("DATABASE_URL=\"{}\"\n", db.url.expose()),
+    )
+    .unwrap();
+    // A stand-in for npx: it records that it ran.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("npx"),
+        "#!/bin/sh\necho ran > \"$(dirname \"$0\")/ran\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("npx"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = dbguard(dir.path(), &[("PATH", &path)])
+        .args(["run", "--", "npx", "prisma", "migrate", "reset", "--force"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("Data at Risk: the whole database"), "{stderr}");
+    assert!(
+        stderr.contains("public.batches (100 rows)") && stderr.contains("public.tasks (30 rows)"),
+        "{stderr}"
+    );
+    assert!(!bin.join("ran").exists(), "npx must not have run");
+}
+
+#[test]
+fn sql_runs_low_risk_at_once_and_stops_high_risk() {
+    let db = seeded();
+    let dir = project();
+    let url = db.url.expose().to_string();
+    dbguard(dir.path(), &[("DATABASE_URL", &url)])
+        .args(["sql", "DELETE FROM tasks WHERE id = 3"])
+        .assert()
+        .success();
+    assert_eq!(count(&db, "tasks"), 29);
+    dbguard(dir.path(), &[("DATABASE_URL", &url)])
+        .args(["sql", "DELETE FROM tasks WHERE title LIKE 't1%'"])
+        .assert()
+        .code(4);
+    assert_eq!(count(&db, "tasks"), 29);
+}
