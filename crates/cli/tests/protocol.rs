@@ -109,7 +109,7 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
                 vec![e.path()]
             }
         })
-        .filter(|p| !p.extension().is_some_and(|x| x == "zst"))
+        .filter(|p| p.extension().is_none_or(|x| x != "zst"))
         .collect()
 }
 
