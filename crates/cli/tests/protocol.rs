@@ -263,6 +263,34 @@ fn truncate_waits_for_a_person_then_backs_up_runs_and_is_recorded() {
 }
 
 #[test]
+fn at_a_terminal_only_yes_proceeds() {
+    let db = seeded();
+    let dir = project();
+    let args = format!("run -- psql '{}' -c 'TRUNCATE tasks'", db.url.expose());
+    let out = in_pty(dir.path(), &args, "y\n", &[]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Cancelled; nothing was changed."));
+    assert_eq!(count(&db, "tasks"), 30);
+    let out = in_pty(dir.path(), &args, "YES\n", &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("to undo the operation: dbguard restore backup_"),
+        "{text}"
+    );
+    assert_eq!(count(&db, "tasks"), 0);
+    let audit = json(dir.path(), &["audit"]);
+    let outcomes: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["cancelled", "executed"]);
+    assert_eq!(audit["entries"][1]["approval"], "YES typed at the terminal");
+}
+
+#[test]
 fn an_approval_unlocks_only_its_own_command_and_database_until_it_expires() {
     let a = seeded();
     let b = seeded();

@@ -127,7 +127,7 @@ pub fn run(
             return Ok(ExitCode::from(1));
         }
     };
-    eprintln!("backup {backup} verified ({level}); running the operation");
+    eprintln!("backup {backup} verified ({level}); to undo the operation: dbguard restore {backup}");
     record.backup = Some(backup);
     let result = execute(Some(&url));
     let (outcome, exit_code) = match &result {
