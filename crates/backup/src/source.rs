@@ -17,17 +17,8 @@ pub struct ServerVersion {
 
 /// Reads the server version.
 pub fn server_version(client: &mut postgres::Client) -> Result<ServerVersion> {
-    let row = client
-        .query_one(
-            "SELECT current_setting('server_version'), current_setting('server_version_num')::int",
-            &[],
-        )
-        .map_err(query_error("reading the server version"))?;
-    let num: i32 = row.get(1);
-    Ok(ServerVersion {
-        text: row.get(0),
-        major: (num / 10_000) as u32,
-    })
+    let (text, major) = dbguard_pg::summary::server_version(client)?;
+    Ok(ServerVersion { text, major })
 }
 
 /// Who and where the source is, without secrets. The system identifier

@@ -2,7 +2,6 @@
 //! backup leaves nothing listed, restoring over the live database needs a
 //! person typing YES at a terminal, `--into` never touches the live database.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -12,12 +11,7 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 fn project() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix("dbguard-backup-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
-    dir
+    dbguard_testkit::project_dir("dbguard-backup-")
 }
 
 fn dbguard(dir: &Path, url: &str) -> Command {

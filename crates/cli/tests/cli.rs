@@ -1,7 +1,6 @@
 //! The `dbguard` binary end to end: exit codes, JSON output, configuration
 //! precedence, bad input, and the local server's life cycle.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -28,11 +27,8 @@ fn dbguard(dir: &Path) -> Command {
     cmd
 }
 
-/// A project folder the server's OS user can enter (tests may run as root).
 fn project() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix("dbguard-cli-").tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
-    dir
+    dbguard_testkit::project_dir("dbguard-cli-")
 }
 
 fn json(output: &[u8]) -> serde_json::Value {

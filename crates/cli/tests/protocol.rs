@@ -14,12 +14,7 @@ use serde_json::Value;
 const AGENT_VARIABLES: &[&str] = &["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI"];
 
 fn project() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix("dbguard-protocol-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
-    dir
+    dbguard_testkit::project_dir("dbguard-protocol-")
 }
 
 fn clean_env(cmd: &mut std::process::Command) {

@@ -4,7 +4,6 @@
 //! a pending approval into a usable one; no variable or flag does.
 
 use std::fs;
-use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -169,7 +168,7 @@ impl Approvals {
             return Ok(waiting);
         }
         let approval = Approval {
-            id: new_id()?,
+            id: dbguard_pg::random::random_hex(4)?,
             binding: binding.clone(),
             operation: operation.to_string(),
             target_display: target_display.to_string(),
@@ -217,15 +216,6 @@ impl Approvals {
         self.save(&approval)?;
         Ok(Some(approval))
     }
-}
-
-/// Eight hex characters from the system's random source.
-fn new_id() -> Result<String> {
-    let mut bytes = [0u8; 4];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| Error::io("/dev/urandom", e))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod osuser;
 pub mod pgpass;
 pub mod policy;
 pub mod pool;
+pub mod random;
 pub mod redact;
 pub mod settings;
 pub mod summary;

@@ -255,7 +255,7 @@ impl LocalServer {
             // initdb: it never served, so it holds no data.
             fs::remove_dir_all(&data).map_err(|e| Error::io(&data, e))?;
         }
-        let password = random_password()?;
+        let password = crate::random::random_hex(24)?;
         let pwfile = self.server_dir().join("initdb.pw");
         write_private_file(&pwfile, format!("{password}\n").as_bytes(), self.user.as_ref())?;
         let mut cmd = Command::new(self.install.program("initdb"));
@@ -558,15 +558,6 @@ fn free_port() -> Result<u16> {
         .local_addr()
         .map(|a| a.port())
         .map_err(|e| Error::LocalServer(format!("cannot find a free port on 127.0.0.1: {e}")))
-}
-
-fn random_password() -> Result<String> {
-    use std::io::Read;
-    let mut bytes = [0u8; 24];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| Error::io("/dev/urandom", e))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Percent-encodes a query value, leaving `/` readable as URLs allow.

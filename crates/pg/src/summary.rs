@@ -52,6 +52,18 @@ impl DatabaseSummary {
     }
 }
 
+/// `server_version` and the major version number of the server `client` is connected to.
+pub fn server_version(client: &mut postgres::Client) -> Result<(String, u32)> {
+    let row = client
+        .query_one(
+            "SELECT current_setting('server_version'), current_setting('server_version_num')::int",
+            &[],
+        )
+        .map_err(query_error("reading the server version"))?;
+    let num: i32 = row.get(1);
+    Ok((row.get(0), (num / 10_000) as u32))
+}
+
 /// `bytes` in the largest unit that keeps the number at or above 1 (`7.4 MB`).
 pub fn human_size(bytes: i64) -> String {
     const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];

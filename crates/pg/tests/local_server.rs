@@ -7,14 +7,8 @@ use std::time::Duration;
 
 use dbguard_pg::{Discovery, LocalServer, ServerOptions, ServerState};
 
-/// A project folder the server's OS user can enter (tests may run as root).
 fn project() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new()
-        .prefix("dbguard-local-")
-        .tempdir()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
-    dir
+    dbguard_testkit::project_dir("dbguard-local-")
 }
 
 fn open(dir: &Path) -> LocalServer {

@@ -157,6 +157,17 @@ impl Drop for TestDb {
     }
 }
 
+/// A temporary project folder that the server's OS user can enter (tests
+/// may run as root, and the local server then runs as `postgres`).
+pub fn project_dir(prefix: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("a temporary folder");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).expect("chmod");
+    dir
+}
+
 fn spawn_watchdog(root: &Path, data_dir: &Path) -> Result<ChildStdin, String> {
     let mut child = Command::new("sh")
         .arg("-c")

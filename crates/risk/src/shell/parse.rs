@@ -282,39 +282,11 @@ impl Parser<'_> {
                 self.arithmetic()?;
                 return Ok(None);
             }
-            Some(b'(') => {
-                self.pos += 1;
-                self.enter()?;
-                let body = self.list(Stop::Paren)?;
-                if self.peek() != Some(b')') {
-                    return Err(self.error("`(` is not closed"));
-                }
-                self.pos += 1;
-                self.nesting -= 1;
-                let redirects = self.trailing_redirects()?;
-                return Ok(Some(Command::Group {
-                    body,
-                    subshell: true,
-                    redirects,
-                }));
-            }
+            Some(b'(') => return self.group(Stop::Paren).map(Some),
             _ => {}
         }
         if self.at_reserved("{") {
-            self.pos += 1;
-            self.enter()?;
-            let body = self.list(Stop::Brace)?;
-            if !self.at_reserved("}") {
-                return Err(self.error("`{` is not closed"));
-            }
-            self.pos += 1;
-            self.nesting -= 1;
-            let redirects = self.trailing_redirects()?;
-            return Ok(Some(Command::Group {
-                body,
-                subshell: false,
-                redirects,
-            }));
+            return self.group(Stop::Brace).map(Some);
         }
         let simple = self.simple(stop)?;
         // `name() compound-command`: a function definition; its body is classified.
@@ -337,6 +309,34 @@ impl Parser<'_> {
             return Ok(None);
         }
         Ok(Some(Command::Simple(simple)))
+    }
+
+    /// `( list )` (a subshell) or `{ list; }`, with the redirections after it.
+    fn group(&mut self, stop: Stop) -> Result<Command> {
+        let (open, subshell) = if stop == Stop::Paren {
+            ("(", true)
+        } else {
+            ("{", false)
+        };
+        self.pos += 1;
+        self.enter()?;
+        let body = self.list(stop)?;
+        let closed = if subshell {
+            self.peek() == Some(b')')
+        } else {
+            self.at_reserved("}")
+        };
+        if !closed {
+            return Err(self.error(format!("`{open}` is not closed")));
+        }
+        self.pos += 1;
+        self.nesting -= 1;
+        let redirects = self.trailing_redirects()?;
+        Ok(Command::Group {
+            body,
+            subshell,
+            redirects,
+        })
     }
 
     fn trailing_redirects(&mut self) -> Result<Vec<Redirect>> {

@@ -5,7 +5,7 @@
 use super::super::ast::Word;
 use super::super::opts::{read, Items, Spec};
 use super::super::walk::{InputText, Invocation, Scope, Walker};
-use super::wrappers::shell_text;
+use super::wrappers::{joined, shell_text};
 use crate::rules::Rule;
 
 /// Classifies what `name` runs.
@@ -158,16 +158,4 @@ fn is_shell_script(name: &str, text: &str) -> bool {
         ]
         .iter()
         .any(|s| first.contains(s))
-}
-
-fn joined(words: &[Word]) -> Word {
-    Word {
-        text: words
-            .iter()
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        dynamic: words.iter().any(|w| w.dynamic),
-        ..Word::default()
-    }
 }

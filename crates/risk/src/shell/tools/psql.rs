@@ -43,7 +43,7 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
                 if file.text == "-" {
                     stdin(w, inv, scope);
                 } else {
-                    script_file(w, file, inv, scope);
+                    script_file(w, file, inv, scope, "psql runs");
                 }
             }
             Item::Flag(name)
@@ -96,7 +96,9 @@ fn stdin(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     }
 }
 
-fn script_file(w: &mut Walker, file: &Word, inv: &Invocation, scope: &Scope) {
+/// Reads `file` and classifies it as a psql script; `what` names the way it
+/// was reached, for the finding when it cannot be read.
+fn script_file(w: &mut Walker, file: &Word, inv: &Invocation, scope: &Scope, what: &str) {
     match w.read_file(file, scope) {
         Ok((text, name)) => {
             if w.enter(&name, &inv.text) {
@@ -106,7 +108,7 @@ fn script_file(w: &mut Walker, file: &Word, inv: &Invocation, scope: &Scope) {
         }
         Err(why) => w.add(
             Rule::SqlUnreadable,
-            format!("psql runs a file that cannot be read: {why}"),
+            format!("{what} a file that cannot be read: {why}"),
             &inv.text,
         ),
     }
@@ -150,19 +152,7 @@ fn meta_command(w: &mut Walker, meta: &str, inv: &Invocation, scope: &Scope) {
     match name {
         "i" | "ir" | "include" | "include_relative" => {
             let file = Word::literal(rest.trim_matches('\''));
-            match w.read_file(&file, scope) {
-                Ok((text, included)) => {
-                    if w.enter(&included, &inv.text) {
-                        psql_script(w, &text, inv, scope);
-                        w.leave();
-                    }
-                }
-                Err(why) => w.add(
-                    Rule::SqlUnreadable,
-                    format!("\\{name} includes a file that cannot be read: {why}"),
-                    &inv.text,
-                ),
-            }
+            script_file(w, &file, inv, scope, &format!("\\{name} includes"));
         }
         "!" => w.nested_shell(rest, "psql \\!".to_string(), scope),
         "gexec" => w.add(

@@ -149,15 +149,7 @@ fn watch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     let (_, rest) = read(inv.args(), &spec, true);
     if let Some(start) = rest {
         let words = &inv.args()[start..];
-        let joined = Word {
-            text: words
-                .iter()
-                .map(|w| w.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-            dynamic: words.iter().any(|w| w.dynamic),
-            ..Word::default()
-        };
+        let joined = joined(words);
         shell_text(w, &joined, "watch", scope);
     }
 }
@@ -200,6 +192,20 @@ fn after_double_dash(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         if !words.is_empty() {
             w.invocation(&inv.with_words(words), scope);
         }
+    }
+}
+
+/// Words joined by spaces into one (dynamic when any of them is), as
+/// programs that hand their arguments to a shell do.
+pub fn joined(words: &[Word]) -> Word {
+    Word {
+        text: words
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        dynamic: words.iter().any(|w| w.dynamic),
+        ..Word::default()
     }
 }
 
