@@ -56,6 +56,14 @@ pub fn tables_written(sql: &str) -> Vec<String> {
         .into_iter()
         .chain(parsed.ddl_tables())
         .collect();
+    // pg_query's table lists leave out renames.
+    for raw in &parsed.protobuf.stmts {
+        if let Some(pg_query::NodeEnum::RenameStmt(r)) = raw.stmt.as_deref().and_then(|n| n.node.as_ref()) {
+            if let Some(rel) = &r.relation {
+                tables.push(rel.relname.clone());
+            }
+        }
+    }
     tables.sort();
     tables.dedup();
     tables
@@ -133,6 +141,10 @@ mod tests {
             vec!["batches", "orders", "tasks"]
         );
         assert!(super::tables_written("SELECT 1").is_empty());
+        assert_eq!(
+            super::tables_written("ALTER TABLE users RENAME COLUMN a TO b"),
+            vec!["users"]
+        );
         assert!(super::tables_written("not sql").is_empty());
     }
 }

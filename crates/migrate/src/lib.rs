@@ -1,0 +1,3 @@
+//! Migrations: the lint that catches dangerous patterns before they run.
+
+pub mod lint;
