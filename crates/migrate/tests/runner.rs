@@ -1,0 +1,290 @@
+//! The runner against a real server: deploy, status, edited and failed
+//! migrations, resolve, concurrent deploys, and the history table in
+//! Prisma's exact shape.
+
+use std::path::Path;
+
+use dbguard_migrate::layout::{create, load};
+use dbguard_migrate::runner::{deploy, resolve, status, Resolution, State};
+use dbguard_migrate::{history, Error};
+
+fn write(dir: &Path, name: &str, sql: &str) {
+    std::fs::create_dir_all(dir.join(name)).unwrap();
+    std::fs::write(dir.join(name).join("migration.sql"), sql).unwrap();
+}
+
+fn folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "20240101000000_init",
+        "CREATE TABLE farms (id uuid PRIMARY KEY, name text NOT NULL);",
+    );
+    write(
+        dir.path(),
+        "20240102000000_batches",
+        "CREATE TABLE batches (id uuid PRIMARY KEY, farm_id uuid REFERENCES farms);",
+    );
+    write(
+        dir.path(),
+        "20240103000000_index",
+        "CREATE INDEX CONCURRENTLY batches_farm ON batches (farm_id);",
+    );
+    dir
+}
+
+fn states(client: &mut postgres::Client, dir: &Path) -> Vec<(String, State)> {
+    let migrations = load(dir).unwrap();
+    status(&migrations, &history::rows(client).unwrap())
+        .into_iter()
+        .map(|e| (e.name, e.state))
+        .collect()
+}
+
+fn nothing(_: &[&dbguard_migrate::Migration]) -> dbguard_migrate::Result<()> {
+    Ok(())
+}
+
+#[test]
+fn a_folder_deploys_and_the_history_is_prismas() {
+    let db = dbguard_testkit::server().fresh_db();
+    let mut client = db.client();
+    let dir = folder();
+    let migrations = load(dir.path()).unwrap();
+    assert!(states(&mut client, dir.path())
+        .iter()
+        .all(|(_, s)| *s == State::Pending));
+    let done = deploy(&mut client, &migrations, &mut nothing).unwrap();
+    assert_eq!(done.applied.len(), 3);
+    assert!(done.failed.is_none());
+    assert!(states(&mut client, dir.path())
+        .iter()
+        .all(|(_, s)| *s == State::Applied));
+    let index_valid: bool = client
+        .query_one(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = 'batches_farm'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(index_valid);
+
+    // The table, column by column, as Prisma defines it.
+    let columns: Vec<(String, String, String, Option<String>)> = client
+        .query(
+            "SELECT column_name::text, data_type::text, is_nullable::text, column_default::text
+               FROM information_schema.columns WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    let expected = [
+        ("id", "character varying", "NO", None),
+        ("checksum", "character varying", "NO", None),
+        ("finished_at", "timestamp with time zone", "YES", None),
+        ("migration_name", "character varying", "NO", None),
+        ("logs", "text", "YES", None),
+        ("rolled_back_at", "timestamp with time zone", "YES", None),
+        ("started_at", "timestamp with time zone", "NO", Some("now()")),
+        ("applied_steps_count", "integer", "NO", Some("0")),
+    ];
+    let expected: Vec<(String, String, String, Option<String>)> = expected
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.map(String::from)))
+        .collect();
+    assert_eq!(columns, expected);
+    // Each row as Prisma writes it after a successful apply.
+    let rows = history::rows(&mut client).unwrap();
+    for (row, migration) in rows.iter().zip(&migrations) {
+        assert_eq!(row.migration_name, migration.name);
+        assert_eq!(row.checksum, migration.checksum);
+        assert_eq!(row.checksum.len(), 64);
+        assert_eq!(row.id.len(), 36);
+        assert!(row.finished_at.is_some() && row.logs.is_none() && row.rolled_back_at.is_none());
+        assert_eq!(row.applied_steps_count, 1);
+    }
+    // A second deploy has nothing to do.
+    assert!(deploy(&mut client, &migrations, &mut nothing)
+        .unwrap()
+        .applied
+        .is_empty());
+}
+
+#[test]
+fn edited_and_missing_migrations_are_reported() {
+    let db = dbguard_testkit::server().fresh_db();
+    let mut client = db.client();
+    let dir = folder();
+    deploy(&mut client, &load(dir.path()).unwrap(), &mut nothing).unwrap();
+    std::fs::write(
+        dir.path().join("20240101000000_init/migration.sql"),
+        "CREATE TABLE farms (id uuid);",
+    )
+    .unwrap();
+    std::fs::remove_dir_all(dir.path().join("20240103000000_index")).unwrap();
+    let found = states(&mut client, dir.path());
+    assert!(
+        found.contains(&("20240101000000_init".into(), State::Edited)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("20240103000000_index".into(), State::MissingFromDisk)),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_failing_migration_stops_is_recorded_and_blocks_until_resolved() {
+    let db = dbguard_testkit::server().fresh_db();
+    let mut client = db.client();
+    let dir = folder();
+    write(
+        dir.path(),
+        "20240104000000_broken",
+        "ALTER TABLE farms ADD COLUMN code text; ALTER TABLE nowhere ADD COLUMN x int;",
+    );
+    write(dir.path(), "20240105000000_after", "CREATE TABLE later (x int);");
+    let done = deploy(&mut client, &load(dir.path()).unwrap(), &mut nothing).unwrap();
+    assert_eq!(done.applied.len(), 3);
+    let (name, why) = done.failed.unwrap();
+    assert_eq!(name, "20240104000000_broken");
+    assert!(why.contains("nowhere"), "{why}");
+    let code_column: i64 = client
+        .query_one("SELECT count(*) FROM information_schema.columns WHERE table_name = 'farms' AND column_name = 'code'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(code_column, 0, "the failed migration rolled back whole");
+    let failed = history::rows(&mut client)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.migration_name == name)
+        .unwrap();
+    assert!(failed.finished_at.is_none() && failed.logs.unwrap().contains("nowhere"));
+    assert_eq!(
+        client
+            .query_one("SELECT to_regclass('later') IS NULL", &[])
+            .unwrap()
+            .get::<_, bool>(0),
+        true
+    );
+
+    let blocked = deploy(&mut client, &load(dir.path()).unwrap(), &mut nothing).unwrap_err();
+    assert!(
+        matches!(blocked, Error::Invalid(ref m) if m.contains("failed and is not resolved")),
+        "{blocked}"
+    );
+
+    write(
+        dir.path(),
+        "20240104000000_broken",
+        "ALTER TABLE farms ADD COLUMN code text;",
+    );
+    let migrations = load(dir.path()).unwrap();
+    assert!(resolve(
+        &mut client,
+        &migrations,
+        "20240105000000_after",
+        Resolution::RolledBack
+    )
+    .is_err());
+    resolve(
+        &mut client,
+        &migrations,
+        "20240104000000_broken",
+        Resolution::RolledBack,
+    )
+    .unwrap();
+    let done = deploy(&mut client, &migrations, &mut nothing).unwrap();
+    assert_eq!(
+        done.applied,
+        vec!["20240104000000_broken", "20240105000000_after"]
+    );
+}
+
+#[test]
+fn resolve_applied_records_a_migration_finished_by_hand() {
+    let db = dbguard_testkit::server().fresh_db();
+    let mut client = db.client();
+    let dir = folder();
+    let migrations = load(dir.path()).unwrap();
+    client
+        .batch_execute("CREATE TABLE farms (id uuid PRIMARY KEY, name text NOT NULL)")
+        .unwrap();
+    resolve(
+        &mut client,
+        &migrations,
+        "20240101000000_init",
+        Resolution::Applied,
+    )
+    .unwrap();
+    let row = history::rows(&mut client).unwrap().remove(0);
+    assert_eq!((row.applied_steps_count, row.finished_at.is_some()), (0, true));
+    let done = deploy(&mut client, &migrations, &mut nothing).unwrap();
+    assert_eq!(done.applied.len(), 2);
+}
+
+#[test]
+fn two_concurrent_deploys_apply_each_migration_once() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = folder();
+    let migrations = load(dir.path()).unwrap();
+    let applied: Vec<usize> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let migrations = &migrations;
+                let mut client = db.client();
+                scope.spawn(move || {
+                    deploy(&mut client, migrations, &mut nothing)
+                        .unwrap()
+                        .applied
+                        .len()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(applied.iter().sum::<usize>(), 3, "{applied:?}");
+    let rows: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM _prisma_migrations", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 3);
+}
+
+#[test]
+fn a_refusal_before_applying_applies_nothing() {
+    let db = dbguard_testkit::server().fresh_db();
+    let mut client = db.client();
+    let dir = folder();
+    let refused = deploy(&mut client, &load(dir.path()).unwrap(), &mut |pending| {
+        assert_eq!(pending.len(), 3);
+        Err(Error::Invalid("not approved".into()))
+    });
+    assert!(refused.is_err());
+    assert!(states(&mut client, dir.path())
+        .iter()
+        .all(|(_, s)| *s == State::Pending));
+}
+
+#[test]
+fn new_migrations_get_prismas_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = create(dir.path(), "add_tasks", chrono::Utc::now()).unwrap();
+    assert!(file.ends_with("migration.sql"));
+    let folder = file
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        folder.ends_with("_add_tasks") && folder.len() == "20240101000000_add_tasks".len(),
+        "{folder}"
+    );
+    assert!(dir.path().join("migration_lock.toml").is_file());
+    assert!(create(dir.path(), "bad name", chrono::Utc::now()).is_err());
+}
