@@ -162,13 +162,10 @@ fn a_failing_migration_stops_is_recorded_and_blocks_until_resolved() {
         .find(|r| r.migration_name == name)
         .unwrap();
     assert!(failed.finished_at.is_none() && failed.logs.unwrap().contains("nowhere"));
-    assert_eq!(
-        client
-            .query_one("SELECT to_regclass('later') IS NULL", &[])
-            .unwrap()
-            .get::<_, bool>(0),
-        true
-    );
+    assert!(client
+        .query_one("SELECT to_regclass('later') IS NULL", &[])
+        .unwrap()
+        .get::<_, bool>(0));
 
     let blocked = deploy(&mut client, &load(dir.path()).unwrap(), &mut nothing).unwrap_err();
     assert!(
