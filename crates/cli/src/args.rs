@@ -71,6 +71,15 @@ pub enum Command {
         #[arg(value_parser = ["verify"])]
         action: Option<String>,
     },
+    /// Migrations in the Prisma layout: new, status, deploy, dev, resolve.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+    /// Lint migrations for dangerous patterns (files, folders, or standard input).
+    /// Exit 4 when anything is high risk.
+    Lint(LintArgs),
+    /// Drop and re-create the schema and re-apply every migration (high risk:
+    /// a person's approval and a verified backup first).
+    Reset,
     /// Restore a backup into a new database (--into), or over the live one
     /// (high risk: a person types YES at a terminal; a safety backup is taken first).
     Restore(RestoreArgs),
@@ -111,6 +120,46 @@ pub enum BackupCommand {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// `dbguard migrate …`
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Create an empty migration folder (`<timestamp>_<name>/migration.sql`).
+    New {
+        /// The migration's name (letters, digits, `_`).
+        name: String,
+    },
+    /// Applied, pending, failed, edited and missing migrations; exit 1 unless up to date.
+    Status,
+    /// Lint and apply pending migrations, after a verified backup (high-risk ones need approval).
+    Deploy,
+    /// The same on a development database, as a medium-risk operation (it needs permission).
+    Dev,
+    /// Record a failed migration as rolled back, or a migration finished by hand as applied.
+    Resolve {
+        /// The migration was finished by hand.
+        #[arg(
+            long,
+            value_name = "NAME",
+            conflicts_with = "rolled_back",
+            required_unless_present = "rolled_back"
+        )]
+        applied: Option<String>,
+        /// The migration was undone and may run again.
+        #[arg(long, value_name = "NAME")]
+        rolled_back: Option<String>,
+    },
+}
+
+/// `dbguard lint`
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Files or folders (`*.sql` inside); none, or `-`, reads standard input.
+    pub paths: Vec<std::path::PathBuf>,
+    /// Output: text, gcc, json or github (default: the global --format).
+    #[arg(long, value_parser = ["text", "gcc", "json", "github"])]
+    pub output: Option<String>,
 }
 
 /// `dbguard run`

@@ -43,6 +43,8 @@ pub struct Policy {
     pub verify_before_high: VerifyLevel,
     /// Minutes an approval stays valid.
     pub approval_expires_minutes: u32,
+    /// The migrations folder, when not `prisma/migrations` or `migrations`.
+    pub migrations_dir: Option<PathBuf>,
 }
 
 impl Default for Policy {
@@ -53,6 +55,7 @@ impl Default for Policy {
             keep_last: 3,
             verify_before_high: VerifyLevel::Read,
             approval_expires_minutes: 15,
+            migrations_dir: None,
         }
     }
 }
@@ -64,6 +67,14 @@ struct PolicyFile {
     backup: BackupSection,
     #[serde(default)]
     approval: ApprovalSection,
+    #[serde(default)]
+    migrations: MigrationsSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MigrationsSection {
+    dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -129,6 +140,7 @@ impl Policy {
             }
             policy.approval_expires_minutes = minutes;
         }
+        policy.migrations_dir = file.migrations.dir;
         Ok(policy)
     }
 

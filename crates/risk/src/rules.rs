@@ -143,6 +143,8 @@ rules! {
     UnknownSubcommand = "unknown-subcommand", High, "a database tool's subcommand that dbguard does not know";
     /// npm/pnpm/yarn/bun script that cannot be resolved.
     ScriptUnresolved = "script-unresolved", Medium, "a database script whose definition cannot be found";
+    /// A high-risk finding of the migration lint in a pending migration.
+    MigrationLint = "migration-lint", High, "a pending migration has a high-risk lint finding";
     /// `dbguard restore` over the live database.
     RestoreOverLive = "restore-over-live", High, "dbguard restore without --into replaces all of the live database";
     /// `dbguard approve` on a command line.

@@ -9,6 +9,8 @@ mod db;
 mod doctor;
 mod hook;
 mod hook_install;
+mod lint;
+mod migrate;
 mod protocol;
 mod restore;
 mod rules;
@@ -46,6 +48,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Rules => Ok(rules::run(cli.format)),
         Command::Backup(command) => backup::run(cli.format, &settings()?, command),
         Command::Restore(args) => restore::run(cli.format, &settings()?, args),
+        Command::Migrate(command) => migrate::run(cli.format, &settings()?, command),
+        Command::Lint(args) => lint::run(cli.format, args, &cwd),
+        Command::Reset => migrate::reset(&settings()?),
         Command::Run(args) => run::run(cli.format, &settings()?, args, &cwd),
         Command::Sql(args) => sql::run(cli.format, &settings()?, args, &cwd),
         Command::Approve { id } => approve::approve(&settings()?, id),

@@ -139,7 +139,8 @@ pub fn run(
     Ok(exit(result?))
 }
 
-fn take_backup(
+/// A backup of `url` labelled after `op`, verified to `level`; its id.
+pub fn take_backup(
     settings: &Settings,
     store: &dbguard_backup::Store,
     url: &DbUrl,

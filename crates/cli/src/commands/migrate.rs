@@ -1,0 +1,277 @@
+//! `dbguard migrate new|status|deploy|dev|resolve` and `dbguard reset`.
+//!
+//! Deploy lints the pending migrations; when any finding is high risk (and
+//! always for `migrate dev`, which the guide counts as medium risk) the
+//! deploy goes through the safety protocol, its approval bound to the
+//! pending migrations' names and checksums. Otherwise it takes a verified
+//! backup and applies them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use dbguard_backup::Level;
+use dbguard_migrate::history;
+use dbguard_migrate::layout::{self, Migration};
+use dbguard_migrate::lint::lint;
+use dbguard_migrate::runner::{self, Resolution, State};
+use dbguard_pg::{DbUrl, Settings};
+use dbguard_risk::{classify_sql, Finding, Risk, Rule, SqlOptions, Verdict};
+use serde::Serialize;
+
+use super::protocol::{self, Operation};
+use crate::args::{Format, MigrateCommand};
+use crate::output::{emit, Report};
+
+fn migrations_dir(settings: &Settings) -> PathBuf {
+    layout::find_dir(&settings.project_dir, settings.policy.migrations_dir.as_deref())
+}
+
+#[derive(Serialize)]
+struct StatusReport {
+    dir: PathBuf,
+    up_to_date: bool,
+    migrations: Vec<runner::Entry>,
+}
+
+impl Report for StatusReport {
+    fn text(&self) -> String {
+        let mut text = format!("migrations in {}\n", self.dir.display());
+        for m in &self.migrations {
+            let state = serde_json::to_value(m.state)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            text.push_str(&format!("  {state:<18} {}\n", m.name));
+            if let Some(logs) = &m.logs {
+                text.push_str(&format!("                     {}\n", logs.replace('\n', " ")));
+            }
+        }
+        text.push_str(if self.up_to_date {
+            "up to date\n"
+        } else {
+            "not up to date\n"
+        });
+        text
+    }
+}
+
+#[derive(Serialize)]
+struct DeployReport {
+    applied: Vec<String>,
+    failed: Option<(String, String)>,
+    not_applied: Vec<String>,
+}
+
+impl Report for DeployReport {
+    fn text(&self) -> String {
+        let mut text = String::new();
+        for name in &self.applied {
+            text.push_str(&format!("applied      {name}\n"));
+        }
+        if let Some((name, why)) = &self.failed {
+            text.push_str(&format!("FAILED       {name}: {why}\n"));
+            text.push_str("             it rolled back (unless it ran outside a transaction), and is recorded as failed: nothing else runs until it is resolved\n");
+        }
+        for name in &self.not_applied {
+            text.push_str(&format!("not applied  {name}\n"));
+        }
+        if text.is_empty() {
+            text.push_str("no pending migrations\n");
+        }
+        text
+    }
+}
+
+/// Runs a `migrate` subcommand.
+pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> anyhow::Result<ExitCode> {
+    let dir = migrations_dir(settings);
+    match command {
+        MigrateCommand::New { name } => {
+            let file = layout::create(&dir, name, chrono::Utc::now())?;
+            println!("created {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        MigrateCommand::Status => {
+            let url = super::target_url(settings)?;
+            let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+            let migrations = layout::load(&dir)?;
+            let entries = runner::status(&migrations, &history::rows(&mut client)?);
+            let up_to_date = entries.iter().all(|e| e.state == State::Applied);
+            emit(
+                format,
+                &StatusReport {
+                    dir,
+                    up_to_date,
+                    migrations: entries,
+                },
+            );
+            Ok(if up_to_date {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        MigrateCommand::Deploy => deploy(format, settings, false),
+        MigrateCommand::Dev => deploy(format, settings, true),
+        MigrateCommand::Resolve { applied, rolled_back } => {
+            let (name, how) = match (applied, rolled_back) {
+                (Some(name), _) => (name, Resolution::Applied),
+                (None, Some(name)) => (name, Resolution::RolledBack),
+                (None, None) => anyhow::bail!("say --applied NAME or --rolled-back NAME"),
+            };
+            let url = super::target_url(settings)?;
+            let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+            runner::resolve(&mut client, &layout::load(&dir)?, name, how)?;
+            println!(
+                "recorded {name} as {}",
+                if how == Resolution::Applied {
+                    "applied"
+                } else {
+                    "rolled back"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn deploy(format: Format, settings: &Settings, dev: bool) -> anyhow::Result<ExitCode> {
+    let dir = migrations_dir(settings);
+    let migrations = layout::load(&dir)?;
+    let url = super::target_url(settings)?;
+    let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+    let entries = runner::status(&migrations, &history::rows(&mut client)?);
+    drop(client);
+    let pending: Vec<&Migration> = migrations
+        .iter()
+        .filter(|m| {
+            entries
+                .iter()
+                .any(|e| e.name == m.name && e.state == State::Pending)
+        })
+        .collect();
+    if pending.is_empty() {
+        return apply(format, settings, &url, &migrations).map(|_| ExitCode::SUCCESS);
+    }
+    let verdict = pending_verdict(&pending, dev);
+    let op = Operation {
+        kind: "migrate",
+        text: format!(
+            "dbguard migrate {}\n{}",
+            if dev { "dev" } else { "deploy" },
+            pending
+                .iter()
+                .map(|m| format!("{} {}", m.name, m.checksum))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        cwd: settings.project_dir.clone(),
+    };
+    if verdict.risk > Risk::Low {
+        return protocol::run(settings, &op, &verdict, Ok(url.clone()), &mut |_| {
+            apply(format, settings, &url, &migrations)
+        });
+    }
+    let store = super::backup::store(settings);
+    let backup = protocol::take_backup(settings, &store, &url, &op, Level::Read)?;
+    eprintln!("backup {backup} verified; to undo: dbguard restore {backup}");
+    let code = apply(format, settings, &url, &migrations)?;
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+/// The verdict over the pending migrations: the classifier's findings on
+/// their SQL, a finding for each high-risk lint finding of its own, and for
+/// `migrate dev` at least medium.
+fn pending_verdict(pending: &[&Migration], dev: bool) -> Verdict {
+    let mut findings = Vec::new();
+    for migration in pending {
+        let mut risk = classify_sql(&migration.sql, &SqlOptions::default());
+        risk.findings.retain(|f| {
+            f.risk > Risk::Low && f.rule != Rule::SchemaChange && f.rule != Rule::PermissionChange
+        });
+        findings.extend(risk.findings.into_iter().map(|mut f| {
+            f.via.insert(0, migration.name.clone());
+            f
+        }));
+        for d in lint(&migration.sql).into_iter().filter(|d| d.risk == Risk::High) {
+            let mut f = Finding::new(
+                Rule::MigrationLint,
+                format!("[{}] {} (line {})", d.rule, d.message, d.line),
+                &migration.name,
+            );
+            f.via.push(migration.name.clone());
+            findings.push(f);
+        }
+        for d in lint(&migration.sql).into_iter().filter(|d| d.risk != Risk::High) {
+            eprintln!(
+                "{}:{}: {} [{}] {}",
+                migration.name,
+                d.line,
+                d.risk.upper(),
+                d.rule,
+                d.message
+            );
+        }
+    }
+    if dev && findings.iter().all(|f| f.risk < Risk::Medium) {
+        findings.push(Finding::new(
+            Rule::PrismaMigrateDev,
+            "dbguard migrate dev applies migrations to the development database",
+            pending
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
+    Verdict::from_findings(findings)
+}
+
+/// Applies pending migrations and reports; exit code 1 when one failed.
+fn apply(format: Format, settings: &Settings, url: &DbUrl, migrations: &[Migration]) -> anyhow::Result<i32> {
+    let mut client = dbguard_pg::connect(url, settings.pool.timeout())?;
+    let done = runner::deploy(&mut client, migrations, &mut |_| Ok(()))?;
+    let entries = runner::status(migrations, &history::rows(&mut client)?);
+    let not_applied = entries
+        .iter()
+        .filter(|e| e.state == State::Pending)
+        .map(|e| e.name.clone())
+        .collect();
+    let failed = done.failed.is_some();
+    emit(
+        format,
+        &DeployReport {
+            applied: done.applied,
+            failed: done.failed,
+            not_applied,
+        },
+    );
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// `dbguard reset`: through the protocol, then drop and re-create the
+/// public schema and re-apply every migration.
+pub fn reset(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let url = super::target_url(settings)?;
+    let migrations = layout::load(&migrations_dir(settings))?;
+    let verdict = Verdict::from_findings(vec![Finding::new(
+        Rule::DropSchema,
+        "dbguard reset drops the public schema with every table and row in it, then re-applies every migration",
+        "DROP SCHEMA public CASCADE",
+    )]);
+    let op = Operation {
+        kind: "reset",
+        text: format!("dbguard reset ({} migrations)", migrations.len()),
+        cwd: settings.project_dir.clone(),
+    };
+    protocol::run(settings, &op, &verdict, Ok(url.clone()), &mut |_| {
+        let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+        client.batch_execute(
+            "DROP SCHEMA public CASCADE;
+             CREATE SCHEMA public AUTHORIZATION pg_database_owner;
+             GRANT USAGE ON SCHEMA public TO PUBLIC;",
+        )?;
+        drop(client);
+        apply(Format::Text, settings, &url, &migrations)
+    })
+}

@@ -1,0 +1,260 @@
+//! `dbguard migrate`, `lint` and `reset` as people and CI run them.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn project() -> tempfile::TempDir {
+    dbguard_testkit::project_dir("dbguard-migrate-")
+}
+
+fn write(dir: &Path, name: &str, sql: &str) {
+    let folder = dir.join("prisma/migrations").join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("migration.sql"), sql).unwrap();
+}
+
+fn dbguard(dir: &Path, url: &str) -> Command {
+    let mut cmd = Command::cargo_bin("dbguard").unwrap();
+    cmd.current_dir(dir)
+        .env("DATABASE_URL", url)
+        .env_remove("CLAUDECODE");
+    cmd
+}
+
+fn approve_in_pty(dir: &Path, url: &str) -> Output {
+    let out = dbguard(dir, url)
+        .args(["--format", "json", "approvals"])
+        .output()
+        .unwrap();
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = list["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["state"] == "pending")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let exe = assert_cmd::cargo::cargo_bin("dbguard");
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &format!("'{}' approve {id}", exe.display()), "/dev/null"])
+        .current_dir(dir)
+        .env("DATABASE_URL", url)
+        .env_remove("CLAUDECODE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"YES\n").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn tables(db: &dbguard_testkit::TestDb) -> Vec<String> {
+    db.client()
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn safe_migrations_deploy_after_a_backup_and_dangerous_ones_wait_for_approval() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = project();
+    let url = db.url.expose().to_string();
+    write(
+        dir.path(),
+        "20240101000000_init",
+        "CREATE TABLE farms (id int PRIMARY KEY, name text);\nINSERT INTO farms VALUES (1, 'a');",
+    );
+    write(
+        dir.path(),
+        "20240102000000_tasks",
+        "CREATE TABLE tasks (id int PRIMARY KEY);",
+    );
+    dbguard(dir.path(), &url)
+        .args(["migrate", "status"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("pending"));
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("applied      20240102000000_tasks"))
+        .stderr(predicate::str::contains("verified"));
+    dbguard(dir.path(), &url)
+        .args(["migrate", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("up to date"));
+    let backups: Value = serde_json::from_slice(
+        &dbguard(dir.path(), &url)
+            .args(["--format", "json", "backup", "list"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(backups["backups"].as_array().unwrap().len(), 1);
+
+    write(dir.path(), "20240103000000_drop", "DROP TABLE tasks;");
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("drop-table").and(predicate::str::contains("dbguard approve")));
+    assert_eq!(tables(&db), ["_prisma_migrations", "farms", "tasks"]);
+    assert_eq!(approve_in_pty(dir.path(), &url).status.code(), Some(0));
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success();
+    assert_eq!(tables(&db), ["_prisma_migrations", "farms"]);
+
+    // Editing a pending migration after approval voids the approval.
+    write(dir.path(), "20240104000000_drop2", "DROP TABLE farms;");
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .code(4);
+    assert_eq!(approve_in_pty(dir.path(), &url).status.code(), Some(0));
+    write(
+        dir.path(),
+        "20240104000000_drop2",
+        "DROP TABLE farms; -- edited after approval",
+    );
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .code(4);
+    assert!(tables(&db).contains(&"farms".to_string()));
+}
+
+#[test]
+fn migrate_dev_is_medium_risk() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = project();
+    let url = db.url.expose().to_string();
+    write(
+        dir.path(),
+        "20240101000000_init",
+        "CREATE TABLE farms (id int PRIMARY KEY);",
+    );
+    dbguard(dir.path(), &url)
+        .args(["migrate", "dev"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("MEDIUM"));
+    assert_eq!(tables(&db), Vec::<String>::new());
+}
+
+#[test]
+fn reset_drops_everything_and_reapplies_migrations_only_when_approved() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = project();
+    let url = db.url.expose().to_string();
+    write(
+        dir.path(),
+        "20240101000000_init",
+        "CREATE TABLE farms (id int PRIMARY KEY, name text);",
+    );
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success();
+    db.client()
+        .batch_execute("INSERT INTO farms VALUES (1, 'kept until reset'); CREATE TABLE stray (x int);")
+        .unwrap();
+    dbguard(dir.path(), &url)
+        .arg("reset")
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("farms (1 rows)").and(predicate::str::contains("stray (0 rows)")));
+    assert_eq!(approve_in_pty(dir.path(), &url).status.code(), Some(0));
+    dbguard(dir.path(), &url).arg("reset").assert().success();
+    assert_eq!(tables(&db), ["_prisma_migrations", "farms"]);
+    let rows: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM farms", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 0);
+}
+
+#[test]
+fn lint_speaks_every_format_and_fails_on_high() {
+    let dir = project();
+    write(
+        dir.path(),
+        "20240101000000_ok",
+        "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY i ON t (x);\n",
+    );
+    write(
+        dir.path(),
+        "20240102000000_bad",
+        "ALTER TABLE users DROP COLUMN email;\n",
+    );
+    let mut cmd = Command::cargo_bin("dbguard").unwrap();
+    cmd.current_dir(dir.path()).args(["lint", "prisma/migrations"]);
+    cmd.assert().code(4).stdout(
+        predicate::str::contains("HIGH [drop-column]")
+            .and(predicate::str::contains("^^^^"))
+            .and(predicate::str::contains("= help:")),
+    );
+    let gcc = Command::cargo_bin("dbguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["lint", "--output", "gcc", "prisma/migrations"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&gcc.stdout);
+    assert!(
+        text.contains("prisma/migrations/20240102000000_bad/migration.sql:1:1: error: drop-column"),
+        "{text}"
+    );
+    let github = Command::cargo_bin("dbguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["lint", "--output", "github", "prisma/migrations"])
+        .output()
+        .unwrap();
+    let annotations = String::from_utf8_lossy(&github.stdout);
+    assert!(annotations.contains("::error file=prisma/migrations/20240102000000_bad/migration.sql,line=1,col=1,title=drop-column::"), "{annotations}");
+    assert!(annotations.contains("::warning file=prisma/migrations/20240102000000_bad/migration.sql,line=1,col=1,title=missing-lock-timeout::"), "{annotations}");
+    let json = Command::cargo_bin("dbguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["--format", "json", "lint", "prisma/migrations"])
+        .output()
+        .unwrap();
+    let reports: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(reports.as_array().unwrap().len(), 2);
+    Command::cargo_bin("dbguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .arg("lint")
+        .write_stdin("SET lock_timeout = '1s';\nCREATE INDEX CONCURRENTLY i ON t (x);\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0 finding(s) in 1 file(s)"));
+    Command::cargo_bin("dbguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["migrate", "new", "add_tasks"])
+        .assert()
+        .success();
+    assert!(std::fs::read_dir(dir.path().join("prisma/migrations"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().ends_with("_add_tasks")));
+}
