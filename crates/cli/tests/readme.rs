@@ -19,6 +19,18 @@ fn every_rule_is_in_the_readme_with_its_risk() {
 }
 
 #[test]
+fn every_lint_rule_is_in_the_readme_with_its_safe_alternative() {
+    let readme = readme();
+    for rule in dbguard_migrate::lint::rules::OWN {
+        let row = format!(
+            "| `{}` | {} | {} | {} |",
+            rule.id, rule.risk, rule.summary, rule.help
+        );
+        assert!(readme.contains(&row), "README lacks the lint row for {}", rule.id);
+    }
+}
+
+#[test]
 fn the_quick_start_commands_are_the_ones_ci_runs() {
     let readme = readme();
     assert!(readme.contains("cargo run --release -- up"));
