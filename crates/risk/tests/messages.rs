@@ -124,7 +124,8 @@ fn every_rule_has_an_example() {
     let missing: Vec<&str> = Rule::ALL
         .iter()
         .map(|r| r.id())
-        .filter(|id| !seen.contains(id) && *id != Rule::InternalError.id())
+        // internal-error needs a bug; migration-lint is raised by `migrate deploy`, not the classifier.
+        .filter(|id| !seen.contains(id) && *id != Rule::InternalError.id() && *id != Rule::MigrationLint.id())
         .collect();
     assert!(missing.is_empty(), "rules without an example: {missing:?}");
 }
