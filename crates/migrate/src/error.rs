@@ -5,17 +5,9 @@ use std::path::PathBuf;
 /// Everything that can go wrong with migrations.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Configuration, connection or server errors.
+    /// Configuration, connection, server and file-system errors.
     #[error(transparent)]
     Pg(#[from] dbguard_pg::Error),
-    /// A file-system operation failed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
     /// Bad input (a name, a file, a state that does not allow the command).
     #[error("{0}")]
     Invalid(String),
@@ -24,10 +16,7 @@ pub enum Error {
 impl Error {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Pg(dbguard_pg::Error::io(path, source))
     }
 }
 

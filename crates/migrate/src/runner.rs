@@ -76,6 +76,18 @@ pub fn status(migrations: &[Migration], rows: &[Row]) -> Vec<Entry> {
     entries
 }
 
+/// The migrations whose state is pending, in order.
+pub fn pending<'a>(migrations: &'a [Migration], entries: &[Entry]) -> Vec<&'a Migration> {
+    migrations
+        .iter()
+        .filter(|m| {
+            entries
+                .iter()
+                .any(|e| e.name == m.name && e.state == State::Pending)
+        })
+        .collect()
+}
+
 /// What a deploy did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployed {
@@ -116,14 +128,7 @@ fn deploy_locked(
             failed.name, failed.name
         )));
     }
-    let pending: Vec<&Migration> = migrations
-        .iter()
-        .filter(|m| {
-            entries
-                .iter()
-                .any(|e| e.name == m.name && e.state == State::Pending)
-        })
-        .collect();
+    let pending = pending(migrations, &entries);
     let mut deployed = Deployed {
         applied: Vec::new(),
         failed: None,

@@ -142,14 +142,7 @@ fn deploy(format: Format, settings: &Settings, dev: bool) -> anyhow::Result<Exit
     let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
     let entries = runner::status(&migrations, &history::rows(&mut client)?);
     drop(client);
-    let pending: Vec<&Migration> = migrations
-        .iter()
-        .filter(|m| {
-            entries
-                .iter()
-                .any(|e| e.name == m.name && e.state == State::Pending)
-        })
-        .collect();
+    let pending = runner::pending(&migrations, &entries);
     if pending.is_empty() {
         return apply(format, settings, &url, &migrations).map(|_| ExitCode::SUCCESS);
     }

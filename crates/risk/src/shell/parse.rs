@@ -132,6 +132,17 @@ impl Parser<'_> {
         }
     }
 
+    /// Skips blanks and newlines (reading here-document bodies on the way).
+    fn skip_newlines(&mut self) -> Result<()> {
+        loop {
+            self.skip_blanks();
+            if self.peek() != Some(b'\n') {
+                return Ok(());
+            }
+            self.newline()?;
+        }
+    }
+
     /// Consumes a newline and reads the bodies of pending here-documents.
     fn newline(&mut self) -> Result<()> {
         self.pos += 1;
@@ -240,14 +251,7 @@ impl Parser<'_> {
                 return Ok(pipeline);
             }
             self.pos += if self.peek_at(1) == Some(b'&') { 2 } else { 1 };
-            loop {
-                self.skip_blanks();
-                if self.peek() == Some(b'\n') {
-                    self.newline()?;
-                } else {
-                    break;
-                }
-            }
+            self.skip_newlines()?;
         }
     }
 
@@ -294,14 +298,7 @@ impl Parser<'_> {
             self.skip_blanks();
             if self.starts_with("()") {
                 self.pos += 2;
-                loop {
-                    self.skip_blanks();
-                    if self.peek() == Some(b'\n') {
-                        self.newline()?;
-                    } else {
-                        break;
-                    }
-                }
+                self.skip_newlines()?;
                 return self.command(stop);
             }
         }
