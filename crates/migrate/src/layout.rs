@@ -20,6 +20,21 @@ pub struct Migration {
     pub checksum: String,
 }
 
+impl Migration {
+    /// A migration from text (shipped inside a program rather than on disk).
+    pub fn from_text(name: &str, sql: &str) -> Migration {
+        Migration {
+            name: name.to_string(),
+            path: PathBuf::from(format!("{name}/migration.sql")),
+            sql: sql.to_string(),
+            checksum: Sha256::digest(sql.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        }
+    }
+}
+
 /// The migrations folder of the project: `configured` when given, else
 /// `prisma/migrations`, else `migrations`.
 pub fn find_dir(project: &Path, configured: Option<&Path>) -> PathBuf {

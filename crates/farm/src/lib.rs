@@ -1,0 +1,24 @@
+//! The multi-tenant farm database of the guide, with isolation done right:
+//! the schema (shipped as Prisma-layout migrations), the roles and forced
+//! row-level security, a tenant context that lives exactly as long as one
+//! transaction, and an audit that proves every tenant table is isolated.
+
+pub mod audit;
+pub mod context;
+
+use dbguard_migrate::Migration;
+
+/// The role that owns the tables (no login).
+pub const OWNER_ROLE: &str = "farm_owner";
+/// The application's role: not owner, not superuser, no BYPASSRLS.
+pub const APP_ROLE: &str = "farm_app";
+/// Tables without `farm_id` by design.
+pub const ALLOW_LIST: &[&str] = &["farms", "users", "_prisma_migrations"];
+
+/// The schema's migrations, in order.
+pub fn migrations() -> Vec<Migration> {
+    vec![Migration::from_text(
+        "20260101000000_farm_core",
+        include_str!("../migrations/20260101000000_farm_core/migration.sql"),
+    )]
+}

@@ -1,0 +1,272 @@
+//! The farm schema against a real server: it audits clean, every audit
+//! check catches a table built to break it, and the tenant context isolates
+//! farms — also with random operations interleaved on shared connections.
+
+use dbguard_farm::audit::audit;
+use dbguard_farm::context::{ContextError, FarmTx};
+use dbguard_testkit::TestDb;
+use proptest::prelude::*;
+
+const F1: &str = "11111111-1111-1111-1111-111111111111";
+const F2: &str = "22222222-2222-2222-2222-222222222222";
+const F3: &str = "33333333-3333-3333-3333-333333333333";
+
+/// A database with the farm schema and three farms, each with one member.
+fn farm_db() -> TestDb {
+    let db = dbguard_testkit::server().fresh_db();
+    let mut client = db.client();
+    dbguard_migrate::runner::deploy(&mut client, &dbguard_farm::migrations(), &mut |_| Ok(())).unwrap();
+    client
+        .batch_execute(&format!(
+            "INSERT INTO users (id, email, name, role) VALUES ('u1', 'a@example.com', 'A', 'ADMIN'), ('u2', 'b@example.com', 'B', 'MANAGER'), ('u3', 'c@example.com', 'C', 'TEAM_MEMBER');
+             INSERT INTO farms (id, farm_name, owner_id) VALUES ('{F1}', 'One', 'u1'), ('{F2}', 'Two', 'u2'), ('{F3}', 'Three', 'u3');
+             INSERT INTO farm_users (farm_id, user_id, role) VALUES ('{F1}', 'u1', 'OWNER'), ('{F2}', 'u2', 'OWNER'), ('{F3}', 'u3', 'OWNER');
+             INSERT INTO seed_varieties (farm_id, name, days_to_harvest) SELECT f, 'pea', 10 FROM unnest(ARRAY['{F1}', '{F2}', '{F3}']::uuid[]) f;
+             INSERT INTO batches (farm_id, variety_id, trays, sown_at)
+               SELECT v.farm_id, v.id, g, now() FROM seed_varieties v, generate_series(1, 3) g;"
+        ))
+        .unwrap();
+    db
+}
+
+/// A connection acting as the application role.
+fn as_app(db: &TestDb) -> postgres::Client {
+    let mut client = db.client();
+    client.batch_execute("SET ROLE farm_app").unwrap();
+    client
+}
+
+fn checks(db: &TestDb) -> Vec<(String, &'static str)> {
+    audit(&mut db.client())
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.object, f.check))
+        .collect()
+}
+
+#[test]
+fn the_schema_audits_clean() {
+    let db = farm_db();
+    assert_eq!(checks(&db), Vec::<(String, &str)>::new());
+}
+
+#[test]
+fn every_check_catches_a_table_built_to_break_it() {
+    let db = farm_db();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE notes (id int);
+             CREATE TABLE leaky (farm_id uuid, x int);
+             CREATE POLICY anyone ON tasks AS PERMISSIVE FOR ALL TO farm_app USING (true);
+             CREATE TABLE half (farm_id uuid NOT NULL REFERENCES farms ON DELETE CASCADE, id int, PRIMARY KEY (farm_id, id));
+             ALTER TABLE half ENABLE ROW LEVEL SECURITY; ALTER TABLE half FORCE ROW LEVEL SECURITY;
+             CREATE POLICY read_only ON half FOR SELECT TO farm_app USING (farm_id = NULLIF((SELECT current_setting('app.current_farm_id', true)), '')::uuid);
+             CREATE UNIQUE INDEX customers_email_global ON customers (email);
+             ALTER TABLE batches ADD CONSTRAINT batches_id_key UNIQUE (id);
+             CREATE TABLE labels (farm_id uuid NOT NULL REFERENCES farms ON DELETE CASCADE, id int, batch_id uuid REFERENCES batches (id), PRIMARY KEY (farm_id, id));
+             ALTER TABLE labels ENABLE ROW LEVEL SECURITY; ALTER TABLE labels FORCE ROW LEVEL SECURITY;
+             CREATE POLICY tenant_isolation ON labels FOR ALL TO farm_app
+               USING (farm_id = NULLIF((SELECT current_setting('app.current_farm_id', true)), '')::uuid)
+               WITH CHECK (farm_id = NULLIF((SELECT current_setting('app.current_farm_id', true)), '')::uuid);
+             GRANT TRUNCATE, REFERENCES ON equipment TO farm_app;
+             ALTER TABLE inventory_items NO FORCE ROW LEVEL SECURITY;
+             ALTER TABLE growing_environments OWNER TO farm_app;
+             CREATE VIEW open_tasks AS SELECT * FROM tasks WHERE status = 'OPEN';
+             CREATE MATERIALIZED VIEW batch_counts AS SELECT farm_id, count(*) FROM batches GROUP BY farm_id;",
+        )
+        .unwrap();
+    let found = checks(&db);
+    let expect = [
+        ("notes", "no-farm-id"),
+        ("leaky", "nullable-farm-id"),
+        ("leaky", "no-cascading-farm-reference"),
+        ("leaky", "rls-disabled"),
+        ("leaky", "rls-not-forced"),
+        ("leaky", "no-policy"),
+        ("leaky", "no-farm-index"),
+        ("leaky", "rls-inactive-for-app"),
+        ("tasks", "extra-permissive-policy"),
+        ("tasks", "policy-using-not-on-farm-context"),
+        ("half", "policy-not-for-all"),
+        ("half", "policy-check-not-on-farm-context"),
+        ("customers", "unique-without-farm-id"),
+        ("labels", "single-column-tenant-reference"),
+        ("equipment", "app-can-truncate"),
+        ("equipment", "app-can-reference"),
+        ("inventory_items", "rls-not-forced"),
+        ("growing_environments", "app-role-owns-table"),
+        ("open_tasks", "view-without-security-invoker"),
+        ("batch_counts", "materialized-view-with-tenant-data"),
+    ];
+    for (object, check) in expect {
+        assert!(
+            found.contains(&(object.to_string(), check)),
+            "{check} on {object} not found in {found:?}"
+        );
+    }
+}
+
+#[test]
+fn the_context_shows_one_farm_and_never_outlives_its_transaction() {
+    let db = farm_db();
+    let mut client = as_app(&db);
+    let count = |c: &mut postgres::Client| -> i64 {
+        c.query_one("SELECT count(*) FROM batches", &[]).unwrap().get(0)
+    };
+    assert_eq!(count(&mut client), 0, "no farm set: no rows");
+    {
+        let mut tx = FarmTx::begin(&mut client, F1, "u1").unwrap();
+        let rows = tx.rows("batches").unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|r| r["farm_id"] == F1));
+        let variety = tx.rows("seed_varieties").unwrap()[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let new = tx
+            .insert(
+                "batches",
+                &serde_json::json!({"variety_id": variety, "trays": 4, "sown_at": "2026-01-01T00:00:00Z"}),
+            )
+            .unwrap();
+        assert_eq!(new["farm_id"], F1);
+        tx.commit().unwrap();
+    }
+    {
+        // Writing into another farm is refused by WITH CHECK, and the transaction rolls back.
+        let mut tx = FarmTx::begin(&mut client, F1, "u1").unwrap();
+        tx.client().execute("DELETE FROM batches", &[]).unwrap();
+        let other = tx.client().execute(
+            &format!("INSERT INTO customers (farm_id, name) VALUES ('{F2}', 'intruder')"),
+            &[],
+        );
+        let err = dbguard_farm::context::ContextError::from(other.unwrap_err()).to_string();
+        assert!(err.contains("row-level security"), "{err}");
+        let _ = tx.commit();
+    }
+    let f1_batches: i64 = db
+        .client()
+        .query_one(
+            &format!("SELECT count(*) FROM batches WHERE farm_id = '{F1}'"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(f1_batches, 4, "the failed transaction changed nothing");
+    let f2_batches: i64 = db
+        .client()
+        .query_one(
+            &format!("SELECT count(*) FROM batches WHERE farm_id = '{F2}'"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(f2_batches, 3);
+    assert_eq!(count(&mut client), 0, "the context ended with the transaction");
+    let setting: Option<String> = client
+        .query_one("SELECT current_setting('app.current_farm_id', true)", &[])
+        .unwrap()
+        .get(0);
+    assert!(setting.unwrap_or_default().is_empty());
+
+    assert!(matches!(
+        FarmTx::begin(&mut client, F2, "u1"),
+        Err(ContextError::NotMember { .. })
+    ));
+    assert!(
+        client.execute("TRUNCATE batches", &[]).is_err(),
+        "the application cannot TRUNCATE"
+    );
+}
+
+#[test]
+fn a_row_cannot_point_into_another_farm() {
+    let db = farm_db();
+    let mut client = as_app(&db);
+    let f2_variety: String = db
+        .client()
+        .query_one(
+            &format!("SELECT id::text FROM seed_varieties WHERE farm_id = '{F2}'"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let mut tx = FarmTx::begin(&mut client, F1, "u1").unwrap();
+    let err = tx
+        .insert(
+            "batches",
+            &serde_json::json!({"variety_id": f2_variety, "trays": 1, "sown_at": "2026-01-01T00:00:00Z"}),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("foreign key"), "{err}");
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Read { conn: usize, farm: usize },
+    Insert { conn: usize, farm: usize },
+    InsertElsewhere { conn: usize, farm: usize, target: usize },
+    NoContextRead { conn: usize },
+    NotMember { conn: usize, farm: usize },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::Read { conn, farm }),
+        (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::Insert { conn, farm }),
+        (0..3usize, 0..3usize, 1..3usize).prop_map(|(conn, farm, d)| Op::InsertElsewhere {
+            conn,
+            farm,
+            target: (farm + d) % 3
+        }),
+        (0..3usize).prop_map(|conn| Op::NoContextRead { conn }),
+        (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::NotMember { conn, farm }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Random operations for three farms, interleaved on three shared
+    /// connections of the application role: every read returns exactly the
+    /// context farm's rows, writes into another farm fail, no context sees nothing.
+    #[test]
+    fn interleaved_operations_never_cross_farms(ops in proptest::collection::vec(op(), 1..40)) {
+        let db = farm_db();
+        let farms = [F1, F2, F3];
+        let users = ["u1", "u2", "u3"];
+        let mut conns: Vec<postgres::Client> = (0..3).map(|_| as_app(&db)).collect();
+        let mut expected = [3i64, 3, 3];
+        for op in ops {
+            match op {
+                Op::Read { conn, farm } => {
+                    let mut tx = FarmTx::begin(&mut conns[conn], farms[farm], users[farm]).unwrap();
+                    let rows = tx.rows("batches").unwrap();
+                    prop_assert_eq!(rows.len() as i64, expected[farm]);
+                    prop_assert!(rows.iter().all(|r| r["farm_id"] == farms[farm]));
+                    tx.commit().unwrap();
+                }
+                Op::Insert { conn, farm } => {
+                    let mut tx = FarmTx::begin(&mut conns[conn], farms[farm], users[farm]).unwrap();
+                    let variety = tx.rows("seed_varieties").unwrap()[0]["id"].as_str().unwrap().to_string();
+                    tx.insert("batches", &serde_json::json!({"variety_id": variety, "trays": 2, "sown_at": "2026-02-01T00:00:00Z"})).unwrap();
+                    tx.commit().unwrap();
+                    expected[farm] += 1;
+                }
+                Op::InsertElsewhere { conn, farm, target } => {
+                    let mut tx = FarmTx::begin(&mut conns[conn], farms[farm], users[farm]).unwrap();
+                    let sql = format!("INSERT INTO equipment (farm_id, name, kind) VALUES ('{}', 'x', 'y')", farms[target]);
+                    prop_assert!(tx.client().execute(&sql, &[]).is_err());
+                }
+                Op::NoContextRead { conn } => {
+                    let n: i64 = conns[conn].query_one("SELECT count(*) FROM batches", &[]).unwrap().get(0);
+                    prop_assert_eq!(n, 0);
+                }
+                Op::NotMember { conn, farm } => {
+                    let stranger = users[(farm + 1) % 3];
+                    prop_assert!(FarmTx::begin(&mut conns[conn], farms[farm], stranger).is_err());
+                }
+            }
+        }
+    }
+}
