@@ -205,7 +205,7 @@ pub fn audit(client: &mut Client) -> Result<Vec<Finding>, postgres::Error> {
             &[&t.oid, &farm_col],
         )? {
             let index: String = row.get(0);
-            add(name, "unique-without-farm-id", format!("unique index {index} on {name} does not include farm_id: values must be unique across farms, and it leaks whether they exist"), format!("make it unique on (farm_id, …)"));
+            add(name, "unique-without-farm-id", format!("unique index {index} on {name} does not include farm_id: values must be unique across farms, and it leaks whether they exist"), "make it unique on (farm_id, …)".to_string());
         }
         for row in client.query(
             "SELECT conname::text, confrelid::regclass::text FROM pg_constraint
