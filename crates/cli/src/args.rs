@@ -77,6 +77,9 @@ pub enum Command {
     /// Lint migrations for dangerous patterns (files, folders, or standard input).
     /// Exit 4 when anything is high risk.
     Lint(LintArgs),
+    /// Multi-tenant isolation of the farm database.
+    #[command(subcommand)]
+    Tenancy(TenancyCommand),
     /// Drop and re-create the schema and re-apply every migration (high risk:
     /// a person's approval and a verified backup first).
     Reset,
@@ -150,6 +153,14 @@ pub enum MigrateCommand {
         #[arg(long, value_name = "NAME")]
         rolled_back: Option<String>,
     },
+}
+
+/// `dbguard tenancy …`
+#[derive(Debug, Subcommand)]
+pub enum TenancyCommand {
+    /// Check, from the catalogs and as the application role, that every table with
+    /// tenant data is isolated; one line per finding with the fix; exit 1 on any.
+    Audit,
 }
 
 /// `dbguard lint`

@@ -72,7 +72,14 @@ fn up_reports_the_database_named_by_the_flag() {
         .clone();
     let report = json(&out);
     assert_eq!(report["summary"]["database"], db.name.as_str());
-    assert_eq!(report["summary"]["tables"], 2);
+    assert_eq!(
+        report["summary"]["tables"], 2,
+        "dbguard's farm schema never goes onto a server a URL names"
+    );
+    assert_eq!(
+        report["steps"][2]["detail"],
+        "no migrations folder; nothing to apply"
+    );
     assert!(report["summary"]["server_major"].as_u64().unwrap() >= 10);
     assert!(report["summary"]["size_bytes"].as_i64().unwrap() > 0);
     dbguard(dir.path())
@@ -210,13 +217,22 @@ fn local_server_life_cycle_through_the_cli() {
         .arg("up")
         .assert()
         .success()
-        .stdout(predicate::str::contains("started on 127.0.0.1"));
+        .stdout(predicate::str::contains("started on 127.0.0.1"))
+        .stdout(predicate::str::contains("applied 20260101000000_farm_core"))
+        .stdout(predicate::str::contains(
+            "every table with tenant data is isolated",
+        ))
+        .stdout(predicate::str::contains(
+            "app role  postgresql://farm_app@127.0.0.1",
+        ));
     let stopper = Stopper(dir.path().to_path_buf());
     dbguard(dir.path())
         .arg("up")
         .assert()
         .success()
-        .stdout(predicate::str::contains("already running"));
+        .stdout(predicate::str::contains("already running"))
+        .stdout(predicate::str::contains("up to date (1 migrations)"));
+    dbguard(dir.path()).args(["tenancy", "audit"]).assert().success();
     assert_eq!(status(dir.path())["state"], "running");
 
     let url = String::from_utf8(

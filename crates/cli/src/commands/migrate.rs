@@ -26,16 +26,39 @@ fn migrations_dir(settings: &Settings) -> PathBuf {
     layout::find_dir(&settings.project_dir, settings.policy.migrations_dir.as_deref())
 }
 
+/// Whether the project has a migrations folder of its own.
+pub fn has_own_migrations(settings: &Settings) -> bool {
+    migrations_dir(settings).is_dir()
+}
+
+/// The project's migrations; without a migrations folder, dbguard's farm
+/// schema on dbguard's own local server (never on a server a URL names).
+pub fn project_migrations(settings: &Settings) -> anyhow::Result<Vec<Migration>> {
+    Ok(if has_own_migrations(settings) {
+        layout::load(&migrations_dir(settings))?
+    } else if uses_farm_schema(settings) {
+        dbguard_farm::migrations()
+    } else {
+        Vec::new()
+    })
+}
+
+/// Whether dbguard's farm schema is this project's schema: the local server,
+/// and no migrations folder of the project's own.
+pub fn uses_farm_schema(settings: &Settings) -> bool {
+    !has_own_migrations(settings) && matches!(settings.target, dbguard_pg::Target::Local { .. })
+}
+
 #[derive(Serialize)]
 struct StatusReport {
-    dir: PathBuf,
+    source: String,
     up_to_date: bool,
     migrations: Vec<runner::Entry>,
 }
 
 impl Report for StatusReport {
     fn text(&self) -> String {
-        let mut text = format!("migrations in {}\n", self.dir.display());
+        let mut text = format!("migrations from {}\n", self.source);
         for m in &self.migrations {
             let state = serde_json::to_value(m.state)
                 .ok()
@@ -94,13 +117,20 @@ pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> any
         MigrateCommand::Status => {
             let url = super::target_url(settings)?;
             let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
-            let migrations = layout::load(&dir)?;
+            let migrations = project_migrations(settings)?;
             let entries = runner::status(&migrations, &history::rows(&mut client)?);
             let up_to_date = entries.iter().all(|e| e.state == State::Applied);
+            let source = if has_own_migrations(settings) {
+                dir.display().to_string()
+            } else if uses_farm_schema(settings) {
+                "dbguard's farm schema (the project has no migrations folder)".to_string()
+            } else {
+                format!("{} (none: the folder does not exist)", dir.display())
+            };
             emit(
                 format,
                 &StatusReport {
-                    dir,
+                    source,
                     up_to_date,
                     migrations: entries,
                 },
@@ -121,7 +151,7 @@ pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> any
             };
             let url = super::target_url(settings)?;
             let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
-            runner::resolve(&mut client, &layout::load(&dir)?, name, how)?;
+            runner::resolve(&mut client, &project_migrations(settings)?, name, how)?;
             println!(
                 "recorded {name} as {}",
                 if how == Resolution::Applied {
@@ -136,8 +166,7 @@ pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> any
 }
 
 fn deploy(format: Format, settings: &Settings, dev: bool) -> anyhow::Result<ExitCode> {
-    let dir = migrations_dir(settings);
-    let migrations = layout::load(&dir)?;
+    let migrations = project_migrations(settings)?;
     let url = super::target_url(settings)?;
     let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
     let entries = runner::status(&migrations, &history::rows(&mut client)?);
@@ -175,7 +204,7 @@ fn deploy(format: Format, settings: &Settings, dev: bool) -> anyhow::Result<Exit
 /// The verdict over the pending migrations: the classifier's findings on
 /// their SQL, a finding for each high-risk lint finding of its own, and for
 /// `migrate dev` at least medium.
-fn pending_verdict(pending: &[&Migration], dev: bool) -> Verdict {
+pub fn pending_verdict(pending: &[&Migration], dev: bool) -> Verdict {
     let mut findings = Vec::new();
     for migration in pending {
         let mut risk = classify_sql(&migration.sql, &SqlOptions::default());
@@ -221,7 +250,12 @@ fn pending_verdict(pending: &[&Migration], dev: bool) -> Verdict {
 }
 
 /// Applies pending migrations and reports; exit code 1 when one failed.
-fn apply(format: Format, settings: &Settings, url: &DbUrl, migrations: &[Migration]) -> anyhow::Result<i32> {
+pub fn apply(
+    format: Format,
+    settings: &Settings,
+    url: &DbUrl,
+    migrations: &[Migration],
+) -> anyhow::Result<i32> {
     let mut client = dbguard_pg::connect(url, settings.pool.timeout())?;
     let done = runner::deploy(&mut client, migrations, &mut |_| Ok(()))?;
     let entries = runner::status(migrations, &history::rows(&mut client)?);
@@ -246,7 +280,7 @@ fn apply(format: Format, settings: &Settings, url: &DbUrl, migrations: &[Migrati
 /// public schema and re-apply every migration.
 pub fn reset(settings: &Settings) -> anyhow::Result<ExitCode> {
     let url = super::target_url(settings)?;
-    let migrations = layout::load(&migrations_dir(settings))?;
+    let migrations = project_migrations(settings)?;
     let verdict = Verdict::from_findings(vec![Finding::new(
         Rule::DropSchema,
         "dbguard reset drops the public schema with every table and row in it, then re-applies every migration",

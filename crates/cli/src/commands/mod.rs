@@ -16,6 +16,7 @@ mod restore;
 mod rules;
 mod run;
 mod sql;
+mod tenancy;
 mod up;
 
 use std::process::ExitCode;
@@ -51,6 +52,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(command) => migrate::run(cli.format, &settings()?, command),
         Command::Lint(args) => lint::run(cli.format, args, &cwd),
         Command::Reset => migrate::reset(&settings()?),
+        Command::Tenancy(_) => tenancy::run(cli.format, &settings()?),
         Command::Run(args) => run::run(cli.format, &settings()?, args, &cwd),
         Command::Sql(args) => sql::run(cli.format, &settings()?, args, &cwd),
         Command::Approve { id } => approve::approve(&settings()?, id),

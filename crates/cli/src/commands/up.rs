@@ -3,8 +3,10 @@
 
 use std::process::ExitCode;
 
+use dbguard_migrate::{history, runner};
 use dbguard_pg::summary::human_size;
-use dbguard_pg::{DatabaseSummary, Settings, Target};
+use dbguard_pg::{DatabaseSummary, DbUrl, Settings, Target};
+use dbguard_risk::Risk;
 use serde::Serialize;
 
 use crate::args::Format;
@@ -43,6 +45,90 @@ impl Report for UpReport {
     }
 }
 
+/// Applies pending migrations (the project's, or dbguard's farm schema),
+/// after a verified backup when the database already holds tables. Pending
+/// migrations with a high-risk finding are left to `dbguard migrate deploy`,
+/// which asks a person.
+fn migrate(settings: &Settings, url: &DbUrl, client: &mut postgres::Client) -> anyhow::Result<String> {
+    let migrations = super::migrate::project_migrations(settings)?;
+    let entries = runner::status(&migrations, &history::rows(client)?);
+    let pending = runner::pending(&migrations, &entries);
+    if migrations.is_empty() {
+        return Ok("no migrations folder; nothing to apply".to_string());
+    }
+    if pending.is_empty() {
+        return Ok(format!("up to date ({} migrations)", migrations.len()));
+    }
+    let verdict = super::migrate::pending_verdict(&pending, false);
+    anyhow::ensure!(
+        verdict.risk == Risk::Low,
+        "{} pending migration(s) need a person's approval; run `dbguard migrate deploy`",
+        pending.len()
+    );
+    let tables = DatabaseSummary::read(client)?.tables;
+    let names: Vec<String> = pending.iter().map(|m| m.name.clone()).collect();
+    if tables > 0 {
+        let store = super::backup::store(settings);
+        let op = super::protocol::Operation {
+            kind: "migrate",
+            text: format!("dbguard up: migrate {}", names.join(", ")),
+            cwd: settings.project_dir.clone(),
+        };
+        super::protocol::take_backup(settings, &store, url, &op, dbguard_backup::Level::Read)?;
+    }
+    let done = runner::deploy(client, &migrations, &mut |_| Ok(()))?;
+    if let Some((name, why)) = done.failed {
+        anyhow::bail!("migration {name} failed: {why}");
+    }
+    Ok(format!("applied {}", done.applied.join(", ")))
+}
+
+/// Gives the application role a password kept in `.dbguard/farm_app.pgpass`
+/// (0600) on the local server, and returns its URL.
+fn app_role_url(
+    settings: &Settings,
+    url: &DbUrl,
+    client: &mut postgres::Client,
+) -> anyhow::Result<Option<String>> {
+    let exists = client
+        .query_opt(
+            "SELECT 1 FROM pg_roles WHERE rolname = $1",
+            &[&dbguard_farm::APP_ROLE],
+        )?
+        .is_some();
+    if !exists {
+        return Ok(None);
+    }
+    let passfile = settings.state_dir().join("farm_app.pgpass");
+    let password = match std::fs::read_to_string(&passfile) {
+        Ok(text) => text.trim_end().rsplit(':').next().unwrap_or_default().to_string(),
+        Err(_) => dbguard_pg::random::random_hex(24)?,
+    };
+    client.batch_execute(&format!(
+        "ALTER ROLE {} PASSWORD '{password}'",
+        dbguard_farm::APP_ROLE
+    ))?;
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&passfile)?;
+        writeln!(file, "*:*:*:{}:{password}", dbguard_farm::APP_ROLE)?;
+    }
+    let config = url.client_config()?;
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    Ok(Some(format!(
+        "postgresql://{}@127.0.0.1:{port}/{}?passfile={}",
+        dbguard_farm::APP_ROLE,
+        url.database().unwrap_or_default(),
+        passfile.display()
+    )))
+}
+
 /// Ensures a server, connects, and reports.
 pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
     let mut steps = Vec::new();
@@ -77,6 +163,31 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
         step: "connect",
         detail: url.redacted(),
     });
+    steps.push(Step {
+        step: "migrate",
+        detail: migrate(settings, &url, &mut client)?,
+    });
+    if matches!(settings.target, Target::Local { .. }) {
+        if let Some(app) = app_role_url(settings, &url, &mut client)? {
+            steps.push(Step {
+                step: "app role",
+                detail: app,
+            });
+        }
+    }
+    if super::migrate::uses_farm_schema(settings) {
+        let findings = dbguard_farm::audit::audit(&mut client)
+            .map_err(|e| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e)))?;
+        anyhow::ensure!(
+            findings.is_empty(),
+            "the farm database is not isolated ({} finding(s)); see `dbguard tenancy audit`",
+            findings.len()
+        );
+        steps.push(Step {
+            step: "tenancy",
+            detail: "every table with tenant data is isolated".to_string(),
+        });
+    }
     let summary = DatabaseSummary::read(&mut client)?;
     emit(
         format,
