@@ -270,3 +270,118 @@ proptest! {
         }
     }
 }
+
+/// A PgBouncer in transaction mode in front of `db`, as `farm_app`, with
+/// one server connection shared by every client. Stopped when dropped.
+struct Bouncer {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Bouncer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pgbouncer(db: &TestDb, password: &str) -> Bouncer {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let program = [
+        "/usr/sbin/pgbouncer",
+        "/usr/bin/pgbouncer",
+        "/usr/local/bin/pgbouncer",
+    ]
+    .into_iter()
+    .find(|p| std::path::Path::new(p).is_file())
+    .expect("PgBouncer is needed for this test: install it (`apt-get install pgbouncer`)");
+    let dir = dbguard_testkit::project_dir("dbguard-pgbouncer-");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server_port = db.url.client_config().unwrap().get_ports()[0];
+    let config = format!(
+        "[databases]\nfarm = host=127.0.0.1 port={server_port} dbname={} user=farm_app password={password}\n\
+         [pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\nauth_type = any\n\
+         pool_mode = transaction\ndefault_pool_size = 1\nmax_client_conn = 20\nlogfile = {dir}/pgbouncer.log\n\
+         pidfile = {dir}/pgbouncer.pid\nignore_startup_parameters = extra_float_digits,options\n",
+        db.name,
+        dir = dir.path().display()
+    );
+    let file = dir.path().join("pgbouncer.ini");
+    std::fs::write(&file, config).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut cmd = std::process::Command::new(program);
+    cmd.arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // PgBouncer, like PostgreSQL, refuses to run as root.
+    if let Some(user) = dbguard_pg::osuser::server_user().unwrap() {
+        std::os::unix::fs::chown(dir.path(), Some(user.uid), Some(user.gid)).unwrap();
+        cmd.uid(user.uid).gid(user.gid);
+    }
+    let child = cmd.spawn().expect("starting pgbouncer");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Bouncer {
+        child,
+        port,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn through_pgbouncer_in_transaction_mode_the_context_never_leaks() {
+    let db = farm_db();
+    let password = "dbguard-pgbouncer-test";
+    db.client()
+        .batch_execute(&format!("ALTER ROLE farm_app PASSWORD '{password}'"))
+        .unwrap();
+    let bouncer = pgbouncer(&db, password);
+    let url = dbguard_pg::DbUrl::parse(&format!(
+        "postgresql://farm_app:{password}@127.0.0.1:{}/farm",
+        bouncer.port
+    ))
+    .unwrap();
+    let connect = || {
+        dbguard_pg::connect(&url, std::time::Duration::from_secs(10)).expect("connecting through pgbouncer")
+    };
+    let (mut a, mut b) = (connect(), connect());
+    let count = |c: &mut postgres::Client| -> i64 {
+        c.query_one("SELECT count(*) FROM batches", &[]).unwrap().get(0)
+    };
+
+    for round in 0..20 {
+        let (client, farm, user) = if round % 2 == 0 {
+            (&mut a, F1, "u1")
+        } else {
+            (&mut b, F2, "u2")
+        };
+        let mut tx = FarmTx::begin(client, farm, user).unwrap();
+        let rows = tx.rows("batches").unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|r| r["farm_id"] == farm));
+        tx.commit().unwrap();
+        // The next client on the same server connection sees nothing.
+        let other = if round % 2 == 0 { &mut b } else { &mut a };
+        assert_eq!(count(other), 0, "round {round}: the farm context leaked");
+    }
+
+    // The guide's session SET does leak: another client inherits the farm.
+    a.batch_execute(&format!("SET app.current_farm_id = '{F1}'"))
+        .unwrap();
+    assert_eq!(
+        count(&mut b),
+        3,
+        "expected the guide's SET to leak through the shared connection"
+    );
+    a.batch_execute("RESET app.current_farm_id").unwrap();
+}
