@@ -161,6 +161,17 @@ pub enum TenancyCommand {
     /// Check, from the catalogs and as the application role, that every table with
     /// tenant data is isolated; one line per finding with the fix; exit 1 on any.
     Audit,
+    /// Write the migrations that make single-tenant tables multi-tenant (add farm_id,
+    /// default farm, backfill, NOT VALID references then validate, NOT NULL, RLS);
+    /// review them, then `dbguard migrate deploy`.
+    Adopt {
+        /// The user (users.id) who owns the default farm.
+        #[arg(long)]
+        owner: String,
+        /// The default farm's name.
+        #[arg(long, default_value = "Default Farm")]
+        farm_name: String,
+    },
 }
 
 /// `dbguard lint`

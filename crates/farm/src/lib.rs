@@ -3,6 +3,7 @@
 //! row-level security, a tenant context that lives exactly as long as one
 //! transaction, and an audit that proves every tenant table is isolated.
 
+pub mod adopt;
 pub mod audit;
 pub mod context;
 

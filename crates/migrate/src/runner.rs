@@ -147,7 +147,7 @@ fn deploy_locked(
             .map_err(query_error("recording the migration"))?
             .get(0);
         let result = if needs_no_transaction(&migration.sql) {
-            client.batch_execute(&migration.sql)
+            execute_each(client, &migration.sql)
         } else {
             client.transaction().and_then(|mut tx| {
                 tx.batch_execute(&migration.sql)?;
@@ -178,6 +178,19 @@ fn deploy_locked(
         }
     }
     Ok(deployed)
+}
+
+/// Runs each statement of `sql` as a query of its own: several statements in
+/// one query string form an implicit transaction block, which statements such
+/// as `CREATE INDEX CONCURRENTLY` refuse.
+pub fn execute_each(client: &mut postgres::Client, sql: &str) -> Result<(), postgres::Error> {
+    match pg_query::split_with_parser(sql) {
+        Ok(statements) => statements
+            .into_iter()
+            .try_for_each(|statement| client.batch_execute(statement)),
+        // PostgreSQL will report what does not parse.
+        Err(_) => client.batch_execute(sql),
+    }
 }
 
 /// Whether the SQL holds a statement that cannot run in a transaction block.

@@ -28,7 +28,7 @@ fn folder() -> tempfile::TempDir {
     write(
         dir.path(),
         "20240103000000_index",
-        "CREATE INDEX CONCURRENTLY batches_farm ON batches (farm_id);",
+        "CREATE INDEX CONCURRENTLY batches_farm ON batches (farm_id);\nCREATE INDEX CONCURRENTLY farms_name ON farms (name);",
     );
     dir
 }

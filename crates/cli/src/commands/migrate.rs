@@ -22,7 +22,7 @@ use super::protocol::{self, Operation};
 use crate::args::{Format, MigrateCommand};
 use crate::output::{emit, Report};
 
-fn migrations_dir(settings: &Settings) -> PathBuf {
+pub fn migrations_dir(settings: &Settings) -> PathBuf {
     layout::find_dir(&settings.project_dir, settings.policy.migrations_dir.as_deref())
 }
 

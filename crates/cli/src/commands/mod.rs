@@ -26,7 +26,7 @@ use dbguard_hooks::Host;
 use dbguard_pg::env::ProcessEnv;
 use dbguard_pg::Settings;
 
-use crate::args::{Cli, Command, HookCommand};
+use crate::args::{Cli, Command, HookCommand, TenancyCommand};
 
 /// Runs the command line's subcommand. Configuration is only resolved by
 /// commands that need it, so a broken `.env` cannot stop `check` or a hook.
@@ -52,7 +52,10 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(command) => migrate::run(cli.format, &settings()?, command),
         Command::Lint(args) => lint::run(cli.format, args, &cwd),
         Command::Reset => migrate::reset(&settings()?),
-        Command::Tenancy(_) => tenancy::run(cli.format, &settings()?),
+        Command::Tenancy(TenancyCommand::Audit) => tenancy::run(cli.format, &settings()?),
+        Command::Tenancy(TenancyCommand::Adopt { owner, farm_name }) => {
+            tenancy::adopt(&settings()?, owner, farm_name)
+        }
         Command::Run(args) => run::run(cli.format, &settings()?, args, &cwd),
         Command::Sql(args) => sql::run(cli.format, &settings()?, args, &cwd),
         Command::Approve { id } => approve::approve(&settings()?, id),

@@ -48,7 +48,9 @@ fn execute(url: &dbguard_pg::DbUrl, sql: &str, timeout: std::time::Duration) -> 
         tx.commit()
     });
     let outcome = match in_transaction {
-        Err(e) if e.code().map(|c| c.code()) == Some(ACTIVE_SQL_TRANSACTION) => client.batch_execute(sql),
+        Err(e) if e.code().map(|c| c.code()) == Some(ACTIVE_SQL_TRANSACTION) => {
+            dbguard_migrate::runner::execute_each(&mut client, sql)
+        }
         other => other,
     };
     match outcome {

@@ -46,3 +46,50 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
         ExitCode::from(1)
     })
 }
+
+/// Writes the adoption migrations into the project's migrations folder.
+pub fn adopt(settings: &Settings, owner: &str, farm_name: &str) -> anyhow::Result<ExitCode> {
+    let url = super::target_url(settings)?;
+    let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+    let describe = |e: postgres::Error| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e));
+    let farms: bool = client
+        .query_one("SELECT to_regclass('public.farms') IS NOT NULL", &[])
+        .map_err(describe)?
+        .get(0);
+    anyhow::ensure!(
+        farms,
+        "adopting needs the farms and users tables of the farm schema; apply them first"
+    );
+    let tables = dbguard_farm::adopt::tables_to_adopt(&mut client).map_err(describe)?;
+    if tables.is_empty() {
+        println!("every table already belongs to a farm; nothing to adopt");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = super::migrate::migrations_dir(settings);
+    // Starting the folder: keep the farm schema's own migration in it, so the history stays whole.
+    if !dir.is_dir() && super::migrate::uses_farm_schema(settings) {
+        for m in dbguard_farm::migrations() {
+            let folder = dir.join(&m.name);
+            std::fs::create_dir_all(&folder)?;
+            std::fs::write(folder.join("migration.sql"), &m.sql)?;
+        }
+    }
+    let now = chrono::Utc::now();
+    for (i, (name, sql)) in dbguard_farm::adopt::migrations(&tables, owner, farm_name)
+        .into_iter()
+        .enumerate()
+    {
+        let at = now + chrono::Duration::seconds(i as i64);
+        let folder = dir.join(format!("{}_{name}", at.format("%Y%m%d%H%M%S")));
+        std::fs::create_dir_all(&folder)?;
+        std::fs::write(folder.join("migration.sql"), sql)?;
+        println!("wrote {}", folder.join("migration.sql").display());
+    }
+    println!(
+        "adopting {} table(s): {}\nreview the migrations, then run `dbguard migrate deploy` (the backfill needs a person's approval).\n\
+         Primary keys and unique constraints stay single-column: `dbguard tenancy audit` lists them with the fix.",
+        tables.len(),
+        tables.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
