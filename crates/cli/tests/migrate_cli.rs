@@ -258,3 +258,67 @@ fn lint_speaks_every_format_and_fails_on_high() {
         .flatten()
         .any(|e| e.file_name().to_string_lossy().ends_with("_add_tasks")));
 }
+
+#[test]
+fn tenancy_adopt_writes_migrations_that_deploy_after_approval() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = project();
+    let url = db.url.expose().to_string();
+    for m in dbguard_farm::migrations() {
+        write(dir.path(), &m.name, &m.sql);
+    }
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success();
+    db.client()
+        .batch_execute(
+            "INSERT INTO users (id, email, name, role) VALUES ('admin', 'a@example.com', 'Admin', 'ADMIN');
+             CREATE TABLE legacy_notes (id int PRIMARY KEY, body text);
+             INSERT INTO legacy_notes SELECT g, 'note' FROM generate_series(1, 20) g;",
+        )
+        .unwrap();
+    dbguard(dir.path(), &url)
+        .args(["tenancy", "adopt", "--owner", "admin"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("adopting 1 table(s): legacy_notes"));
+    let written = std::fs::read_dir(dir.path().join("prisma/migrations"))
+        .unwrap()
+        .count();
+    assert_eq!(written, 1 + 5, "the farm core and five adoption steps");
+
+    // Nothing has touched the database yet; the backfill waits for a person.
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("update-many-rows"));
+    let column = "SELECT is_nullable::text FROM information_schema.columns \
+                  WHERE table_name = 'legacy_notes' AND column_name = 'farm_id'";
+    let before = db.client().query(column, &[]).unwrap();
+    assert!(before.is_empty() || before[0].get::<_, String>(0) == "YES");
+    assert_eq!(approve_in_pty(dir.path(), &url).status.code(), Some(0));
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success();
+    let after: String = db.client().query_one(column, &[]).unwrap().get(0);
+    assert_eq!(after, "NO");
+    let forced: bool = db
+        .client()
+        .query_one(
+            "SELECT relforcerowsecurity FROM pg_class WHERE oid = 'legacy_notes'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(forced);
+
+    // A second run finds nothing left to adopt.
+    dbguard(dir.path(), &url)
+        .args(["tenancy", "adopt", "--owner", "admin"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing to adopt"));
+}
