@@ -6,6 +6,8 @@
 
 use postgres::{GenericClient, Transaction};
 
+use crate::records::Record;
+
 /// Why a farm context could not be opened or used.
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
@@ -20,6 +22,14 @@ pub enum ContextError {
     /// The database refused.
     #[error("{}", dbguard_pg::connect::describe(.0))]
     Database(#[from] postgres::Error),
+    /// A row did not match its Rust type.
+    #[error("a row of {table} does not match its type: {source}")]
+    Decode {
+        /// The table read.
+        table: String,
+        /// What did not match.
+        source: serde_json::Error,
+    },
 }
 
 /// A transaction scoped to one farm.
@@ -71,10 +81,24 @@ impl<'a> FarmTx<'a> {
     pub fn rows(&mut self, table: &str) -> Result<Vec<serde_json::Value>, ContextError> {
         let sql = format!("SELECT row_to_json(t)::text FROM {} t ORDER BY 1", quote(table));
         let rows = self.tx.query(&sql, &[])?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| serde_json::from_str(&r.get::<_, String>(0)).ok())
-            .collect())
+        rows.iter()
+            .map(|r| decode(table, &r.get::<_, String>(0)))
+            .collect()
+    }
+
+    /// Every row of `R`'s table in this farm, typed.
+    pub fn list<R: Record>(&mut self) -> Result<Vec<R>, ContextError> {
+        self.rows(R::TABLE)?
+            .into_iter()
+            .map(|row| serde_json::from_value(row).map_err(|source| decode_error(R::TABLE, source)))
+            .collect()
+    }
+
+    /// Inserts `record` into this farm; returns it as stored (with its id and defaults).
+    pub fn add<R: Record>(&mut self, record: &R) -> Result<R, ContextError> {
+        let row = serde_json::to_value(record).map_err(|source| decode_error(R::TABLE, source))?;
+        let stored = self.insert(R::TABLE, &row)?;
+        serde_json::from_value(stored).map_err(|source| decode_error(R::TABLE, source))
     }
 
     /// Inserts a row into `table` from a JSON object (its `farm_id` is this
@@ -99,7 +123,7 @@ impl<'a> FarmTx<'a> {
             t = quote(table)
         );
         let text: String = self.tx.query_one(&sql, &[&row.to_string()])?.get(0);
-        Ok(serde_json::from_str(&text).unwrap_or_default())
+        decode(table, &text)
     }
 
     /// Commits.
@@ -107,6 +131,17 @@ impl<'a> FarmTx<'a> {
         self.tx.commit()?;
         Ok(())
     }
+}
+
+fn decode_error(table: &str, source: serde_json::Error) -> ContextError {
+    ContextError::Decode {
+        table: table.to_string(),
+        source,
+    }
+}
+
+fn decode(table: &str, text: &str) -> Result<serde_json::Value, ContextError> {
+    serde_json::from_str(text).map_err(|source| decode_error(table, source))
 }
 
 fn quote(name: &str) -> String {

@@ -6,6 +6,7 @@
 pub mod adopt;
 pub mod audit;
 pub mod context;
+pub mod records;
 
 use dbguard_migrate::Migration;
 

@@ -201,12 +201,111 @@ fn a_row_cannot_point_into_another_farm() {
     assert!(err.to_string().contains("foreign key"), "{err}");
 }
 
+#[test]
+fn typed_records_round_trip_within_their_farm() {
+    use dbguard_farm::records::*;
+    let db = farm_db();
+    let mut client = as_app(&db);
+    let sown: chrono::DateTime<chrono::Utc> = "2026-03-01T08:30:00Z".parse().unwrap();
+    let mut tx = FarmTx::begin(&mut client, F1, "u1").unwrap();
+    let variety = tx
+        .add(&SeedVariety {
+            id: None,
+            name: "radish".into(),
+            days_to_harvest: 8,
+            seed_grams_per_tray: 30,
+            price_cents_per_tray: 450,
+        })
+        .unwrap();
+    let variety_id = variety.id.expect("the database gives the id");
+    let batch = tx
+        .add(&Batch {
+            id: None,
+            variety_id,
+            environment_id: None,
+            status: None,
+            trays: 4,
+            sown_at: sown,
+            harvested_at: None,
+            yield_grams: None,
+        })
+        .unwrap();
+    assert_eq!(
+        batch.status,
+        Some(BatchStatus::Growing),
+        "the column default comes back"
+    );
+    assert_eq!(batch.sown_at, sown);
+    let customer = tx
+        .add(&Customer {
+            id: None,
+            name: "Bistro".into(),
+            email: Some("chef@bistro.example".into()),
+        })
+        .unwrap();
+    let order = tx
+        .add(&Order {
+            id: None,
+            customer_id: customer.id.unwrap(),
+            status: Some(OrderStatus::Confirmed),
+            delivery_date: Some("2026-03-09".parse().unwrap()),
+            total_cents: 1800,
+        })
+        .unwrap();
+    tx.add(&OrderItem {
+        id: None,
+        order_id: order.id.unwrap(),
+        variety_id,
+        quantity: 4,
+        unit_price_cents: 450,
+    })
+    .unwrap();
+    tx.add(&Task {
+        id: None,
+        title: "harvest".into(),
+        assignee_id: Some("u1".into()),
+        batch_id: batch.id,
+        status: None,
+        due_at: Some(sown),
+    })
+    .unwrap();
+    assert_eq!(
+        tx.list::<SeedVariety>().unwrap().len(),
+        2,
+        "pea from the fixture and radish"
+    );
+    assert_eq!(tx.list::<Batch>().unwrap().len(), 4);
+    assert_eq!(tx.list::<Order>().unwrap(), std::slice::from_ref(&order));
+    assert_eq!(tx.list::<Task>().unwrap()[0].status, Some(TaskStatus::Open));
+    tx.commit().unwrap();
+
+    let mut tx = FarmTx::begin(&mut client, F2, "u2").unwrap();
+    assert!(
+        tx.list::<Order>().unwrap().is_empty(),
+        "farm two sees none of farm one's orders"
+    );
+    assert!(tx.list::<Customer>().unwrap().is_empty());
+    let err = tx
+        .add(&Order {
+            id: None,
+            customer_id: customer.id.unwrap(),
+            status: None,
+            delivery_date: None,
+            total_cents: 0,
+        })
+        .unwrap_err();
+    assert!(matches!(err, ContextError::Database(_)), "{err}");
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Read { conn: usize, farm: usize },
     Insert { conn: usize, farm: usize },
     InsertElsewhere { conn: usize, farm: usize, target: usize },
     NoContextRead { conn: usize },
+    NoContextWrite { conn: usize, farm: usize },
+    CrossReference { conn: usize, farm: usize, target: usize },
+    Truncate { conn: usize, farm: usize },
     NotMember { conn: usize, farm: usize },
 }
 
@@ -220,23 +319,37 @@ fn op() -> impl Strategy<Value = Op> {
             target: (farm + d) % 3
         }),
         (0..3usize).prop_map(|conn| Op::NoContextRead { conn }),
+        (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::NoContextWrite { conn, farm }),
+        (0..3usize, 0..3usize, 1..3usize).prop_map(|(conn, farm, d)| Op::CrossReference {
+            conn,
+            farm,
+            target: (farm + d) % 3
+        }),
+        (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::Truncate { conn, farm }),
         (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::NotMember { conn, farm }),
     ]
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(12))]
+    #![proptest_config(ProptestConfig::with_cases(16))]
 
-    /// Random operations for three farms, interleaved on three shared
-    /// connections of the application role: every read returns exactly the
-    /// context farm's rows, writes into another farm fail, no context sees nothing.
+    /// Random operations for three farms (about two thousand per run),
+    /// interleaved on three shared connections of the application role: every
+    /// read returns exactly the context farm's rows, writes into another farm
+    /// and references into another farm fail, no context sees and changes
+    /// nothing, TRUNCATE is denied, strangers get no context.
     #[test]
-    fn interleaved_operations_never_cross_farms(ops in proptest::collection::vec(op(), 1..40)) {
+    fn interleaved_operations_never_cross_farms(ops in proptest::collection::vec(op(), 1..250)) {
         let db = farm_db();
         let farms = [F1, F2, F3];
         let users = ["u1", "u2", "u3"];
         let mut conns: Vec<postgres::Client> = (0..3).map(|_| as_app(&db)).collect();
         let mut expected = [3i64, 3, 3];
+        let ids: Vec<String> = farms
+            .iter()
+            .map(|f| db.client().query_one("SELECT id::text FROM seed_varieties WHERE farm_id = $1::text::uuid", &[f]).unwrap().get(0))
+            .collect();
+        let variety_ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         for op in ops {
             match op {
                 Op::Read { conn, farm } => {
@@ -261,6 +374,22 @@ proptest! {
                 Op::NoContextRead { conn } => {
                     let n: i64 = conns[conn].query_one("SELECT count(*) FROM batches", &[]).unwrap().get(0);
                     prop_assert_eq!(n, 0);
+                }
+                Op::NoContextWrite { conn, farm } => {
+                    let changed = conns[conn].execute("UPDATE batches SET trays = trays + 1", &[]).unwrap();
+                    prop_assert_eq!(changed, 0);
+                    let sql = format!("INSERT INTO equipment (farm_id, name, kind) VALUES ('{}', 'x', 'y')", farms[farm]);
+                    prop_assert!(conns[conn].execute(&sql, &[]).is_err());
+                }
+                Op::CrossReference { conn, farm, target } => {
+                    let mut tx = FarmTx::begin(&mut conns[conn], farms[farm], users[farm]).unwrap();
+                    let foreign = variety_ids[target];
+                    let sql = format!("INSERT INTO batches (variety_id, farm_id, trays, sown_at) VALUES ('{foreign}', '{}', 1, now())", farms[farm]);
+                    prop_assert!(tx.client().execute(&sql, &[]).is_err());
+                }
+                Op::Truncate { conn, farm } => {
+                    let mut tx = FarmTx::begin(&mut conns[conn], farms[farm], users[farm]).unwrap();
+                    prop_assert!(tx.client().execute("TRUNCATE batches", &[]).is_err());
                 }
                 Op::NotMember { conn, farm } => {
                     let stranger = users[(farm + 1) % 3];
