@@ -27,6 +27,8 @@ pub enum Format {
     Text,
     /// One JSON object on standard output.
     Json,
+    /// Prometheus text exposition (`health` only).
+    Prometheus,
 }
 
 /// The subcommands.
@@ -80,6 +82,10 @@ pub enum Command {
     /// Multi-tenant isolation of the farm database.
     #[command(subcommand)]
     Tenancy(TenancyCommand),
+    /// Check the server and the project: connections, long and idle
+    /// transactions, locks, wraparound, cache, indexes, sequences, replicas,
+    /// backups, migrations, tenancy. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Health(HealthArgs),
     /// Drop and re-create the schema and re-apply every migration (high risk:
     /// a person's approval and a verified backup first).
     Reset,
@@ -269,4 +275,16 @@ pub enum DbCommand {
         /// The database (default: DATABASE_NAME, else `dbguard`).
         database: Option<String>,
     },
+}
+
+/// Arguments of `dbguard health`.
+#[derive(Debug, clap::Args)]
+pub struct HealthArgs {
+    /// Count every table's rows instead of using the planner's estimates.
+    #[arg(long)]
+    pub exact: bool,
+    /// Also the expensive checks: amcheck on every B-tree index (when the
+    /// extension is installed) and exact row counts.
+    #[arg(long)]
+    pub deep: bool,
 }

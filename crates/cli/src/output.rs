@@ -8,6 +8,11 @@ use crate::args::Format;
 pub trait Report: Serialize {
     /// The text shown to people.
     fn text(&self) -> String;
+
+    /// Prometheus text exposition, for the reports that have one.
+    fn prometheus(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Prints `report` on standard output in `format`.
@@ -25,6 +30,10 @@ pub fn emit(format: Format, report: &impl Report) {
             "{}",
             serde_json::to_string_pretty(report).expect("reports serialise")
         ),
+        Format::Prometheus => match report.prometheus() {
+            Some(text) => print!("{text}"),
+            None => eprintln!("this command has no Prometheus output; use --format text or json"),
+        },
     }
 }
 

@@ -9,6 +9,7 @@ pub mod connect;
 pub mod dburl;
 pub mod env;
 pub mod error;
+pub mod health;
 pub mod local;
 pub mod osuser;
 pub mod pgpass;

@@ -16,7 +16,8 @@ use crate::args::{Format, LintArgs};
 pub fn run(format: Format, args: &LintArgs, cwd: &Path) -> anyhow::Result<ExitCode> {
     let output = args.output.clone().unwrap_or_else(|| match format {
         Format::Json => "json".to_string(),
-        Format::Text => "text".to_string(),
+        // Prometheus is refused before any command runs.
+        Format::Text | Format::Prometheus => "text".to_string(),
     });
     let mut sources: Vec<(String, String)> = Vec::new();
     if args.paths.is_empty() || args.paths.iter().any(|p| p.as_os_str() == "-") {

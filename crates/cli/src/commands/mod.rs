@@ -7,6 +7,7 @@ mod check;
 mod config;
 mod db;
 mod doctor;
+mod health;
 mod hook;
 mod hook_install;
 mod lint;
@@ -26,13 +27,17 @@ use dbguard_hooks::Host;
 use dbguard_pg::env::ProcessEnv;
 use dbguard_pg::Settings;
 
-use crate::args::{Cli, Command, HookCommand, TenancyCommand};
+use crate::args::{Cli, Command, Format, HookCommand, TenancyCommand};
 
 /// Runs the command line's subcommand. Configuration is only resolved by
 /// commands that need it, so a broken `.env` cannot stop `check` or a hook.
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let settings = || Settings::resolve(cli.database_url.as_deref(), &ProcessEnv, &cwd);
+    anyhow::ensure!(
+        cli.format != Format::Prometheus || matches!(cli.command, Command::Health(_)),
+        "only `dbguard health` speaks --format prometheus; use text or json"
+    );
     match &cli.command {
         Command::Up => up::run(cli.format, &settings()?),
         Command::Db(db) => db::run(cli.format, &settings()?, db),
@@ -56,6 +61,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Tenancy(TenancyCommand::Adopt { owner, farm_name }) => {
             tenancy::adopt(&settings()?, owner, farm_name)
         }
+        Command::Health(args) => health::run(cli.format, &settings()?, args),
         Command::Run(args) => run::run(cli.format, &settings()?, args, &cwd),
         Command::Sql(args) => sql::run(cli.format, &settings()?, args, &cwd),
         Command::Approve { id } => approve::approve(&settings()?, id),

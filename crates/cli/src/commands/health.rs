@@ -1,0 +1,188 @@
+//! `dbguard health`: the server's checks, then the project's — the newest
+//! verified backup, pending migrations, tenant isolation. Levels and exit
+//! codes are check_postgres's: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use dbguard_migrate::runner::State;
+use dbguard_pg::health::{amcheck, overall, server_checks, Check, Level};
+use dbguard_pg::{ServerState, Settings, Target};
+use serde::Serialize;
+
+use crate::args::{Format, HealthArgs};
+use crate::output::{emit, Report};
+
+/// A verified backup older than this is a warning; older than the second, critical.
+const BACKUP_AGE_HOURS: (f64, f64) = (26.0, 7.0 * 24.0);
+
+#[derive(Serialize)]
+struct HealthReport {
+    status: Level,
+    checks: Vec<Check>,
+}
+
+impl Report for HealthReport {
+    fn text(&self) -> String {
+        let mut text = String::new();
+        for c in &self.checks {
+            text.push_str(&format!("{:<9} {:<20} {}\n", c.level.name(), c.name, c.summary));
+        }
+        text.push_str(&format!("health: {}\n", self.status.name()));
+        text
+    }
+
+    fn prometheus(&self) -> Option<String> {
+        let mut text = String::from(
+            "# HELP dbguard_health_status Level of each check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\
+             # TYPE dbguard_health_status gauge\n",
+        );
+        for c in &self.checks {
+            text.push_str(&format!(
+                "dbguard_health_status{{check=\"{}\"}} {}\n",
+                c.name,
+                c.level.exit_code()
+            ));
+        }
+        text.push_str(
+            "# HELP dbguard_health_value The value each check measured.\n# TYPE dbguard_health_value gauge\n",
+        );
+        for c in &self.checks {
+            if let Some(value) = c.value {
+                text.push_str(&format!("dbguard_health_value{{check=\"{}\"}} {value}\n", c.name));
+            }
+        }
+        Some(text)
+    }
+}
+
+/// Runs every check and prints them; the exit code is the worst level's.
+pub fn run(format: Format, settings: &Settings, args: &HealthArgs) -> anyhow::Result<ExitCode> {
+    let checks = checks(settings, args);
+    let status = overall(&checks);
+    emit(format, &HealthReport { status, checks });
+    Ok(ExitCode::from(status.exit_code()))
+}
+
+fn checks(settings: &Settings, args: &HealthArgs) -> Vec<Check> {
+    let url = match &settings.target {
+        Target::Url(url) => Ok((**url).clone()),
+        Target::Local { database } => local_url(settings, database),
+    };
+    let started = Instant::now();
+    let client = url.and_then(|url| Ok(dbguard_pg::connect(&url, settings.pool.timeout())?));
+    let mut client = match client {
+        Ok(client) => client,
+        Err(e) => return vec![Check::new("connection", Level::Critical, format!("{e:#}"), None)],
+    };
+    let mut checks = server_checks(&mut client, started.elapsed(), args.exact || args.deep);
+    if args.deep {
+        checks.push(amcheck(&mut client));
+    }
+    checks.push(backup_age(settings, &mut client));
+    checks.push(migrations(settings, &mut client));
+    checks.push(tenancy(&mut client));
+    checks
+}
+
+/// The local server's URL, without starting it: a health check observes.
+fn local_url(settings: &Settings, database: &str) -> anyhow::Result<dbguard_pg::DbUrl> {
+    let server = super::db::local_server(settings)?;
+    anyhow::ensure!(
+        server.status()?.state == ServerState::Running,
+        "dbguard's local server is not running (`dbguard up` starts it)"
+    );
+    Ok(server.url(database)?)
+}
+
+fn backup_age(settings: &Settings, client: &mut postgres::Client) -> Check {
+    const NAME: &str = "backup";
+    let database: String = match client.query_one("SELECT current_database()::text", &[]) {
+        Ok(row) => row.get(0),
+        Err(e) => return Check::unknown(NAME, dbguard_pg::connect::describe(&e)),
+    };
+    let backups = match super::backup::store(settings).list() {
+        Ok(backups) => backups,
+        Err(e) => return Check::unknown(NAME, e.to_string()),
+    };
+    let newest = backups
+        .iter()
+        .filter(|b| b.manifest.source.database == database)
+        .filter(|b| b.manifest.verification.level > dbguard_backup::manifest::Level::None)
+        .max_by_key(|b| b.manifest.finished_at);
+    match newest {
+        None => Check::new(
+            NAME,
+            Level::Warning,
+            format!("no verified backup of {database} (`dbguard backup create`)"),
+            None,
+        ),
+        Some(b) => {
+            let hours = (chrono::Utc::now() - b.manifest.finished_at).num_seconds() as f64 / 3600.0;
+            Check::graded(
+                NAME,
+                hours,
+                BACKUP_AGE_HOURS,
+                true,
+                format!("newest verified backup {} is {hours:.1} h old", b.id()),
+            )
+        }
+    }
+}
+
+fn migrations(settings: &Settings, client: &mut postgres::Client) -> Check {
+    const NAME: &str = "migrations";
+    let project = match super::migrate::project_migrations(settings) {
+        Ok(project) => project,
+        Err(e) => return Check::unknown(NAME, format!("{e:#}")),
+    };
+    let rows = match dbguard_migrate::history::rows(client) {
+        Ok(rows) => rows,
+        Err(e) => return Check::unknown(NAME, e.to_string()),
+    };
+    let entries = dbguard_migrate::runner::status(&project, &rows);
+    let count = |state: State| entries.iter().filter(|e| e.state == state).count();
+    let (failed, pending) = (count(State::Failed), count(State::Pending));
+    let changed = count(State::Edited) + count(State::MissingFromDisk);
+    let level = match (failed, pending + changed) {
+        (0, 0) => Level::Ok,
+        (0, _) => Level::Warning,
+        _ => Level::Critical,
+    };
+    Check::new(
+        NAME,
+        level,
+        format!(
+            "{} migrations: {pending} pending, {failed} failed, {changed} edited or missing from disk",
+            entries.len()
+        ),
+        Some(pending as f64),
+    )
+}
+
+fn tenancy(client: &mut postgres::Client) -> Check {
+    const NAME: &str = "tenancy";
+    let farms = client.query_one("SELECT to_regclass('public.farms') IS NOT NULL", &[]);
+    match farms.map(|r| r.get::<_, bool>(0)) {
+        Err(e) => Check::unknown(NAME, dbguard_pg::connect::describe(&e)),
+        Ok(false) => Check::new(NAME, Level::Ok, "no farm schema to audit".into(), None),
+        Ok(true) => match dbguard_farm::audit::audit(client) {
+            Err(e) => Check::unknown(NAME, dbguard_pg::connect::describe(&e)),
+            Ok(findings) if findings.is_empty() => Check::new(
+                NAME,
+                Level::Ok,
+                "every table with tenant data is isolated".into(),
+                Some(0.0),
+            ),
+            Ok(findings) => Check::new(
+                NAME,
+                Level::Critical,
+                format!(
+                    "{} isolation finding(s) (`dbguard tenancy audit` lists them)",
+                    findings.len()
+                ),
+                Some(findings.len() as f64),
+            ),
+        },
+    }
+}
