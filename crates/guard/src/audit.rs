@@ -119,8 +119,13 @@ impl AuditLog {
             lines: record.seq,
             last: sha256(&line),
         };
+        // The head is as private as the log: written to a fresh 0600 file, then renamed over.
         let tmp = self.head.with_extension("tmp");
-        fs::write(&tmp, serde_json::to_vec(&head).expect("heads serialise"))
+        let _ = fs::remove_file(&tmp);
+        let mut tmp_file = private(&tmp, false)?;
+        tmp_file
+            .write_all(&serde_json::to_vec(&head).expect("heads serialise"))
+            .and_then(|()| tmp_file.sync_all())
             .map_err(|e| Error::io(&tmp, e))?;
         fs::rename(&tmp, &self.head).map_err(|e| Error::io(&self.head, e))?;
         Ok(record)
@@ -276,10 +281,14 @@ mod tests {
         assert_eq!(v.lines, 5);
         assert_eq!(log.entries().unwrap()[4].seq, 5);
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            fs::metadata(log.path()).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        for file in [log.path().to_path_buf(), log.path().with_file_name("audit.head")] {
+            assert_eq!(
+                fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                file.display()
+            );
+        }
     }
 
     #[test]
