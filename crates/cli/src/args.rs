@@ -278,7 +278,7 @@ pub enum DbCommand {
 }
 
 /// Arguments of `dbguard health`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct HealthArgs {
     /// Count every table's rows instead of using the planner's estimates.
     #[arg(long)]

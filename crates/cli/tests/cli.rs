@@ -224,6 +224,9 @@ fn local_server_life_cycle_through_the_cli() {
         ))
         .stdout(predicate::str::contains(
             "app role  postgresql://farm_app@127.0.0.1",
+        ))
+        .stdout(predicate::str::contains(
+            "! health    WARNING backup: no verified backup of dbguard",
         ));
     let stopper = Stopper(dir.path().to_path_buf());
     dbguard(dir.path())

@@ -75,13 +75,24 @@ fn checks(settings: &Settings, args: &HealthArgs) -> Vec<Check> {
         Ok(client) => client,
         Err(e) => return vec![Check::new("connection", Level::Critical, format!("{e:#}"), None)],
     };
-    let mut checks = server_checks(&mut client, started.elapsed(), args.exact || args.deep);
+    let connected_in = started.elapsed();
+    checks_on(settings, &mut client, connected_in, args)
+}
+
+/// Every check over an open connection (`connected_in`: how long opening it took).
+pub fn checks_on(
+    settings: &Settings,
+    client: &mut postgres::Client,
+    connected_in: std::time::Duration,
+    args: &HealthArgs,
+) -> Vec<Check> {
+    let mut checks = server_checks(client, connected_in, args.exact || args.deep);
     if args.deep {
-        checks.push(amcheck(&mut client));
+        checks.push(amcheck(client));
     }
-    checks.push(backup_age(settings, &mut client));
-    checks.push(migrations(settings, &mut client));
-    checks.push(tenancy(&mut client));
+    checks.push(backup_age(settings, client));
+    checks.push(migrations(settings, client));
+    checks.push(tenancy(client));
     checks
 }
 

@@ -1,9 +1,10 @@
-//! `dbguard up`: the README's main job, as a short list of steps. Later steps
-//! (migrate, seed, protect, backup) join this list.
+//! `dbguard up`: the README's main job, as a short list of steps: server,
+//! database, migrations, the app role, tenancy, health.
 
 use std::process::ExitCode;
 
 use dbguard_migrate::{history, runner};
+use dbguard_pg::health::Level;
 use dbguard_pg::summary::human_size;
 use dbguard_pg::{DatabaseSummary, DbUrl, Settings, Target};
 use dbguard_risk::Risk;
@@ -16,6 +17,8 @@ use crate::output::{emit, Report};
 struct Step {
     step: &'static str,
     detail: String,
+    /// False when the step found something that needs attention.
+    ok: bool,
 }
 
 #[derive(Serialize)]
@@ -29,7 +32,8 @@ impl Report for UpReport {
     fn text(&self) -> String {
         let mut text = String::new();
         for step in &self.steps {
-            text.push_str(&format!("✓ {:<9} {}\n", step.step, step.detail));
+            let mark = if step.ok { '✓' } else { '!' };
+            text.push_str(&format!("{mark} {:<9} {}\n", step.step, step.detail));
         }
         let s = &self.summary;
         text.push_str(&format!(
@@ -42,6 +46,28 @@ impl Report for UpReport {
             self.target
         ));
         text
+    }
+}
+
+/// The cheap health checks in a line: whether all are OK, and what is not.
+fn health(
+    settings: &Settings,
+    client: &mut postgres::Client,
+    connected_in: std::time::Duration,
+) -> (bool, String) {
+    let checks = super::health::checks_on(settings, client, connected_in, &Default::default());
+    let concerns: Vec<String> = checks
+        .iter()
+        .filter(|c| c.level != Level::Ok)
+        .map(|c| format!("{} {}: {}", c.level.name(), c.name, c.summary))
+        .collect();
+    if concerns.is_empty() {
+        (
+            true,
+            format!("OK ({} checks; `dbguard health` shows them)", checks.len()),
+        )
+    } else {
+        (false, concerns.join("; "))
     }
 }
 
@@ -143,10 +169,12 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
                     status.version,
                     if started { "started" } else { "already running" },
                 ),
+                ok: true,
             });
             steps.push(Step {
                 step: "database",
                 detail: format!("{database} {}", if created { "created" } else { "exists" }),
+                ok: true,
             });
             server.url(database)?
         }
@@ -154,24 +182,30 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
             steps.push(Step {
                 step: "server",
                 detail: format!("from {}", settings.source),
+                ok: true,
             });
             (**url).clone()
         }
     };
+    let connecting = std::time::Instant::now();
     let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+    let connected_in = connecting.elapsed();
     steps.push(Step {
         step: "connect",
         detail: url.redacted(),
+        ok: true,
     });
     steps.push(Step {
         step: "migrate",
         detail: migrate(settings, &url, &mut client)?,
+        ok: true,
     });
     if matches!(settings.target, Target::Local { .. }) {
         if let Some(app) = app_role_url(settings, &url, &mut client)? {
             steps.push(Step {
                 step: "app role",
                 detail: app,
+                ok: true,
             });
         }
     }
@@ -186,8 +220,15 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
         steps.push(Step {
             step: "tenancy",
             detail: "every table with tenant data is isolated".to_string(),
+            ok: true,
         });
     }
+    let (ok, detail) = health(settings, &mut client, connected_in);
+    steps.push(Step {
+        step: "health",
+        detail,
+        ok,
+    });
     let summary = DatabaseSummary::read(&mut client)?;
     emit(
         format,
