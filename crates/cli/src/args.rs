@@ -86,6 +86,10 @@ pub enum Command {
     /// transactions, locks, wraparound, cache, indexes, sequences, replicas,
     /// backups, migrations, tenancy. Exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     Health(HealthArgs),
+    /// Seed the farm database: development (the guide's users and demo farms;
+    /// this machine only) or production (the administrator only, with a
+    /// password from DBGUARD_ADMIN_PASSWORD or a prompt). A second run changes nothing.
+    Seed(SeedArgs),
     /// Drop and re-create the schema and re-apply every migration (high risk:
     /// a person's approval and a verified backup first).
     Reset,
@@ -287,4 +291,27 @@ pub struct HealthArgs {
     /// extension is installed) and exact row counts.
     #[arg(long)]
     pub deep: bool,
+}
+
+/// Which data `dbguard seed` creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeedEnv {
+    /// The guide's users and demo farms.
+    Development,
+    /// The administrator only.
+    Production,
+}
+
+/// Arguments of `dbguard seed`.
+#[derive(Debug, clap::Args)]
+pub struct SeedArgs {
+    /// The environment (default: NODE_ENV, else development).
+    #[arg(long)]
+    pub env: Option<SeedEnv>,
+    /// Development: how many demo farms (default 2).
+    #[arg(long)]
+    pub farms: Option<u32>,
+    /// Development: multiplies every business table's rows per farm (default 1).
+    #[arg(long)]
+    pub scale: Option<u32>,
 }

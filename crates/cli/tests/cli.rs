@@ -225,6 +225,7 @@ fn local_server_life_cycle_through_the_cli() {
         .stdout(predicate::str::contains(
             "app role  postgresql://farm_app@127.0.0.1",
         ))
+        .stdout(predicate::str::contains("✓ seed      development data: 240 rows"))
         .stdout(predicate::str::contains(
             "! health    WARNING backup: no verified backup of dbguard",
         ));
@@ -234,7 +235,8 @@ fn local_server_life_cycle_through_the_cli() {
         .assert()
         .success()
         .stdout(predicate::str::contains("already running"))
-        .stdout(predicate::str::contains("up to date (1 migrations)"));
+        .stdout(predicate::str::contains("up to date (1 migrations)"))
+        .stdout(predicate::str::contains("development data already there"));
     dbguard(dir.path()).args(["tenancy", "audit"]).assert().success();
     assert_eq!(status(dir.path())["state"], "running");
 

@@ -7,6 +7,7 @@ pub mod adopt;
 pub mod audit;
 pub mod context;
 pub mod records;
+pub mod seed;
 
 use dbguard_migrate::Migration;
 

@@ -16,6 +16,7 @@ mod protocol;
 mod restore;
 mod rules;
 mod run;
+mod seed;
 mod sql;
 mod tenancy;
 mod up;
@@ -62,6 +63,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
             tenancy::adopt(&settings()?, owner, farm_name)
         }
         Command::Health(args) => health::run(cli.format, &settings()?, args),
+        Command::Seed(args) => seed::run(cli.format, &settings()?, args),
         Command::Run(args) => run::run(cli.format, &settings()?, args, &cwd),
         Command::Sql(args) => sql::run(cli.format, &settings()?, args, &cwd),
         Command::Approve { id } => approve::approve(&settings()?, id),

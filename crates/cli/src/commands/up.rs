@@ -1,5 +1,6 @@
 //! `dbguard up`: the README's main job, as a short list of steps: server,
-//! database, migrations, the app role, tenancy, health.
+//! database, migrations, the app role, tenancy, the development seed (local
+//! server only), health — the guide's `db:setup`.
 
 use std::process::ExitCode;
 
@@ -220,6 +221,19 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
         steps.push(Step {
             step: "tenancy",
             detail: "every table with tenant data is isolated".to_string(),
+            ok: true,
+        });
+    }
+    if super::migrate::uses_farm_schema(settings)
+        && super::seed::environment(settings, None) == crate::args::SeedEnv::Development
+    {
+        let inserted = dbguard_farm::seed::development(&mut client, Default::default())?;
+        steps.push(Step {
+            step: "seed",
+            detail: match inserted.total() {
+                0 => "development data already there".to_string(),
+                n => format!("development data: {n} rows (the guide's four users, two demo farms)"),
+            },
             ok: true,
         });
     }

@@ -1,0 +1,72 @@
+//! `dbguard seed` as people run it: development data only on this machine,
+//! production only with a password, and a second run that changes nothing.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn dbguard(dir: &Path, url: &str) -> Command {
+    let mut cmd = Command::cargo_bin("dbguard").unwrap();
+    cmd.current_dir(dir)
+        .env("DATABASE_URL", url)
+        .env_remove("NODE_ENV")
+        .env_remove("DBGUARD_ADMIN_PASSWORD");
+    cmd
+}
+
+#[test]
+fn development_data_goes_only_into_a_database_on_this_machine() {
+    let dir = dbguard_testkit::project_dir("dbguard-seed-");
+    dbguard(dir.path(), "postgresql://app:s3cret-pw@db.example.com:5432/farm")
+        .arg("seed")
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("only into a database on this machine")
+                .and(predicate::str::contains("s3cret-pw").not()),
+        );
+}
+
+#[test]
+fn seed_applies_by_environment_and_twice_changes_nothing() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = dbguard_testkit::project_dir("dbguard-seed-");
+    let url = db.url.expose().to_string();
+    dbguard(dir.path(), &url)
+        .arg("seed")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the farm schema is not applied"));
+    dbguard_migrate::runner::deploy(&mut db.client(), &dbguard_farm::migrations(), &mut |_| Ok(())).unwrap();
+
+    // NODE_ENV=production picks production; without a password and a terminal it refuses.
+    dbguard(dir.path(), &url)
+        .env("NODE_ENV", "production")
+        .arg("seed")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("DBGUARD_ADMIN_PASSWORD"));
+    dbguard(dir.path(), &url)
+        .args(["seed", "--farms", "2"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("seeded development data").and(predicate::str::contains("order_items")),
+        );
+    dbguard(dir.path(), &url)
+        .args(["seed", "--farms", "2"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing new"));
+    dbguard(dir.path(), &url)
+        .args(["seed", "--env", "production"])
+        .env("DBGUARD_ADMIN_PASSWORD", "G3rmination-Room")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("nothing new"));
+    dbguard(dir.path(), &url)
+        .args(["tenancy", "audit"])
+        .assert()
+        .success();
+}
