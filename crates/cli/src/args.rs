@@ -90,6 +90,11 @@ pub enum Command {
     /// this machine only) or production (the administrator only, with a
     /// password from DBGUARD_ADMIN_PASSWORD or a prompt). A second run changes nothing.
     Seed(SeedArgs),
+    /// Check the data's integrity: duplicate emails (any case), roles,
+    /// orphans under unvalidated constraints, cross-farm references, order
+    /// totals, negative amounts, harvests before sowing, owners not members.
+    /// Exit 1 when anything is found or a check could not run.
+    Validate,
     /// Drop and re-create the schema and re-apply every migration (high risk:
     /// a person's approval and a verified backup first).
     Reset,

@@ -1,5 +1,6 @@
-//! `dbguard seed` as people run it: development data only on this machine,
-//! production only with a password, and a second run that changes nothing.
+//! `dbguard seed` and `dbguard validate` as people run them: development
+//! data only on this machine, production only with a password, a second run
+//! that changes nothing, and seeded data that validates.
 
 use std::path::Path;
 
@@ -69,4 +70,21 @@ fn seed_applies_by_environment_and_twice_changes_nothing() {
         .args(["tenancy", "audit"])
         .assert()
         .success();
+
+    // The seeded data validates; a planted wrong total does not.
+    dbguard(dir.path(), &url)
+        .arg("validate")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("checks passed"));
+    db.client()
+        .batch_execute("UPDATE orders SET total_cents = total_cents + 5 WHERE id = (SELECT id FROM orders ORDER BY id LIMIT 1)")
+        .unwrap();
+    dbguard(dir.path(), &url)
+        .arg("validate")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "order-total            1 row(s): orders whose total is not the sum of their items",
+        ));
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod context;
 pub mod records;
 pub mod seed;
+pub mod validate;
 
 use dbguard_migrate::Migration;
 

@@ -20,6 +20,7 @@ mod seed;
 mod sql;
 mod tenancy;
 mod up;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -64,6 +65,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Health(args) => health::run(cli.format, &settings()?, args),
         Command::Seed(args) => seed::run(cli.format, &settings()?, args),
+        Command::Validate => validate::run(cli.format, &settings()?),
         Command::Run(args) => run::run(cli.format, &settings()?, args, &cwd),
         Command::Sql(args) => sql::run(cli.format, &settings()?, args, &cwd),
         Command::Approve { id } => approve::approve(&settings()?, id),
