@@ -95,6 +95,11 @@ pub enum Command {
     /// totals, negative amounts, harvests before sowing, owners not members.
     /// Exit 1 when anything is found or a check could not run.
     Validate,
+    /// Export tables (of one farm with --farm, through its row-level
+    /// security context) from one consistent snapshot, streamed.
+    Export(ExportArgs),
+    /// Load a farm export into an empty farm (same or another database), in one transaction.
+    Import(ImportArgs),
     /// Drop and re-create the schema and re-apply every migration (high risk:
     /// a person's approval and a verified backup first).
     Reset,
@@ -319,4 +324,40 @@ pub struct SeedArgs {
     /// Development: multiplies every business table's rows per farm (default 1).
     #[arg(long)]
     pub scale: Option<u32>,
+}
+
+/// How `dbguard export` writes rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportLayout {
+    /// One JSON document.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// Arguments of `dbguard export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Only this farm's data (its id).
+    #[arg(long)]
+    pub farm: Option<String>,
+    /// Only these tables (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub tables: Vec<String>,
+    /// The file layout (`--format` is the global output option).
+    #[arg(long = "as", value_enum, default_value = "json")]
+    pub r#as: ExportLayout,
+    /// Write to this file (private, complete or absent) instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<std::path::PathBuf>,
+}
+
+/// Arguments of `dbguard import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// A file written by `dbguard export --farm`.
+    pub file: std::path::PathBuf,
+    /// The farm to load it into: new, or without any rows yet.
+    #[arg(long)]
+    pub farm: String,
 }

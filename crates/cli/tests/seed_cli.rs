@@ -88,3 +88,56 @@ fn seed_applies_by_environment_and_twice_changes_nothing() {
             "order-total            1 row(s): orders whose total is not the sum of their items",
         ));
 }
+
+#[test]
+fn export_writes_a_private_complete_file_and_import_loads_it_into_a_new_farm() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = dbguard_testkit::project_dir("dbguard-export-");
+    let url = db.url.expose().to_string();
+    dbguard_migrate::runner::deploy(&mut db.client(), &dbguard_farm::migrations(), &mut |_| Ok(())).unwrap();
+    dbguard(dir.path(), &url).arg("seed").assert().success();
+    let farm: String = db
+        .client()
+        .query_one("SELECT id::text FROM farms ORDER BY farm_name LIMIT 1", &[])
+        .unwrap()
+        .get(0);
+    let file = dir.path().join("farm.json");
+    dbguard(dir.path(), &url)
+        .args(["export", "--farm", &farm, "-o"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("exported"));
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(!dir.path().join("farm.partial").exists());
+
+    // An unknown farm: an error, and no file that looks like an export.
+    let missing = dir.path().join("missing.json");
+    dbguard(dir.path(), &url)
+        .args(["export", "--farm", "00000000-0000-0000-0000-000000000000", "-o"])
+        .arg(&missing)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no farm"));
+    assert!(!missing.exists() && !dir.path().join("missing.partial").exists());
+
+    let new_farm = "eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee";
+    dbguard(dir.path(), &url)
+        .args(["import", "--farm", new_farm])
+        .arg(&file)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("imported"));
+    let count = |f: &str| -> i64 {
+        db.client()
+            .query_one("SELECT count(*) FROM batches WHERE farm_id::text = $1", &[&f])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(count(new_farm), count(&farm));
+    dbguard(dir.path(), &url).arg("validate").assert().success();
+}

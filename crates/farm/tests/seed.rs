@@ -11,27 +11,12 @@ fn schema_db() -> TestDb {
     db
 }
 
-const TABLES: [&str; 14] = [
-    "users",
-    "farms",
-    "farm_users",
-    "seed_varieties",
-    "growing_environments",
-    "batches",
-    "customers",
-    "orders",
-    "order_items",
-    "equipment",
-    "inventory_items",
-    "financial_records",
-    "quality_checks",
-    "tasks",
-];
-
 /// Every table's rows, as one digest per table: equal digests, equal data.
 fn digests(db: &TestDb) -> Vec<(String, i64, String)> {
     let mut client = db.client();
-    TABLES
+    let tables = dbguard_farm::export::tables_in_dependency_order(&mut client).unwrap();
+    assert_eq!(tables.len(), 14, "{tables:?}");
+    tables
         .iter()
         .map(|t| {
             let row = client

@@ -7,6 +7,7 @@ mod check;
 mod config;
 mod db;
 mod doctor;
+mod export;
 mod health;
 mod hook;
 mod hook_install;
@@ -66,6 +67,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Health(args) => health::run(cli.format, &settings()?, args),
         Command::Seed(args) => seed::run(cli.format, &settings()?, args),
         Command::Validate => validate::run(cli.format, &settings()?),
+        Command::Export(args) => export::run_export(&settings()?, args),
+        Command::Import(args) => export::run_import(&settings()?, args),
         Command::Run(args) => run::run(cli.format, &settings()?, args, &cwd),
         Command::Sql(args) => sql::run(cli.format, &settings()?, args, &cwd),
         Command::Approve { id } => approve::approve(&settings()?, id),

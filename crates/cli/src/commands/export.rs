@@ -1,0 +1,76 @@
+//! `dbguard export` and `dbguard import`.
+
+use std::io::{BufReader, BufWriter, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::process::ExitCode;
+
+use dbguard_farm::export::{export, import, Counts, Layout};
+use dbguard_pg::Settings;
+
+use crate::args::{ExportArgs, ExportLayout, ImportArgs};
+
+fn print_counts(verb: &str, counts: &Counts, seconds: f64) {
+    let rows: u64 = counts.iter().map(|(_, n)| n).sum();
+    eprintln!(
+        "{verb} {rows} rows from {} tables in {seconds:.2} s ({:.0} rows/s)",
+        counts.len(),
+        rows as f64 / seconds.max(1e-9)
+    );
+}
+
+/// Exports to a file (written privately, renamed into place when complete) or standard output.
+pub fn run_export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let url = super::target_url(settings)?;
+    let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+    let layout = match args.r#as {
+        ExportLayout::Json => Layout::Json,
+        ExportLayout::Ndjson => Layout::Ndjson,
+    };
+    let tables: Vec<String> = args.tables.clone();
+    let started = std::time::Instant::now();
+    let mut write =
+        |out: &mut dyn Write| export(&mut client, args.farm.as_deref(), &tables, layout, &mut { out });
+    let counts = match &args.output {
+        None => write(&mut BufWriter::new(std::io::stdout().lock()))?,
+        Some(path) => {
+            let partial = path.with_extension("partial");
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&partial)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", partial.display()))?;
+            let mut out = BufWriter::new(file);
+            let result = write(&mut out);
+            let finished = result.and_then(|counts| {
+                out.flush()?;
+                out.get_ref().sync_all()?;
+                Ok(counts)
+            });
+            match finished {
+                Ok(counts) => {
+                    std::fs::rename(&partial, path)?;
+                    counts
+                }
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(e.into());
+                }
+            }
+        }
+    };
+    print_counts("exported", &counts, started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Imports a farm export into an empty farm.
+pub fn run_import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let file = std::fs::File::open(&args.file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.file.display()))?;
+    let url = super::target_url(settings)?;
+    let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+    let started = std::time::Instant::now();
+    let counts = import(&mut client, &mut BufReader::new(file), &args.farm)?;
+    print_counts("imported", &counts, started.elapsed().as_secs_f64());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,349 @@
+//! Export and import. An export reads one consistent snapshot (read-only,
+//! repeatable read) and streams rows as they arrive, so memory stays
+//! constant. A farm's export runs as the application role inside the farm's
+//! context: row-level security itself keeps every other farm out of it.
+//! An import loads a farm's export into an empty farm, in one transaction.
+
+use std::io::{BufRead, Write};
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Client, GenericClient, Transaction};
+use serde_json::{json, Value};
+
+use crate::APP_ROLE;
+
+/// How rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One JSON document: metadata, then each table with its rows and count.
+    Json,
+    /// One JSON object per line: a header, then `{"table", "row"}` lines, then the counts.
+    Ndjson,
+}
+
+/// Why an export or import failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The database refused.
+    #[error("{}", dbguard_pg::connect::describe(.0))]
+    Database(#[from] postgres::Error),
+    /// Writing or reading the file failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The input is not an export dbguard can load, or the target is not empty.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Rows written per table, in the order written.
+pub type Counts = Vec<(String, u64)>;
+
+/// Tables in `public` in an order where every table comes after the tables
+/// it references (so an import can insert them in that order).
+pub fn tables_in_dependency_order(client: &mut impl GenericClient) -> Result<Vec<String>, postgres::Error> {
+    let tables: Vec<String> = client
+        .query(
+            "SELECT relname::text FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') \
+               AND NOT relispartition AND relname <> '_prisma_migrations' ORDER BY 1",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let edges: Vec<(String, String)> = client
+        .query(
+            "SELECT c.conrelid::regclass::text, c.confrelid::regclass::text FROM pg_constraint c \
+              WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace AND c.conrelid <> c.confrelid",
+            &[],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let mut ordered: Vec<String> = Vec::new();
+    let mut left = tables;
+    while !left.is_empty() {
+        let ready: Vec<String> = left
+            .iter()
+            .filter(|t| {
+                edges
+                    .iter()
+                    .all(|(from, to)| from != *t || ordered.contains(to) || !left.contains(to))
+            })
+            .cloned()
+            .collect();
+        // A cycle: take the rest as they are (their references are checked at commit).
+        let ready = if ready.is_empty() { left.clone() } else { ready };
+        left.retain(|t| !ready.contains(t));
+        ordered.extend(ready);
+    }
+    Ok(ordered)
+}
+
+/// Exports `tables` (all when empty) — of one farm when `farm` is given — to `out`.
+pub fn export(
+    client: &mut Client,
+    farm: Option<&str>,
+    tables: &[String],
+    layout: Layout,
+    out: &mut impl Write,
+) -> Result<Counts, ExportError> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let all = tables_in_dependency_order(&mut tx)?;
+    let unknown: Vec<&String> = tables.iter().filter(|t| !all.contains(t)).collect();
+    if !unknown.is_empty() {
+        return Err(ExportError::Invalid(format!(
+            "no such table in public: {unknown:?}"
+        )));
+    }
+    let chosen: Vec<String> = if tables.is_empty() {
+        all
+    } else {
+        all.into_iter().filter(|t| tables.contains(t)).collect()
+    };
+    let sources = match farm {
+        Some(farm) => farm_sources(&mut tx, farm, &chosen)?,
+        None => chosen
+            .iter()
+            .map(|t| {
+                (
+                    t.clone(),
+                    format!("SELECT row_to_json(x)::text FROM {} x", quote(t)),
+                )
+            })
+            .collect(),
+    };
+    let header = json!({
+        "exportedAt": chrono::Utc::now().to_rfc3339(),
+        "version": format!("dbguard {}", env!("CARGO_PKG_VERSION")),
+        "farm": farm,
+    });
+    let mut counts = Counts::new();
+    match layout {
+        Layout::Json => {
+            let header = header.to_string();
+            write!(out, "{},\"tables\":[", &header[..header.len() - 1])?;
+        }
+        Layout::Ndjson => writeln!(out, "{header}")?,
+    }
+    for (i, (table, sql)) in sources.iter().enumerate() {
+        if layout == Layout::Json {
+            write!(
+                out,
+                "{}{{\"name\":{},\"rows\":[",
+                if i > 0 { "," } else { "" },
+                json!(table)
+            )?;
+        }
+        let mut rows = tx.query_raw(&format!("{sql} ORDER BY 1"), std::iter::empty::<&str>())?;
+        let mut n = 0u64;
+        while let Some(row) = rows.next()? {
+            let text: String = row.get(0);
+            match layout {
+                Layout::Json => write!(out, "{}{text}", if n > 0 { "," } else { "" })?,
+                Layout::Ndjson => writeln!(out, "{{\"table\":{},\"row\":{text}}}", json!(table))?,
+            }
+            n += 1;
+        }
+        if layout == Layout::Json {
+            write!(out, "],\"count\":{n}}}")?;
+        }
+        counts.push((table.clone(), n));
+    }
+    let totals: serde_json::Map<String, Value> = counts.iter().map(|(t, n)| (t.clone(), json!(n))).collect();
+    match layout {
+        Layout::Json => writeln!(out, "],\"counts\":{}}}", Value::Object(totals))?,
+        Layout::Ndjson => writeln!(out, "{}", json!({ "counts": totals }))?,
+    }
+    out.flush()?;
+    tx.commit()?;
+    Ok(counts)
+}
+
+/// The queries of a farm's export: the farm's row and its members' users
+/// (without password hashes) read as the connecting role, then every
+/// tenant table read as the application role inside the farm's context.
+fn farm_sources(
+    tx: &mut Transaction,
+    farm: &str,
+    chosen: &[String],
+) -> Result<Vec<(String, String)>, ExportError> {
+    let found: bool = tx
+        .query_one("SELECT EXISTS (SELECT FROM farms WHERE id::text = $1)", &[&farm])?
+        .get(0);
+    if !found {
+        return Err(ExportError::Invalid(format!("no farm {farm}")));
+    }
+    let lit = farm.replace('\'', "''");
+    let mut sources = Vec::new();
+    // Read before the role changes: farms and users are not tenant tables.
+    if chosen.iter().any(|t| t == "users") {
+        sources.push((
+            "users".to_string(),
+            format!(
+                "SELECT row_to_json(x)::text FROM (SELECT id, email, name, role, roles, created_at, updated_at FROM users \
+                  WHERE id IN (SELECT user_id FROM farm_users WHERE farm_id = '{lit}'::uuid)) x"
+            ),
+        ));
+    }
+    if chosen.iter().any(|t| t == "farms") {
+        sources.push((
+            "farms".to_string(),
+            format!("SELECT row_to_json(x)::text FROM farms x WHERE id = '{lit}'::uuid"),
+        ));
+    }
+    let tenant: Vec<String> = tx
+        .query(
+            "SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relrowsecurity \
+               AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'farm_id' AND NOT a.attisdropped)",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for t in chosen {
+        if tenant.contains(t) {
+            sources.push((
+                t.clone(),
+                format!("SELECT row_to_json(x)::text FROM {} x", quote(t)),
+            ));
+        }
+    }
+    // farms and users are not tenant tables: read them now, before the role
+    // becomes the application role (which may not read them).
+    let (shared, tenant_sources): (Vec<_>, Vec<_>) = sources
+        .into_iter()
+        .partition(|(t, _)| t == "users" || t == "farms");
+    let mut resolved = Vec::new();
+    for (t, sql) in shared {
+        let rows: Vec<String> = tx.query(&sql, &[])?.iter().map(|r| r.get(0)).collect();
+        let values = rows
+            .iter()
+            .map(|r| format!("('{}')", r.replace('\'', "''")))
+            .collect::<Vec<_>>();
+        resolved.push((
+            t,
+            if values.is_empty() {
+                "SELECT NULL::text WHERE false".to_string()
+            } else {
+                format!("SELECT v FROM (VALUES {}) r(v)", values.join(","))
+            },
+        ));
+    }
+    tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))?;
+    tx.execute("SELECT set_config('app.current_farm_id', $1, true)", &[&farm])?;
+    resolved.extend(tenant_sources);
+    Ok(resolved)
+}
+
+/// Loads a farm export (JSON or NDJSON) from `input` into `farm`, which must
+/// hold no rows yet; every row's `farm_id` becomes `farm`. One transaction.
+pub fn import(client: &mut Client, input: &mut impl BufRead, farm: &str) -> Result<Counts, ExportError> {
+    let tables = read_export(input)?;
+    let mut tx = client.transaction()?;
+    let order = tables_in_dependency_order(&mut tx)?;
+    let tenant: Vec<String> = tx
+        .query(
+            "SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') \
+               AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'farm_id' AND NOT a.attisdropped)",
+            &[],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for t in &tenant {
+        let used: bool = tx
+            .query_one(
+                &format!(
+                    "SELECT EXISTS (SELECT FROM {} WHERE farm_id::text = $1)",
+                    quote(t)
+                ),
+                &[&farm],
+            )?
+            .get(0);
+        if used {
+            return Err(ExportError::Invalid(format!(
+                "farm {farm} is not empty: {t} has rows; import only into a new farm"
+            )));
+        }
+    }
+    let farm_exists: bool = tx
+        .query_one("SELECT EXISTS (SELECT FROM farms WHERE id::text = $1)", &[&farm])?
+        .get(0);
+    let mut counts = Counts::new();
+    for table in order.iter().filter(|t| tables.iter().any(|(n, _)| n == *t)) {
+        if table == "farms" && farm_exists {
+            continue;
+        }
+        let rows = &tables.iter().find(|(n, _)| n == table).expect("filtered").1;
+        let rows: Vec<Value> = rows
+            .iter()
+            .cloned()
+            .map(|mut row| {
+                if let Some(object) = row.as_object_mut() {
+                    if table == "farms" {
+                        object.insert("id".into(), json!(farm));
+                        object.insert("subdomain".into(), Value::Null);
+                    } else if object.contains_key("farm_id") {
+                        object.insert("farm_id".into(), json!(farm));
+                    }
+                }
+                row
+            })
+            .collect();
+        let conflict = if table == "users" {
+            " ON CONFLICT DO NOTHING"
+        } else {
+            ""
+        };
+        let n = tx.execute(
+            &format!(
+                "INSERT INTO {t} SELECT * FROM json_populate_recordset(NULL::{t}, $1::text::json){conflict}",
+                t = quote(table)
+            ),
+            &[&Value::Array(rows).to_string()],
+        )?;
+        counts.push((table.clone(), n));
+    }
+    tx.commit()?;
+    Ok(counts)
+}
+
+/// The tables and rows of an export, in either layout.
+fn read_export(input: &mut impl BufRead) -> Result<Vec<(String, Vec<Value>)>, ExportError> {
+    let bad = |why: &str| ExportError::Invalid(format!("not a dbguard export: {why}"));
+    let mut first = String::new();
+    input.read_line(&mut first)?;
+    let header: Value = serde_json::from_str(first.trim()).map_err(|e| bad(&e.to_string()))?;
+    let mut tables: Vec<(String, Vec<Value>)> = Vec::new();
+    if let Some(list) = header.get("tables") {
+        // JSON: the whole document is on the first line.
+        for t in list.as_array().ok_or_else(|| bad("tables is not a list"))? {
+            let name = t["name"].as_str().ok_or_else(|| bad("a table without a name"))?;
+            let rows = t["rows"].as_array().ok_or_else(|| bad("a table without rows"))?;
+            tables.push((name.to_string(), rows.clone()));
+        }
+        return Ok(tables);
+    }
+    if header.get("exportedAt").is_none() {
+        return Err(bad("no exportedAt header"));
+    }
+    for line in input.lines() {
+        let line: Value = serde_json::from_str(&line?).map_err(|e| bad(&e.to_string()))?;
+        let (Some(name), Some(row)) = (line["table"].as_str(), line.get("row")) else {
+            continue;
+        };
+        match tables.last_mut() {
+            Some((last, rows)) if last == name => rows.push(row.clone()),
+            _ => tables.push((name.to_string(), vec![row.clone()])),
+        }
+    }
+    Ok(tables)
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
