@@ -33,6 +33,20 @@ impl Progress {
         Progress { bar }
     }
 
+    /// A row counter for `label` (a spinner: the total is not known in
+    /// advance); hidden unless standard error is a terminal.
+    pub fn rows(label: &str) -> Progress {
+        if !std::io::stderr().is_terminal() {
+            return Progress::hidden();
+        }
+        let bar = ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{msg:>10} {spinner} {human_pos} rows {per_sec} {elapsed}")
+                .expect("a valid template"),
+        );
+        bar.set_message(label.to_string());
+        Progress { bar }
+    }
+
     /// A bar that shows nothing.
     pub fn hidden() -> Progress {
         Progress {

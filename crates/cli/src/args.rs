@@ -333,6 +333,8 @@ pub enum ExportLayout {
     Json,
     /// One JSON object per line.
     Ndjson,
+    /// One table (--tables) as CSV with a header line.
+    Csv,
 }
 
 /// Arguments of `dbguard export`.

@@ -19,6 +19,8 @@ pub enum Layout {
     Json,
     /// One JSON object per line: a header, then `{"table", "row"}` lines, then the counts.
     Ndjson,
+    /// One table as CSV with a header line (PostgreSQL's own CSV, via COPY).
+    Csv,
 }
 
 /// Why an export or import failed.
@@ -86,6 +88,7 @@ pub fn export(
     tables: &[String],
     layout: Layout,
     out: &mut impl Write,
+    on_rows: &mut dyn FnMut(u64),
 ) -> Result<Counts, ExportError> {
     let mut tx = client
         .build_transaction()
@@ -104,6 +107,12 @@ pub fn export(
     } else {
         all.into_iter().filter(|t| tables.contains(t)).collect()
     };
+    if layout == Layout::Csv {
+        let counts = export_csv(&mut tx, farm, &chosen, out)?;
+        on_rows(counts[0].1);
+        tx.commit()?;
+        return Ok(counts);
+    }
     let sources = match farm {
         Some(farm) => farm_sources(&mut tx, farm, &chosen)?,
         None => chosen
@@ -122,15 +131,15 @@ pub fn export(
         "farm": farm,
     });
     let mut counts = Counts::new();
-    match layout {
-        Layout::Json => {
-            let header = header.to_string();
-            write!(out, "{},\"tables\":[", &header[..header.len() - 1])?;
-        }
-        Layout::Ndjson => writeln!(out, "{header}")?,
+    let one_document = layout == Layout::Json;
+    if one_document {
+        let header = header.to_string();
+        write!(out, "{},\"tables\":[", &header[..header.len() - 1])?;
+    } else {
+        writeln!(out, "{header}")?;
     }
     for (i, (table, sql)) in sources.iter().enumerate() {
-        if layout == Layout::Json {
+        if one_document {
             write!(
                 out,
                 "{}{{\"name\":{},\"rows\":[",
@@ -142,25 +151,63 @@ pub fn export(
         let mut n = 0u64;
         while let Some(row) = rows.next()? {
             let text: String = row.get(0);
-            match layout {
-                Layout::Json => write!(out, "{}{text}", if n > 0 { "," } else { "" })?,
-                Layout::Ndjson => writeln!(out, "{{\"table\":{},\"row\":{text}}}", json!(table))?,
+            if one_document {
+                write!(out, "{}{text}", if n > 0 { "," } else { "" })?;
+            } else {
+                writeln!(out, "{{\"table\":{},\"row\":{text}}}", json!(table))?;
             }
             n += 1;
+            if n % 1024 == 0 {
+                on_rows(1024);
+            }
         }
-        if layout == Layout::Json {
+        on_rows(n % 1024);
+        if one_document {
             write!(out, "],\"count\":{n}}}")?;
         }
         counts.push((table.clone(), n));
     }
     let totals: serde_json::Map<String, Value> = counts.iter().map(|(t, n)| (t.clone(), json!(n))).collect();
-    match layout {
-        Layout::Json => writeln!(out, "],\"counts\":{}}}", Value::Object(totals))?,
-        Layout::Ndjson => writeln!(out, "{}", json!({ "counts": totals }))?,
+    if one_document {
+        writeln!(out, "],\"counts\":{}}}", Value::Object(totals))?;
+    } else {
+        writeln!(out, "{}", json!({ "counts": totals }))?;
     }
     out.flush()?;
     tx.commit()?;
     Ok(counts)
+}
+
+/// One table as CSV, through the farm's context when `farm` is given.
+fn export_csv(
+    tx: &mut Transaction,
+    farm: Option<&str>,
+    chosen: &[String],
+    out: &mut impl Write,
+) -> Result<Counts, ExportError> {
+    let [table] = chosen else {
+        return Err(ExportError::Invalid(
+            "a CSV export holds one table: name it with --tables".into(),
+        ));
+    };
+    if let Some(farm) = farm {
+        let sources = farm_sources(tx, farm, chosen)?;
+        if table == "users" || table == "farms" || sources.is_empty() {
+            return Err(ExportError::Invalid(format!(
+                "{table} is not a tenant table; a farm's CSV export covers tenant tables (users and farms are in its JSON export)"
+            )));
+        }
+    }
+    let rows: i64 = tx
+        .query_one(&format!("SELECT count(*) FROM {}", quote(table)), &[])?
+        .get(0);
+    let mut reader = tx.copy_out(&format!(
+        "COPY (SELECT * FROM {} ORDER BY 1) TO STDOUT (FORMAT csv, HEADER)",
+        quote(table)
+    ))?;
+    std::io::copy(&mut reader, out)?;
+    out.flush()?;
+    Ok(vec![(table.clone(), rows as u64)])
 }
 
 /// The queries of a farm's export: the farm's row and its members' users

@@ -53,7 +53,15 @@ fn a_farm_export_holds_only_that_farm_and_imports_into_a_new_farm_row_for_row() 
     let db = seeded();
     let (a, b) = (farm(&db, 1), farm(&db, 2));
     let mut out = Vec::new();
-    let counts = export(&mut db.client(), Some(&a), &[], Layout::Json, &mut out).unwrap();
+    let counts = export(
+        &mut db.client(),
+        Some(&a),
+        &[],
+        Layout::Json,
+        &mut out,
+        &mut |_| {},
+    )
+    .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(doc["farm"], a.as_str());
     assert!(doc["exportedAt"].is_string() && doc["version"].is_string());
@@ -89,7 +97,15 @@ fn ndjson_round_trips_into_another_database() {
     let db = seeded();
     let a = farm(&db, 2);
     let mut out = Vec::new();
-    export(&mut db.client(), Some(&a), &[], Layout::Ndjson, &mut out).unwrap();
+    export(
+        &mut db.client(),
+        Some(&a),
+        &[],
+        Layout::Ndjson,
+        &mut out,
+        &mut |_| {},
+    )
+    .unwrap();
     assert!(String::from_utf8(out.clone()).unwrap().lines().count() > 100);
 
     let other = dbguard_testkit::server().fresh_db();
@@ -100,4 +116,32 @@ fn ndjson_round_trips_into_another_database() {
 
     let garbage = import(&mut other.client(), &mut b"not json\n".as_slice(), &a).unwrap_err();
     assert!(garbage.to_string().contains("not a dbguard export"), "{garbage}");
+}
+
+#[test]
+fn csv_holds_one_table_of_one_farm_through_its_context() {
+    let db = seeded();
+    let (a, b) = (farm(&db, 1), farm(&db, 2));
+    let csv = |farm: Option<&str>, tables: &[&str]| {
+        let mut out = Vec::new();
+        let tables: Vec<String> = tables.iter().map(|t| t.to_string()).collect();
+        export(
+            &mut db.client(),
+            farm,
+            &tables,
+            Layout::Csv,
+            &mut out,
+            &mut |_| {},
+        )
+        .map(|counts| (counts, String::from_utf8(out).unwrap()))
+    };
+    let (counts, text) = csv(Some(&a), &["batches"]).unwrap();
+    assert_eq!(counts, [("batches".to_string(), 20)]);
+    assert_eq!(text.lines().count(), 21, "a header and the farm's 20 batches");
+    assert!(text.starts_with("farm_id,id,variety_id"));
+    assert!(!text.contains(&b));
+    let (_, all) = csv(None, &["batches"]).unwrap();
+    assert_eq!(all.lines().count(), 61, "without --farm, every farm's batches");
+    assert!(csv(Some(&a), &["batches", "orders"]).is_err());
+    assert!(csv(Some(&a), &["users"]).is_err());
 }

@@ -25,11 +25,21 @@ pub fn run_export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<Exit
     let layout = match args.r#as {
         ExportLayout::Json => Layout::Json,
         ExportLayout::Ndjson => Layout::Ndjson,
+        ExportLayout::Csv => Layout::Csv,
     };
     let tables: Vec<String> = args.tables.clone();
     let started = std::time::Instant::now();
-    let mut write =
-        |out: &mut dyn Write| export(&mut client, args.farm.as_deref(), &tables, layout, &mut { out });
+    let progress = dbguard_backup::progress::Progress::rows("export");
+    let mut write = |out: &mut dyn Write| {
+        export(
+            &mut client,
+            args.farm.as_deref(),
+            &tables,
+            layout,
+            &mut { out },
+            &mut |n| progress.advance(n),
+        )
+    };
     let counts = match &args.output {
         None => write(&mut BufWriter::new(std::io::stdout().lock()))?,
         Some(path) => {
@@ -59,6 +69,7 @@ pub fn run_export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<Exit
             }
         }
     };
+    progress.finish();
     print_counts("exported", &counts, started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
