@@ -11,18 +11,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-fn timed(what: &str, mut cmd: Command) -> Duration {
-    let start = Instant::now();
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    start.elapsed()
-}
+mod support;
+use support::timed;
 
 fn size_of(path: &Path) -> u64 {
     if path.is_dir() {
@@ -91,7 +83,7 @@ fn main() {
         );
         let mut cmd = Command::new("bash");
         cmd.args(["-c", &script]);
-        timed("the guide's pg_dump | gzip", cmd)
+        timed("the guide's pg_dump | gzip", &mut cmd)
     };
     let guide_size = size_of(&sql.with_extension("sql.gz"));
 
@@ -99,7 +91,7 @@ fn main() {
     let raw = work.path().join("raw.dump");
     let mut cmd = Command::new(install.program("pg_dump"));
     cmd.args(["-Fc", "-Z0", "-f"]).arg(&raw).arg(&url);
-    let raw_time = timed("pg_dump -Fc -Z0", cmd);
+    let raw_time = timed("pg_dump -Fc -Z0", &mut cmd);
     let raw_size = size_of(&raw);
 
     // dbguard.
@@ -109,7 +101,7 @@ fn main() {
     cmd.current_dir(&project)
         .env("DATABASE_URL", &url)
         .args(["backup", "create"]);
-    let ours = timed("dbguard backup create", cmd);
+    let ours = timed("dbguard backup create", &mut cmd);
     let ours_size = size_of(&project.join("backups"));
 
     println!("\n{:<44} {:>9} {:>10}", "backup", "time", "size");
@@ -147,7 +139,7 @@ fn main() {
     cmd.arg("-d")
         .arg(db.url.with_database(&scratch).unwrap().expose())
         .arg(&raw);
-    let plain = timed("pg_restore", cmd);
+    let plain = timed("pg_restore", &mut cmd);
     client
         .batch_execute(&format!("DROP DATABASE \"{scratch}\" WITH (FORCE)"))
         .unwrap();
@@ -155,7 +147,7 @@ fn main() {
     cmd.current_dir(&project)
         .env("DATABASE_URL", &url)
         .args(["backup", "verify", "--full"]);
-    let full = timed("dbguard backup verify --full", cmd);
+    let full = timed("dbguard backup verify --full", &mut cmd);
 
     println!("\n{:<44} {:>9}", "restore", "time");
     println!(

@@ -11,21 +11,13 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-fn timed(what: &str, cmd: &mut Command) -> Duration {
-    let start = Instant::now();
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    start.elapsed()
-}
+use std::time::Instant;
 
 /// The median wall time of `runs` runs; exit codes up to 1 (health's WARNING: the
 /// benchmark database has no backup) count as having run.
+mod support;
+use support::timed;
+
 fn median_ms(what: &str, runs: usize, mut make: impl FnMut() -> Command) -> f64 {
     let mut times: Vec<f64> = (0..runs)
         .map(|_| {

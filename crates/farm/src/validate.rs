@@ -63,6 +63,7 @@ pub fn validate(client: &mut Client) -> Result<Report, postgres::Error> {
     let mut queries = fixed_queries(&mut tx)?;
     queries.extend(not_valid_constraints(&mut tx)?);
     queries.extend(cross_farm_references(&mut tx)?);
+    queries.extend(unenforced_references(&mut tx)?);
     queries.extend(negative_amounts(&mut tx)?);
     let mut report = Report {
         checks: queries.len(),
@@ -251,6 +252,51 @@ fn cross_farm_references(client: &mut impl GenericClient) -> Result<Vec<Query>, 
                     row_id(r.get(5)),
                     quote(&refcol),
                     quote(&col)
+                ),
+            }
+        })
+        .collect())
+}
+
+/// Columns that name a reference (`order_id` → `orders.id`) without any
+/// foreign key on them: rows whose target does not exist (in the same farm
+/// when both tables have `farm_id`).
+fn unenforced_references(client: &mut impl GenericClient) -> Result<Vec<Query>, postgres::Error> {
+    let rows = client.query(
+        "SELECT format('%I.%I', n.nspname, x.relname), a.attname::text, format('%I.%I', n.nspname, t.relname),
+                EXISTS (SELECT FROM pg_attribute f WHERE f.attrelid = x.oid AND f.attname = 'farm_id' AND NOT f.attisdropped)
+                  AND EXISTS (SELECT FROM pg_attribute f WHERE f.attrelid = t.oid AND f.attname = 'farm_id' AND NOT f.attisdropped),
+                EXISTS (SELECT FROM pg_attribute f WHERE f.attrelid = x.oid AND f.attname = 'id' AND NOT f.attisdropped)
+           FROM pg_class x JOIN pg_namespace n ON n.oid = x.relnamespace
+           JOIN pg_attribute a ON a.attrelid = x.oid AND a.attnum > 0 AND NOT a.attisdropped
+           JOIN pg_class t ON t.relnamespace = x.relnamespace AND t.relkind IN ('r', 'p')
+                AND t.relname IN (left(a.attname, -3) || 's', left(a.attname, -3) || 'es', left(a.attname, -3))
+          WHERE n.nspname = 'public' AND x.relkind IN ('r', 'p') AND a.attname LIKE '%\\_id' AND a.attname <> 'farm_id'
+            AND EXISTS (SELECT FROM pg_attribute i WHERE i.attrelid = t.oid AND i.attname = 'id' AND NOT i.attisdropped)
+            AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.contype = 'f' AND k.conrelid = x.oid AND a.attnum = ANY (k.conkey))
+          ORDER BY 1, 2",
+        &[],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (table, col, target, same_farm): (String, String, String, bool) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            let farm = if same_farm {
+                " AND y.farm_id = x.farm_id"
+            } else {
+                ""
+            };
+            Query {
+                check: "unenforced-reference".into(),
+                message: format!(
+                    "{table}: {col} has no foreign key, and these rows point at no row of {target}"
+                ),
+                sql: format!(
+                    "SELECT {} FROM {table} x WHERE x.{c} IS NOT NULL AND NOT EXISTS \
+                     (SELECT FROM {target} y WHERE y.id::text = x.{c}::text{farm})",
+                    row_id(r.get(4)),
+                    c = quote(&col)
                 ),
             }
         })

@@ -36,6 +36,8 @@ fn seeded_data_is_clean_and_every_check_finds_its_planted_violation() {
              CREATE UNIQUE INDEX customers_id_key ON customers (id);
              CREATE TABLE legacy_links (id int PRIMARY KEY, farm_id uuid, customer_id uuid REFERENCES customers (id));
              INSERT INTO legacy_links SELECT 1, f.id, c.id FROM farms f, customers c WHERE c.farm_id <> f.id LIMIT 1;
+             CREATE TABLE delivery_notes (id int PRIMARY KEY, farm_id uuid, order_id uuid);
+             INSERT INTO delivery_notes SELECT 7, id, gen_random_uuid() FROM farms LIMIT 1;
              ALTER TABLE order_items DROP CONSTRAINT order_items_quantity_check;
              UPDATE order_items SET quantity = -1 WHERE id = (SELECT id FROM order_items ORDER BY id DESC LIMIT 1);",
         )
@@ -53,6 +55,7 @@ fn seeded_data_is_clean_and_every_check_finds_its_planted_violation() {
         "owner-not-member",
         "not-valid-constraint",
         "cross-farm-reference",
+        "unenforced-reference",
         "negative-amount",
     ]
     .into();
@@ -77,6 +80,7 @@ fn seeded_data_is_clean_and_every_check_finds_its_planted_violation() {
         "the foreign key and the check"
     );
     assert_eq!(ids("cross-farm-reference"), [vec!["1".to_string()]]);
+    assert_eq!(ids("unenforced-reference"), [vec!["7".to_string()]]);
 }
 
 #[test]
