@@ -102,7 +102,11 @@ pub enum Command {
     Import(ImportArgs),
     /// Drop and re-create the schema and re-apply every migration (high risk:
     /// a person's approval and a verified backup first).
-    Reset,
+    Reset {
+        /// Seed afterwards, as `dbguard seed` would (checked before anything is dropped).
+        #[arg(long)]
+        seed: bool,
+    },
     /// Restore a backup into a new database (--into), or over the live one
     /// (high risk: a person types YES at a terminal; a safety backup is taken first).
     Restore(RestoreArgs),
@@ -313,7 +317,7 @@ pub enum SeedEnv {
 }
 
 /// Arguments of `dbguard seed`.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct SeedArgs {
     /// The environment (default: NODE_ENV, else development).
     #[arg(long)]

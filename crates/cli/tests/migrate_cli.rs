@@ -259,8 +259,8 @@ fn lint_speaks_every_format_and_fails_on_high() {
         .any(|e| e.file_name().to_string_lossy().ends_with("_add_tasks")));
 }
 
-#[test]
-fn tenancy_adopt_writes_migrations_that_deploy_after_approval() {
+/// A project whose migrations folder holds dbguard's farm schema, deployed.
+fn farm_project() -> (dbguard_testkit::TestDb, tempfile::TempDir, String) {
     let db = dbguard_testkit::server().fresh_db();
     let dir = project();
     let url = db.url.expose().to_string();
@@ -271,6 +271,12 @@ fn tenancy_adopt_writes_migrations_that_deploy_after_approval() {
         .args(["migrate", "deploy"])
         .assert()
         .success();
+    (db, dir, url)
+}
+
+#[test]
+fn tenancy_adopt_writes_migrations_that_deploy_after_approval() {
+    let (db, dir, url) = farm_project();
     db.client()
         .batch_execute(
             "INSERT INTO users (id, email, name, role) VALUES ('admin', 'a@example.com', 'Admin', 'ADMIN');
@@ -321,4 +327,39 @@ fn tenancy_adopt_writes_migrations_that_deploy_after_approval() {
         .assert()
         .success()
         .stdout(predicate::str::contains("nothing to adopt"));
+}
+
+#[test]
+fn reset_with_seed_reapplies_the_farm_schema_and_seeds_it_once_approved() {
+    let (db, dir, url) = farm_project();
+    dbguard(dir.path(), &url)
+        .env_remove("NODE_ENV")
+        .args(["seed", "--farms", "3"])
+        .assert()
+        .success();
+    db.client()
+        .batch_execute("INSERT INTO users (id, email, name) VALUES ('extra', 'extra@example.com', 'Extra')")
+        .unwrap();
+
+    dbguard(dir.path(), &url)
+        .env_remove("NODE_ENV")
+        .args(["reset", "--seed"])
+        .assert()
+        .code(4);
+    assert_eq!(approve_in_pty(dir.path(), &url).status.code(), Some(0));
+    // The approval is for `reset --seed`, not for a plain reset.
+    dbguard(dir.path(), &url).arg("reset").assert().code(4);
+    dbguard(dir.path(), &url)
+        .env_remove("NODE_ENV")
+        .args(["reset", "--seed"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("seeded development data"));
+    let count = |sql: &str| -> i64 { db.client().query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(
+        count("SELECT count(*) FROM users"),
+        4,
+        "the extra user is gone, the seed's four are back"
+    );
+    assert_eq!(count("SELECT count(*) FROM farms"), 2, "the default seed size");
 }

@@ -19,7 +19,7 @@ use dbguard_risk::{classify_sql, Finding, Risk, Rule, SqlOptions, Verdict};
 use serde::Serialize;
 
 use super::protocol::{self, Operation};
-use crate::args::{Format, MigrateCommand};
+use crate::args::{Format, MigrateCommand, SeedArgs};
 use crate::output::{emit, Report};
 
 pub fn migrations_dir(settings: &Settings) -> PathBuf {
@@ -278,9 +278,13 @@ pub fn apply(
 
 /// `dbguard reset`: through the protocol, then drop and re-create the
 /// public schema and re-apply every migration.
-pub fn reset(settings: &Settings) -> anyhow::Result<ExitCode> {
+pub fn reset(settings: &Settings, seed: bool) -> anyhow::Result<ExitCode> {
     let url = super::target_url(settings)?;
     let migrations = project_migrations(settings)?;
+    let seed = match seed {
+        true => Some(super::seed::Plan::prepare(settings, &SeedArgs::default())?),
+        false => None,
+    };
     let verdict = Verdict::from_findings(vec![Finding::new(
         Rule::DropSchema,
         "dbguard reset drops the public schema with every table and row in it, then re-applies every migration",
@@ -288,7 +292,11 @@ pub fn reset(settings: &Settings) -> anyhow::Result<ExitCode> {
     )]);
     let op = Operation {
         kind: "reset",
-        text: format!("dbguard reset ({} migrations)", migrations.len()),
+        text: format!(
+            "dbguard reset{} ({} migrations)",
+            if seed.is_some() { " --seed" } else { "" },
+            migrations.len()
+        ),
         cwd: settings.project_dir.clone(),
     };
     protocol::run(settings, &op, &verdict, Ok(url.clone()), &mut |_| {
@@ -299,6 +307,11 @@ pub fn reset(settings: &Settings) -> anyhow::Result<ExitCode> {
              GRANT USAGE ON SCHEMA public TO PUBLIC;",
         )?;
         drop(client);
-        apply(Format::Text, settings, &url, &migrations)
+        let applied = apply(Format::Text, settings, &url, &migrations)?;
+        if let Some(plan) = &seed {
+            let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+            emit(Format::Text, &plan.apply(&mut client)?);
+        }
+        Ok(applied)
     })
 }

@@ -59,7 +59,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Restore(args) => restore::run(cli.format, &settings()?, args),
         Command::Migrate(command) => migrate::run(cli.format, &settings()?, command),
         Command::Lint(args) => lint::run(cli.format, args, &cwd),
-        Command::Reset => migrate::reset(&settings()?),
+        Command::Reset { seed } => migrate::reset(&settings()?, *seed),
         Command::Tenancy(TenancyCommand::Audit) => tenancy::run(cli.format, &settings()?),
         Command::Tenancy(TenancyCommand::Adopt { owner, farm_name }) => {
             tenancy::adopt(&settings()?, owner, farm_name)

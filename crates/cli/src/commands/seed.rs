@@ -14,7 +14,7 @@ use crate::output::{emit, Report};
 pub const ADMIN_PASSWORD_VAR: &str = "DBGUARD_ADMIN_PASSWORD";
 
 #[derive(Serialize)]
-struct SeedReport {
+pub struct SeedReport {
     environment: &'static str,
     inserted: Inserted,
     seconds: f64,
@@ -41,60 +41,84 @@ pub fn environment(settings: &Settings, flag: Option<SeedEnv>) -> SeedEnv {
     })
 }
 
-/// Seeds the target database.
-pub fn run(format: Format, settings: &Settings, args: &SeedArgs) -> anyhow::Result<ExitCode> {
-    let env = environment(settings, args.env);
-    if let (SeedEnv::Development, dbguard_pg::Target::Url(url)) = (env, &settings.target) {
-        anyhow::ensure!(
-            is_local(url),
-            "development data carries well-known passwords; dbguard seeds it only into a database on this machine, \
-             and {} is not",
-            url.redacted()
-        );
-    }
-    let url = super::target_url(settings)?;
-    let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
-    let inserted = seed_with(&mut client, env, args)?;
-    emit(format, &inserted);
-    Ok(ExitCode::SUCCESS)
+/// A seed whose preconditions hold: the environment is allowed for the
+/// target and the production password is in hand. Prepared before anything
+/// changes, so `reset --seed` cannot drop the data and then refuse to seed.
+pub struct Plan {
+    /// The administrator's password for a production seed; `None` for development.
+    password: Option<String>,
+    size: DevSize,
 }
 
-fn seed_with(client: &mut postgres::Client, env: SeedEnv, args: &SeedArgs) -> anyhow::Result<SeedReport> {
-    let describe = |e: postgres::Error| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e));
-    let has_schema: bool = client
-        .query_one(
-            "SELECT to_regclass('public.farms') IS NOT NULL AND to_regclass('public.users') IS NOT NULL",
-            &[],
-        )
-        .map_err(describe)?
-        .get(0);
-    anyhow::ensure!(
-        has_schema,
-        "the farm schema is not applied to this database; `dbguard up` (local) or `dbguard migrate deploy` applies it"
-    );
-    let started = std::time::Instant::now();
-    let (environment, inserted) = match env {
-        SeedEnv::Production => {
-            anyhow::ensure!(
-                args.farms.is_none() && args.scale.is_none(),
-                "--farms and --scale make development data; production gets only the administrator"
-            );
-            let password = admin_password()?;
-            ("production", seed::production(client, &password)?)
-        }
-        SeedEnv::Development => {
-            let size = DevSize {
-                farms: args.farms.unwrap_or(DevSize::default().farms),
-                scale: args.scale.unwrap_or(DevSize::default().scale),
-            };
-            ("development", seed::development(client, size)?)
-        }
-    };
-    Ok(SeedReport {
-        environment,
-        inserted,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+impl Plan {
+    /// Checks the environment against the target, and reads (and checks) the
+    /// production password.
+    pub fn prepare(settings: &Settings, args: &SeedArgs) -> anyhow::Result<Plan> {
+        let environment = environment(settings, args.env);
+        let size = DevSize {
+            farms: args.farms.unwrap_or(DevSize::default().farms),
+            scale: args.scale.unwrap_or(DevSize::default().scale),
+        };
+        let password = match environment {
+            SeedEnv::Production => {
+                anyhow::ensure!(
+                    args.farms.is_none() && args.scale.is_none(),
+                    "--farms and --scale make development data; production gets only the administrator"
+                );
+                let password = admin_password()?;
+                seed::check_password_strength(&password)?;
+                Some(password)
+            }
+            SeedEnv::Development => {
+                if let dbguard_pg::Target::Url(url) = &settings.target {
+                    anyhow::ensure!(
+                        is_local(url),
+                        "development data carries well-known passwords; dbguard seeds it only into a database on this machine, \
+                         and {} is not",
+                        url.redacted()
+                    );
+                }
+                None
+            }
+        };
+        Ok(Plan { password, size })
+    }
+
+    /// Seeds over `client`.
+    pub fn apply(&self, client: &mut postgres::Client) -> anyhow::Result<SeedReport> {
+        let describe = |e: postgres::Error| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e));
+        let has_schema: bool = client
+            .query_one(
+                "SELECT to_regclass('public.farms') IS NOT NULL AND to_regclass('public.users') IS NOT NULL",
+                &[],
+            )
+            .map_err(describe)?
+            .get(0);
+        anyhow::ensure!(
+            has_schema,
+            "the farm schema is not applied to this database; `dbguard up` (local) or `dbguard migrate deploy` applies it"
+        );
+        let started = std::time::Instant::now();
+        let (environment, inserted) = match &self.password {
+            Some(password) => ("production", seed::production(client, password)?),
+            None => ("development", seed::development(client, self.size)?),
+        };
+        Ok(SeedReport {
+            environment,
+            inserted,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+/// Seeds the target database.
+pub fn run(format: Format, settings: &Settings, args: &SeedArgs) -> anyhow::Result<ExitCode> {
+    let plan = Plan::prepare(settings, args)?;
+    let url = super::target_url(settings)?;
+    let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+    let report = plan.apply(&mut client)?;
+    emit(format, &report);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The administrator password: from the environment, else typed twice at a terminal.
