@@ -76,10 +76,14 @@ fn checks(settings: &Settings, args: &HealthArgs) -> Vec<Check> {
         Err(e) => return vec![Check::new("connection", Level::Critical, format!("{e:#}"), None)],
     };
     let connected_in = started.elapsed();
-    checks_on(settings, &mut client, connected_in, args)
+    let mut checks = checks_on(settings, &mut client, connected_in, args);
+    checks.push(tenancy(&mut client));
+    checks
 }
 
-/// Every check over an open connection (`connected_in`: how long opening it took).
+/// Every check over an open connection but the tenancy audit, which a
+/// caller that has just audited need not repeat (`connected_in`: how long
+/// opening the connection took).
 pub fn checks_on(
     settings: &Settings,
     client: &mut postgres::Client,
@@ -92,7 +96,6 @@ pub fn checks_on(
     }
     checks.push(backup_age(settings, client));
     checks.push(migrations(settings, client));
-    checks.push(tenancy(client));
     checks
 }
 
@@ -171,7 +174,8 @@ fn migrations(settings: &Settings, client: &mut postgres::Client) -> Check {
     )
 }
 
-fn tenancy(client: &mut postgres::Client) -> Check {
+/// The tenancy audit as one check: CRITICAL on any finding.
+pub fn tenancy(client: &mut postgres::Client) -> Check {
     const NAME: &str = "tenancy";
     let farms = client.query_one("SELECT to_regclass('public.farms') IS NOT NULL", &[]);
     match farms.map(|r| r.get::<_, bool>(0)) {

@@ -56,7 +56,11 @@ fn health(
     client: &mut postgres::Client,
     connected_in: std::time::Duration,
 ) -> (bool, String) {
-    let checks = super::health::checks_on(settings, client, connected_in, &Default::default());
+    let mut checks = super::health::checks_on(settings, client, connected_in, &Default::default());
+    // With dbguard's farm schema, `up` has just audited tenancy (and stops on a finding).
+    if !super::migrate::uses_farm_schema(settings) {
+        checks.push(super::health::tenancy(client));
+    }
     let concerns: Vec<String> = checks
         .iter()
         .filter(|c| c.level != Level::Ok)
