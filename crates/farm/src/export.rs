@@ -118,9 +118,10 @@ pub fn export(
         None => chosen
             .iter()
             .map(|t| {
-                (
-                    t.clone(),
+                Source::new(
+                    t,
                     format!("SELECT row_to_json(x)::text FROM {} x", quote(t)),
+                    false,
                 )
             })
             .collect(),
@@ -138,7 +139,13 @@ pub fn export(
     } else {
         writeln!(out, "{header}")?;
     }
-    for (i, (table, sql)) in sources.iter().enumerate() {
+    let mut in_context = false;
+    for (i, source) in sources.iter().enumerate() {
+        let Source { table, sql, .. } = source;
+        if let (true, false, Some(farm)) = (source.in_context, in_context, farm) {
+            enter_farm_context(&mut tx, farm)?;
+            in_context = true;
+        }
         if one_document {
             write!(
                 out,
@@ -191,12 +198,13 @@ fn export_csv(
         ));
     };
     if let Some(farm) = farm {
-        let sources = farm_sources(tx, farm, chosen)?;
-        if table == "users" || table == "farms" || sources.is_empty() {
+        ensure_farm(tx, farm)?;
+        if !tenant_tables(tx, true)?.contains(table) {
             return Err(ExportError::Invalid(format!(
                 "{table} is not a tenant table; a farm's CSV export covers tenant tables (users and farms are in its JSON export)"
             )));
         }
+        enter_farm_context(tx, farm)?;
     }
     let rows: i64 = tx
         .query_one(&format!("SELECT count(*) FROM {}", quote(table)), &[])?
@@ -210,80 +218,84 @@ fn export_csv(
     Ok(vec![(table.clone(), rows as u64)])
 }
 
-/// The queries of a farm's export: the farm's row and its members' users
-/// (without password hashes) read as the connecting role, then every
-/// tenant table read as the application role inside the farm's context.
-fn farm_sources(
-    tx: &mut Transaction,
-    farm: &str,
-    chosen: &[String],
-) -> Result<Vec<(String, String)>, ExportError> {
-    let found: bool = tx
-        .query_one("SELECT EXISTS (SELECT FROM farms WHERE id::text = $1)", &[&farm])?
-        .get(0);
-    if !found {
-        return Err(ExportError::Invalid(format!("no farm {farm}")));
+/// A table to export, its query, and whether it is read inside the farm's context.
+struct Source {
+    table: String,
+    sql: String,
+    in_context: bool,
+}
+
+impl Source {
+    fn new(table: &str, sql: String, in_context: bool) -> Source {
+        Source {
+            table: table.to_string(),
+            sql,
+            in_context,
+        }
     }
-    let lit = farm.replace('\'', "''");
-    let mut sources = Vec::new();
-    // Read before the role changes: farms and users are not tenant tables.
-    if chosen.iter().any(|t| t == "users") {
-        sources.push((
-            "users".to_string(),
-            format!(
-                "SELECT row_to_json(x)::text FROM (SELECT id, email, name, role, roles, created_at, updated_at FROM users \
-                  WHERE id IN (SELECT user_id FROM farm_users WHERE farm_id = '{lit}'::uuid)) x"
-            ),
-        ));
-    }
-    if chosen.iter().any(|t| t == "farms") {
-        sources.push((
-            "farms".to_string(),
-            format!("SELECT row_to_json(x)::text FROM farms x WHERE id = '{lit}'::uuid"),
-        ));
-    }
-    let tenant: Vec<String> = tx
+}
+
+/// Tables of `public` with a `farm_id` column (only those with row-level
+/// security enabled when `secured`).
+fn tenant_tables(client: &mut impl GenericClient, secured: bool) -> Result<Vec<String>, postgres::Error> {
+    Ok(client
         .query(
-            "SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relrowsecurity \
+            "SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') \
+               AND (c.relrowsecurity OR NOT $1) \
                AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'farm_id' AND NOT a.attisdropped)",
-            &[],
+            &[&secured],
         )?
         .iter()
         .map(|r| r.get(0))
-        .collect();
-    for t in chosen {
-        if tenant.contains(t) {
-            sources.push((
-                t.clone(),
-                format!("SELECT row_to_json(x)::text FROM {} x", quote(t)),
-            ));
-        }
+        .collect())
+}
+
+/// Fails unless `farm` exists.
+fn ensure_farm(tx: &mut Transaction, farm: &str) -> Result<(), ExportError> {
+    let found: bool = tx
+        .query_one("SELECT EXISTS (SELECT FROM farms WHERE id::text = $1)", &[&farm])?
+        .get(0);
+    match found {
+        true => Ok(()),
+        false => Err(ExportError::Invalid(format!("no farm {farm}"))),
     }
-    // farms and users are not tenant tables: read them now, before the role
-    // becomes the application role (which may not read them).
-    let (shared, tenant_sources): (Vec<_>, Vec<_>) = sources
-        .into_iter()
-        .partition(|(t, _)| t == "users" || t == "farms");
-    let mut resolved = Vec::new();
-    for (t, sql) in shared {
-        let rows: Vec<String> = tx.query(&sql, &[])?.iter().map(|r| r.get(0)).collect();
-        let values = rows
-            .iter()
-            .map(|r| format!("('{}')", r.replace('\'', "''")))
-            .collect::<Vec<_>>();
-        resolved.push((
-            t,
-            if values.is_empty() {
-                "SELECT NULL::text WHERE false".to_string()
-            } else {
-                format!("SELECT v FROM (VALUES {}) r(v)", values.join(","))
-            },
-        ));
-    }
+}
+
+/// From here on the transaction reads as the application role, in `farm`'s context.
+fn enter_farm_context(tx: &mut Transaction, farm: &str) -> Result<(), postgres::Error> {
     tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))?;
     tx.execute("SELECT set_config('app.current_farm_id', $1, true)", &[&farm])?;
-    resolved.extend(tenant_sources);
-    Ok(resolved)
+    Ok(())
+}
+
+/// The sources of a farm's export: the farm's row and its members' users
+/// (without password hashes), read as the connecting role (the application
+/// role may not read them), then every tenant table, unfiltered, read
+/// inside the farm's context.
+fn farm_sources(tx: &mut Transaction, farm: &str, chosen: &[String]) -> Result<Vec<Source>, ExportError> {
+    ensure_farm(tx, farm)?;
+    let lit = farm.replace('\'', "''");
+    let tenant = tenant_tables(tx, true)?;
+    let mut sources = Vec::new();
+    if chosen.iter().any(|t| t == "users") {
+        let sql = format!(
+            "SELECT row_to_json(x)::text FROM (SELECT id, email, name, role, roles, created_at, updated_at FROM users \
+              WHERE id IN (SELECT user_id FROM farm_users WHERE farm_id = '{lit}'::uuid)) x"
+        );
+        sources.push(Source::new("users", sql, false));
+    }
+    if chosen.iter().any(|t| t == "farms") {
+        let sql = format!("SELECT row_to_json(x)::text FROM farms x WHERE id = '{lit}'::uuid");
+        sources.push(Source::new("farms", sql, false));
+    }
+    for t in chosen.iter().filter(|t| tenant.contains(t)) {
+        sources.push(Source::new(
+            t,
+            format!("SELECT row_to_json(x)::text FROM {} x", quote(t)),
+            true,
+        ));
+    }
+    Ok(sources)
 }
 
 /// Loads a farm export (JSON or NDJSON) from `input` into `farm`, which must
@@ -292,15 +304,7 @@ pub fn import(client: &mut Client, input: &mut impl BufRead, farm: &str) -> Resu
     let tables = read_export(input)?;
     let mut tx = client.transaction()?;
     let order = tables_in_dependency_order(&mut tx)?;
-    let tenant: Vec<String> = tx
-        .query(
-            "SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') \
-               AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'farm_id' AND NOT a.attisdropped)",
-            &[],
-        )?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let tenant = tenant_tables(&mut tx, false)?;
     for t in &tenant {
         let used: bool = tx
             .query_one(
