@@ -65,9 +65,7 @@ impl Plan {
                     args.farms.is_none() && args.scale.is_none(),
                     "--farms and --scale make development data; production gets only the administrator"
                 );
-                let password = admin_password()?;
-                seed::check_password_strength(&password)?;
-                Some(password)
+                Some(admin_password()?)
             }
             SeedEnv::Development => {
                 if let dbguard_pg::Target::Url(url) = &settings.target {
@@ -121,9 +119,11 @@ pub fn run(format: Format, settings: &Settings, args: &SeedArgs) -> anyhow::Resu
     Ok(ExitCode::SUCCESS)
 }
 
-/// The administrator password: from the environment, else typed twice at a terminal.
+/// The administrator password, checked for strength: from the environment,
+/// else typed twice at a terminal (checked before it is asked again).
 fn admin_password() -> anyhow::Result<String> {
     if let Ok(password) = std::env::var(ADMIN_PASSWORD_VAR) {
+        seed::check_password_strength(&password)?;
         return Ok(password);
     }
     anyhow::ensure!(
