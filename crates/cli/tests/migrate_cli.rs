@@ -11,6 +11,14 @@ fn project() -> tempfile::TempDir {
     dbguard_testkit::project_dir("dbguard-migrate-")
 }
 
+/// A fresh database, an empty project, and the database's URL.
+fn setup() -> (dbguard_testkit::TestDb, tempfile::TempDir, String) {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = project();
+    let url = db.url.expose().to_string();
+    (db, dir, url)
+}
+
 fn write(dir: &Path, name: &str, sql: &str) {
     let folder = dir.join("prisma/migrations").join(name);
     std::fs::create_dir_all(&folder).unwrap();
@@ -68,9 +76,7 @@ fn tables(db: &dbguard_testkit::TestDb) -> Vec<String> {
 
 #[test]
 fn safe_migrations_deploy_after_a_backup_and_dangerous_ones_wait_for_approval() {
-    let db = dbguard_testkit::server().fresh_db();
-    let dir = project();
-    let url = db.url.expose().to_string();
+    let (db, dir, url) = setup();
     write(
         dir.path(),
         "20240101000000_init",
@@ -142,9 +148,7 @@ fn safe_migrations_deploy_after_a_backup_and_dangerous_ones_wait_for_approval() 
 
 #[test]
 fn migrate_dev_is_medium_risk() {
-    let db = dbguard_testkit::server().fresh_db();
-    let dir = project();
-    let url = db.url.expose().to_string();
+    let (db, dir, url) = setup();
     write(
         dir.path(),
         "20240101000000_init",
@@ -160,9 +164,7 @@ fn migrate_dev_is_medium_risk() {
 
 #[test]
 fn reset_drops_everything_and_reapplies_migrations_only_when_approved() {
-    let db = dbguard_testkit::server().fresh_db();
-    let dir = project();
-    let url = db.url.expose().to_string();
+    let (db, dir, url) = setup();
     write(
         dir.path(),
         "20240101000000_init",
@@ -261,9 +263,7 @@ fn lint_speaks_every_format_and_fails_on_high() {
 
 /// A project whose migrations folder holds dbguard's farm schema, deployed.
 fn farm_project() -> (dbguard_testkit::TestDb, tempfile::TempDir, String) {
-    let db = dbguard_testkit::server().fresh_db();
-    let dir = project();
-    let url = db.url.expose().to_string();
+    let (db, dir, url) = setup();
     for m in dbguard_farm::migrations() {
         write(dir.path(), &m.name, &m.sql);
     }
