@@ -192,38 +192,32 @@ fn prune_keeps_the_newest_verified_backup_even_when_everything_is_old() {
         manifest.write(&backup.dir).unwrap();
     }
     let backups = store.list().unwrap();
-    let decided = plan(
-        &backups,
-        Retention {
-            keep_days: 7,
-            keep_last: 1,
-        },
-        Utc::now(),
-        Vec::new(),
+    let decide = |keep_last| {
+        plan(
+            &backups,
+            Retention {
+                keep_days: 7,
+                keep_last,
+            },
+            Utc::now(),
+            Vec::new(),
+        )
+    };
+    let kept = |decided: &dbguard_backup::prune::Plan| -> Vec<String> {
+        decided
+            .backups
+            .iter()
+            .filter(|d| d.keep)
+            .map(|d| d.id.clone())
+            .collect()
+    };
+    let decided = decide(1);
+    assert_eq!(kept(&decided), [made[3].id(), made[0].id()]);
+    assert_eq!(
+        kept(&decide(0)),
+        [made[0].id()],
+        "the newest verified backup, kept by no count"
     );
-    let kept: Vec<&str> = decided
-        .backups
-        .iter()
-        .filter(|d| d.keep)
-        .map(|d| d.id.as_str())
-        .collect();
-    assert_eq!(kept, vec![made[3].id(), made[0].id()]);
-    let none_kept_by_count = plan(
-        &backups,
-        Retention {
-            keep_days: 7,
-            keep_last: 0,
-        },
-        Utc::now(),
-        Vec::new(),
-    );
-    let kept: Vec<&str> = none_kept_by_count
-        .backups
-        .iter()
-        .filter(|d| d.keep)
-        .map(|d| d.id.as_str())
-        .collect();
-    assert_eq!(kept, vec![made[0].id()]);
     apply(&decided).unwrap();
     let left: Vec<String> = store.list().unwrap().iter().map(|b| b.id().to_string()).collect();
     assert_eq!(left, vec![made[3].id().to_string(), made[0].id().to_string()]);
