@@ -78,6 +78,19 @@ fn json(dir: &Path, args: &[&str]) -> Value {
         .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// A person approves the pending approval at a terminal; its id.
+fn approve_pending(dir: &Path) -> String {
+    let id = pending_id(dir);
+    let out = in_pty(dir, &format!("approve {id}"), "YES\n", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    id
+}
+
 fn pending_id(dir: &Path) -> String {
     let list = json(dir, &["approvals"]);
     let pending: Vec<&Value> = list["approvals"]
@@ -313,13 +326,7 @@ fn an_approval_unlocks_only_its_own_command_and_database_until_it_expires() {
             .code()
     };
     assert_eq!(run(&a, "TRUNCATE batches"), Some(4));
-    let id = pending_id(dir.path());
-    assert_eq!(
-        in_pty(dir.path(), &format!("approve {id}"), "YES\n", &[])
-            .status
-            .code(),
-        Some(0)
-    );
+    let id = approve_pending(dir.path());
 
     assert_eq!(run(&a, "TRUNCATE tasks"), Some(4), "another command");
     assert_eq!(run(&b, "TRUNCATE batches"), Some(4), "another database");
@@ -347,13 +354,7 @@ fn killing_dbguard_during_the_backup_leaves_the_database_untouched() {
     let url = db.url.expose().to_string();
     let args = ["run", "--", "psql", url.as_str(), "-c", "TRUNCATE big"];
     dbguard(dir.path(), &[]).args(args).assert().code(4);
-    let id = pending_id(dir.path());
-    assert_eq!(
-        in_pty(dir.path(), &format!("approve {id}"), "YES\n", &[])
-            .status
-            .code(),
-        Some(0)
-    );
+    approve_pending(dir.path());
 
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbguard"));
     cmd.current_dir(dir.path())
