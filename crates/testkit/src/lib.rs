@@ -183,3 +183,22 @@ fn spawn_watchdog(root: &Path, data_dir: &Path) -> Result<ChildStdin, String> {
         .map_err(|e| format!("cannot start the clean-up watchdog (sh): {e}"))?;
     Ok(child.stdin.take().expect("stdin was piped"))
 }
+
+/// The external corpora (`shared/corpus/` beside the repository, or the
+/// folder `DBGUARD_CORPUS` names), read only by the `external_corpus` tests
+/// that `.ci/run` runs as a step of their own.
+///
+/// # Panics
+/// When the folder is missing, naming the path that was looked for.
+pub fn external_corpus() -> PathBuf {
+    let dir = std::env::var_os("DBGUARD_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
+    assert!(
+        dir.is_dir(),
+        "the external corpus folder {} is missing: these tests need the shared corpus beside the \
+         repository, or DBGUARD_CORPUS naming it",
+        dir.display()
+    );
+    dir
+}
