@@ -11,6 +11,12 @@ pub enum Error {
     /// An approval that does not exist, expired, was used, or belongs to something else.
     #[error("{0}")]
     Approval(String),
+    /// No approver is set up, so nothing can be approved.
+    #[error(
+        "no approver is set up (looked in {0}), so nothing can be approved: a person sets one up once, in \
+         their own terminal, with `dbguard approver init`"
+    )]
+    NoApprover(PathBuf),
 }
 
 impl Error {

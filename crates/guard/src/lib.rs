@@ -2,6 +2,7 @@
 //! backup + verify -> execute -> record. This crate holds the parts with
 //! state: approvals and the hash-chained audit log.
 
+pub mod approver;
 pub mod approvals;
 pub mod assess;
 pub mod audit;

@@ -12,3 +12,12 @@ pub fn random_hex(bytes: usize) -> Result<String> {
         .map_err(|e| Error::io("/dev/urandom", e))?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
+
+/// `N` random bytes from `/dev/urandom` (keys, salts, nonces).
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .map_err(|e| Error::io("/dev/urandom", e))?;
+    Ok(buf)
+}
