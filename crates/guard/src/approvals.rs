@@ -1,7 +1,14 @@
 //! Approvals: a pending approval records exactly what was asked (the
 //! operation's text, the target database's identity, the working folder),
-//! expires, and is used once. Only `approve` (a person at a terminal) turns
-//! a pending approval into a usable one; no variable or flag does.
+//! expires, and is used once.
+//!
+//! The files are written by whoever runs dbguard, so nothing in them is
+//! trusted by itself: an approval counts only when it carries the
+//! approver's signature over its binding, risk, expiry and a nonce (made by
+//! [`Approvals::approve`] with the key the person's passphrase unlocked),
+//! and its nonce is not recorded as used in an intact audit log. Editing a
+//! file, writing one from nothing, or putting back a used one approves
+//! nothing.
 
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -10,6 +17,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::approver::{pinned, Approver, Unlocked};
+use crate::audit::{AuditLog, Entry, Trust};
 use crate::error::{Error, Result};
 
 /// What an approval is bound to.
@@ -45,12 +54,39 @@ pub struct Approval {
     pub created_at: DateTime<Utc>,
     /// When it stops being valid.
     pub expires_at: DateTime<Utc>,
-    /// When and by whom it was approved.
-    pub approved_at: Option<DateTime<Utc>>,
-    /// The OS user who approved it.
-    pub approved_by: Option<String>,
-    /// When it was used.
+    /// A random value that makes this approval's signature its own, and
+    /// marks it used in the audit log.
+    pub nonce: String,
+    /// The person's approval, when given.
+    pub approved: Option<Signed>,
+    /// When it was used (for display; the audit log is what counts).
     pub used_at: Option<DateTime<Utc>>,
+}
+
+/// A person's signed approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signed {
+    /// When it was approved.
+    pub at: DateTime<Utc>,
+    /// The OS user who approved it.
+    pub by: String,
+    /// The approver key's fingerprint.
+    pub fingerprint: String,
+    /// The signature over [`Approval::signed_bytes`], hex.
+    pub signature: String,
+}
+
+/// What a signature covers, in a fixed order.
+#[derive(Serialize)]
+struct Payload<'a> {
+    purpose: &'static str,
+    id: &'a str,
+    binding: &'a Binding,
+    risk: &'a str,
+    expires_at: String,
+    nonce: &'a str,
+    approved_at: String,
+    approved_by: &'a str,
 }
 
 impl Binding {
@@ -70,23 +106,50 @@ impl Binding {
 }
 
 impl Approval {
-    /// `pending`, `approved`, `used` or `expired` at `now`.
+    /// `pending`, `approved`, `used` or `expired` at `now`, as the file says.
     pub fn state(&self, now: DateTime<Utc>) -> &'static str {
         if self.used_at.is_some() {
             "used"
         } else if now >= self.expires_at {
             "expired"
-        } else if self.approved_at.is_some() {
+        } else if self.approved.is_some() {
             "approved"
         } else {
             "pending"
         }
+    }
+
+    /// The bytes the approver signs to approve this, at `at` by `by`.
+    pub fn signed_bytes(&self, at: DateTime<Utc>, by: &str) -> Vec<u8> {
+        serde_json::to_vec(&Payload {
+            purpose: "dbguard approval v1",
+            id: &self.id,
+            binding: &self.binding,
+            risk: &self.risk,
+            expires_at: self.expires_at.to_rfc3339(),
+            nonce: &self.nonce,
+            approved_at: at.to_rfc3339(),
+            approved_by: by,
+        })
+        .expect("payloads serialise")
+    }
+
+    /// Whether it carries a valid signature of `approver` over exactly what it says.
+    pub fn signed_by(&self, approver: &Approver) -> bool {
+        self.approved.as_ref().is_some_and(|signed| {
+            approver.verifies(
+                &signed.fingerprint,
+                &self.signed_bytes(signed.at, &signed.by),
+                &signed.signature,
+            )
+        })
     }
 }
 
 /// The approvals of a project (`.dbguard/approvals/`).
 pub struct Approvals {
     dir: PathBuf,
+    state_dir: PathBuf,
 }
 
 impl Approvals {
@@ -94,6 +157,7 @@ impl Approvals {
     pub fn new(state_dir: &Path) -> Approvals {
         Approvals {
             dir: state_dir.join("approvals"),
+            state_dir: state_dir.to_path_buf(),
         }
     }
 
@@ -176,16 +240,16 @@ impl Approvals {
             block: block.to_string(),
             created_at: now,
             expires_at: now + ttl,
-            approved_at: None,
-            approved_by: None,
+            nonce: dbguard_pg::random::random_hex(16)?,
+            approved: None,
             used_at: None,
         };
         self.save(&approval)?;
         Ok(approval)
     }
 
-    /// Marks `id` approved by `by`.
-    pub fn approve(&self, id: &str, by: &str) -> Result<Approval> {
+    /// Approves `id` as `by`, signed with the person's unlocked key.
+    pub fn approve(&self, id: &str, by: &str, key: &Unlocked) -> Result<Approval> {
         let mut approval = self.get(id)?;
         match approval.state(Utc::now()) {
             "pending" => {}
@@ -195,23 +259,60 @@ impl Approvals {
                 )))
             }
         }
-        approval.approved_at = Some(Utc::now());
-        approval.approved_by = Some(by.to_string());
+        let at = Utc::now();
+        approval.approved = Some(Signed {
+            at,
+            by: by.to_string(),
+            fingerprint: key.fingerprint(),
+            signature: key.sign(&approval.signed_bytes(at, by)),
+        });
         self.save(&approval)?;
         Ok(approval)
     }
 
-    /// Takes the approved, unexpired, unused approval for exactly `binding`,
-    /// marking it used before returning it.
-    pub fn take(&self, binding: &Binding) -> Result<Option<Approval>> {
+    /// Takes the approval for exactly `binding`: signed by `approver`,
+    /// unexpired, and not used according to `log`, which must be intact.
+    /// Its use is written to `log` (as `usage`, with the approval's nonce)
+    /// before it is returned, so it cannot be used twice.
+    pub fn take(&self, binding: &Binding, approver: &Approver, log: &AuditLog, mut usage: Entry) -> Result<Option<Approval>> {
         let now = Utc::now();
-        let Some(mut approval) = self
+        let candidates: Vec<Approval> = self
             .all()
             .into_iter()
-            .find(|a| &a.binding == binding && a.state(now) == "approved")
-        else {
+            .filter(|a| &a.binding == binding && a.approved.is_some() && a.used_at.is_none() && now < a.expires_at)
+            .collect();
+        if candidates.is_empty() {
             return Ok(None);
+        }
+        let Some(mut approval) = candidates.iter().find(|a| a.signed_by(approver)).cloned() else {
+            return Err(Error::Approval(format!(
+                "approval `{}` says it was approved, but it does not carry the approver's signature: it was \
+                 not given by a person with dbguard approve, so it approves nothing",
+                candidates[0].id
+            )));
         };
+        let fingerprint = approver.fingerprint();
+        let verification = log.verify(&Trust {
+            approver: Some(approver),
+            pinned: pinned(&self.state_dir)?.as_deref().or(Some(&fingerprint)),
+        })?;
+        if !verification.intact {
+            return Err(Error::Approval(format!(
+                "the audit log has been altered ({}), so no approval can be trusted to be unused; a person \
+                 must look at `dbguard audit verify`",
+                verification.problems.join("; ")
+            )));
+        }
+        if log.spent(&approval.nonce)? {
+            return Err(Error::Approval(format!(
+                "approval `{}` was already used; an approval runs its operation once",
+                approval.id
+            )));
+        }
+        usage.nonce = Some(approval.nonce.clone());
+        usage.outcome = "approval-used".to_string();
+        usage.approval = Some(approval.id.clone());
+        log.append(usage)?;
         approval.used_at = Some(now);
         self.save(&approval)?;
         Ok(Some(approval))
@@ -221,64 +322,140 @@ impl Approvals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::approver::{pin, ApproverDir};
+
+    const PASS: &str = "correct horse battery staple";
 
     fn binding(op: &str, target: &str) -> Binding {
         Binding::new("shell", op, target, Path::new("/p"))
     }
 
+    struct Project {
+        _dir: tempfile::TempDir,
+        state: PathBuf,
+        approver: Approver,
+        log: AuditLog,
+        approvals: Approvals,
+    }
+
+    fn project() -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join(".dbguard");
+        let at = ApproverDir::at(dir.path().join("approver"));
+        let approver = Approver::init(&at, PASS).unwrap();
+        pin(&state, &approver.fingerprint()).unwrap();
+        let log = AuditLog::mirrored(&state, at.project(&state));
+        let approvals = Approvals::new(&state);
+        Project {
+            _dir: dir,
+            state,
+            approver,
+            log,
+            approvals,
+        }
+    }
+
+    impl Project {
+        fn request(&self, b: &Binding, ttl: Duration) -> Approval {
+            self.approvals.request(b, "op", "postgresql://x/farm", "high", "block", ttl).unwrap()
+        }
+
+        /// What `dbguard approve` does: sign, and record it signed.
+        fn approve(&self, id: &str) -> Approval {
+            let key = self.approver.unlock(PASS).unwrap();
+            let approved = self.approvals.approve(id, "alice", &key).unwrap();
+            self.log
+                .append_signed(Entry::new("approval", id, "approved"), &key)
+                .unwrap();
+            approved
+        }
+
+        fn take(&self, b: &Binding) -> Result<Option<Approval>> {
+            self.approvals
+                .take(b, &self.approver, &self.log, Entry::new("shell", "op", "x"))
+        }
+
+        fn file(&self, id: &str) -> PathBuf {
+            self.state.join("approvals").join(format!("{id}.json"))
+        }
+    }
+
     #[test]
     fn an_approval_is_bound_expires_and_is_used_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let approvals = Approvals::new(dir.path());
+        let p = project();
         let wanted = binding("psql -c 'TRUNCATE batches'", "sys1/farm");
-        let pending = approvals
-            .request(
-                &wanted,
-                "psql -c 'TRUNCATE batches'",
-                "postgresql://x/farm",
-                "high",
-                "block",
-                Duration::minutes(15),
-            )
-            .unwrap();
-        assert_eq!(
-            approvals
-                .request(&wanted, "", "", "high", "", Duration::minutes(15))
-                .unwrap()
-                .id,
-            pending.id
-        );
-        assert!(
-            approvals.take(&wanted).unwrap().is_none(),
-            "pending is not approved"
-        );
+        let pending = p.request(&wanted, Duration::minutes(15));
+        assert_eq!(p.request(&wanted, Duration::minutes(15)).id, pending.id);
+        assert!(p.take(&wanted).unwrap().is_none(), "pending is not approved");
 
-        approvals.approve(&pending.id, "alice").unwrap();
-        assert!(approvals
-            .take(&binding("psql -c 'TRUNCATE tasks'", "sys1/farm"))
-            .unwrap()
-            .is_none());
-        assert!(approvals
-            .take(&binding("psql -c 'TRUNCATE batches'", "sys1/other"))
-            .unwrap()
-            .is_none());
-        let used = approvals.take(&wanted).unwrap().unwrap();
-        assert_eq!(used.approved_by.as_deref(), Some("alice"));
-        assert!(approvals.take(&wanted).unwrap().is_none(), "used once");
-        assert!(approvals.approve(&pending.id, "alice").is_err());
+        p.approve(&pending.id);
+        assert!(p.take(&binding("psql -c 'TRUNCATE tasks'", "sys1/farm")).unwrap().is_none());
+        assert!(p.take(&binding("psql -c 'TRUNCATE batches'", "sys1/other")).unwrap().is_none());
+        let used = p.take(&wanted).unwrap().unwrap();
+        assert_eq!(used.approved.unwrap().by, "alice");
+        assert!(p.take(&wanted).unwrap().is_none(), "used once");
+        let key = p.approver.unlock(PASS).unwrap();
+        assert!(p.approvals.approve(&pending.id, "alice", &key).is_err());
 
-        let short = approvals
-            .request(
-                &binding("dropdb farm", "sys1/farm"),
-                "dropdb farm",
-                "",
-                "high",
-                "",
-                Duration::seconds(-1),
-            )
-            .unwrap();
+        let short = p.request(&binding("dropdb farm", "sys1/farm"), Duration::seconds(-1));
         assert_eq!(short.state(Utc::now()), "expired");
-        assert!(approvals.approve(&short.id, "alice").is_err());
-        assert!(approvals.get("../../etc/passwd").is_err());
+        assert!(p.approvals.approve(&short.id, "alice", &key).is_err());
+        assert!(p.approvals.get("../../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn edited_minted_and_replayed_files_approve_nothing() {
+        let p = project();
+        let wanted = binding("psql -c 'TRUNCATE batches'", "sys1/farm");
+
+        // A pending approval edited to look approved.
+        let pending = p.request(&wanted, Duration::minutes(15));
+        let mut forged = pending.clone();
+        forged.approved = Some(Signed {
+            at: Utc::now(),
+            by: "alice".into(),
+            fingerprint: p.approver.fingerprint(),
+            signature: "00".repeat(64),
+        });
+        fs::write(p.file(&pending.id), serde_json::to_vec(&forged).unwrap()).unwrap();
+        assert!(p.take(&wanted).is_err(), "an unsigned approval is refused");
+
+        // A real signature moved onto another operation.
+        fs::write(p.file(&pending.id), serde_json::to_vec(&pending).unwrap()).unwrap();
+        let real = p.approve(&pending.id);
+        let mut moved = real.clone();
+        moved.binding = binding("psql -c 'DROP SCHEMA public CASCADE'", "sys1/farm");
+        moved.id = "feedbeef".into();
+        fs::write(p.file("feedbeef"), serde_json::to_vec(&moved).unwrap()).unwrap();
+        assert!(p.take(&moved.binding).is_err(), "a signature covers its own binding");
+        fs::remove_file(p.file("feedbeef")).unwrap();
+
+        // Its expiry pushed back.
+        let mut later = real.clone();
+        later.expires_at += Duration::hours(5);
+        fs::write(p.file(&real.id), serde_json::to_vec(&later).unwrap()).unwrap();
+        assert!(p.take(&wanted).is_err(), "a signature covers the expiry");
+
+        // Used once, then put back as it was before use.
+        fs::write(p.file(&real.id), serde_json::to_vec(&real).unwrap()).unwrap();
+        assert!(p.take(&wanted).unwrap().is_some());
+        fs::write(p.file(&real.id), serde_json::to_vec(&real).unwrap()).unwrap();
+        assert!(p.take(&wanted).is_err(), "a used approval stays used");
+    }
+
+    #[test]
+    fn an_altered_log_trusts_no_approval() {
+        let p = project();
+        let wanted = binding("dropdb farm", "sys1/farm");
+        let pending = p.request(&wanted, Duration::minutes(15));
+        let real = p.approve(&pending.id);
+        assert!(p.take(&wanted).unwrap().is_some());
+        // Replay: the used file put back and the log's last line (the use) cut off.
+        fs::write(p.file(&real.id), serde_json::to_vec(&real).unwrap()).unwrap();
+        let text = fs::read_to_string(p.log.path()).unwrap();
+        let kept: Vec<&str> = text.lines().collect();
+        fs::write(p.log.path(), format!("{}\n", kept[..kept.len() - 1].join("\n"))).unwrap();
+        let err = p.take(&wanted).unwrap_err().to_string();
+        assert!(err.contains("audit log has been altered"), "{err}");
     }
 }

@@ -2,17 +2,25 @@
 //! (mode 0600), each carrying the SHA-256 of the line before it, and a head
 //! file with the line count and the last line's hash. An edited, removed or
 //! reordered line breaks the chain, and `verify` says where.
+//!
+//! A chain without a key can be recomputed by whoever can write the file, so
+//! two more things hold it: entries a person makes (setting up the approver,
+//! approving) are signed with the approver's key, and each signature covers
+//! the hash of everything before it; and a copy of the head is kept in the
+//! approver's folder, outside the project. Deleting the log, cutting lines
+//! off its end, or recomputing the chain is then reported, not "intact".
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::approver::{Approver, Unlocked};
 use crate::error::{Error, Result};
 
 /// The hash before the first line.
@@ -51,8 +59,58 @@ pub struct Entry {
     pub exit_code: Option<i32>,
     /// Milliseconds from start to end.
     pub duration_ms: u64,
+    /// The nonce of the approval this entry approved or used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
     /// SHA-256 of the previous line.
     pub prev: String,
+    /// The approver's signature over this entry (made without this field),
+    /// on entries a person made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<EntrySignature>,
+}
+
+/// Who signed an entry, and the signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntrySignature {
+    /// The signing key's fingerprint.
+    pub fingerprint: String,
+    /// The Ed25519 signature, hex.
+    pub signature: String,
+}
+
+impl Entry {
+    /// A new entry of `kind` about `operation` with `outcome`, now, by this
+    /// OS user; the rest empty.
+    pub fn new(kind: &str, operation: &str, outcome: &str) -> Entry {
+        Entry {
+            seq: 0,
+            time: Utc::now(),
+            os_user: dbguard_pg::osuser::current_user_name(),
+            agent: None,
+            kind: kind.to_string(),
+            operation: operation.to_string(),
+            cwd: std::env::current_dir().unwrap_or_default(),
+            target: None,
+            risk: String::new(),
+            rules: Vec::new(),
+            approval: None,
+            backup: None,
+            outcome: outcome.to_string(),
+            exit_code: None,
+            duration_ms: 0,
+            nonce: None,
+            prev: String::new(),
+            signature: None,
+        }
+    }
+
+    /// The bytes a signature covers: the entry as JSON without its signature.
+    fn signed_bytes(&self) -> Vec<u8> {
+        let mut unsigned = self.clone();
+        unsigned.signature = None;
+        serde_json::to_vec(&unsigned).expect("entries serialise")
+    }
 }
 
 /// What `append` needs; `seq` and `prev` are filled in.
@@ -69,6 +127,15 @@ pub struct AuditLog {
     path: PathBuf,
     head: PathBuf,
     lock: PathBuf,
+    mirror: Option<PathBuf>,
+}
+
+/// What `verify` checks signatures and the pin against.
+pub struct Trust<'a> {
+    /// The approver, when one is configured.
+    pub approver: Option<&'a Approver>,
+    /// The fingerprint the project pinned, if any.
+    pub pinned: Option<&'a str>,
 }
 
 /// The outcome of `verify`.
@@ -89,6 +156,16 @@ impl AuditLog {
             path: dir.join("audit.log"),
             head: dir.join("audit.head"),
             lock: dir.join("audit.lock"),
+            mirror: None,
+        }
+    }
+
+    /// The log in `dir`, with a copy of its head kept in `mirror` (the
+    /// project's folder in the approver's folder).
+    pub fn mirrored(dir: &Path, mirror: PathBuf) -> AuditLog {
+        AuditLog {
+            mirror: Some(mirror.join("audit.head")),
+            ..AuditLog::new(dir)
         }
     }
 
@@ -98,7 +175,16 @@ impl AuditLog {
     }
 
     /// Appends `record` (its `seq` and `prev` are set here) and returns it.
-    pub fn append(&self, mut record: Record) -> Result<Entry> {
+    pub fn append(&self, record: Record) -> Result<Entry> {
+        self.append_as(record, None)
+    }
+
+    /// Appends `record` signed by the unlocked approver.
+    pub fn append_signed(&self, record: Record, signer: &Unlocked) -> Result<Entry> {
+        self.append_as(record, Some(signer))
+    }
+
+    fn append_as(&self, mut record: Record, signer: Option<&Unlocked>) -> Result<Entry> {
         if let Some(dir) = self.path.parent() {
             fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
@@ -110,6 +196,12 @@ impl AuditLog {
         let (lines, last) = self.last_line()?;
         record.seq = lines + 1;
         record.prev = last;
+        if let Some(signer) = signer {
+            record.signature = Some(EntrySignature {
+                fingerprint: signer.fingerprint(),
+                signature: signer.sign(&record.signed_bytes()),
+            });
+        }
         let line = serde_json::to_string(&record).expect("entries serialise");
         let mut file = private(&self.path, true)?;
         file.write_all(format!("{line}\n").as_bytes())
@@ -119,15 +211,10 @@ impl AuditLog {
             lines: record.seq,
             last: sha256(&line),
         };
-        // The head is as private as the log: written to a fresh 0600 file, then renamed over.
-        let tmp = self.head.with_extension("tmp");
-        let _ = fs::remove_file(&tmp);
-        let mut tmp_file = private(&tmp, false)?;
-        tmp_file
-            .write_all(&serde_json::to_vec(&head).expect("heads serialise"))
-            .and_then(|()| tmp_file.sync_all())
-            .map_err(|e| Error::io(&tmp, e))?;
-        fs::rename(&tmp, &self.head).map_err(|e| Error::io(&self.head, e))?;
+        write_head(&self.head, &head)?;
+        if let Some(mirror) = &self.mirror {
+            write_head(mirror, &head)?;
+        }
         Ok(record)
     }
 
@@ -157,8 +244,17 @@ impl AuditLog {
             .collect())
     }
 
-    /// Checks the chain line by line, and the head.
-    pub fn verify(&self) -> Result<Verification> {
+    /// Whether an entry records the approval with `nonce` as used.
+    pub fn spent(&self, nonce: &str) -> Result<bool> {
+        Ok(self
+            .entries()?
+            .iter()
+            .any(|e| e.nonce.as_deref() == Some(nonce) && e.outcome == "approval-used"))
+    }
+
+    /// Checks the chain line by line, the head and its copy, and every
+    /// signature against `trust`.
+    pub fn verify(&self, trust: &Trust) -> Result<Verification> {
         let text = match fs::read_to_string(&self.path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -167,6 +263,7 @@ impl AuditLog {
         let mut problems = Vec::new();
         let mut prev = GENESIS.to_string();
         let mut count = 0u64;
+        let mut signed_by_pin = false;
         for (i, line) in text.lines().enumerate() {
             let n = i as u64 + 1;
             count = n;
@@ -183,12 +280,30 @@ impl AuditLog {
                             entry.seq
                         ));
                     }
+                    if let Some(signed) = &entry.signature {
+                        match trust.approver {
+                            Some(approver)
+                                if approver.verifies(&signed.fingerprint, &entry.signed_bytes(), &signed.signature) =>
+                            {
+                                signed_by_pin |= trust.pinned.is_none_or(|pin| {
+                                    approver.key_for(pin).is_some() && approver.key_for(&signed.fingerprint).is_some()
+                                });
+                            }
+                            Some(_) => problems.push(format!(
+                                "line {n}: its signature is not the approver's (the entry, or a line before \
+                                 it, was changed)"
+                            )),
+                            None => problems.push(format!(
+                                "line {n}: is signed, but no approver is set up to check it against"
+                            )),
+                        }
+                    }
                 }
                 Err(_) => problems.push(format!("line {n}: is not an audit entry")),
             }
             prev = sha256(line);
         }
-        match fs::read(&self.head).ok().and_then(|b| serde_json::from_slice::<Head>(&b).ok()) {
+        match read_head(&self.head) {
             Some(head) if head.lines == count && head.last == prev => {}
             Some(head) => problems.push(format!(
                 "the log has {count} lines ending in {}…, but the head records {} lines ending in {}… (lines removed or edited at the end)",
@@ -199,12 +314,58 @@ impl AuditLog {
             None if count == 0 => {}
             None => problems.push("the head file is missing or unreadable".to_string()),
         }
+        if let Some(mirror) = &self.mirror {
+            match read_head(mirror) {
+                Some(copy) if copy.lines == count && copy.last == prev => {}
+                Some(copy) => problems.push(format!(
+                    "the copy of the head kept in {} records {} lines ending in {}…, but the log has {count} \
+                     (the log was cut, deleted or rewritten)",
+                    mirror.display(),
+                    copy.lines,
+                    &copy.last[..12.min(copy.last.len())]
+                )),
+                None if count == 0 => {}
+                None => problems.push(format!(
+                    "the copy of the head that should be in {} is missing",
+                    mirror.display()
+                )),
+            }
+        }
+        if let (Some(pin), false) = (trust.pinned, signed_by_pin) {
+            problems.push(format!(
+                "the project pinned approver {pin}, but no entry signed by that approver is in the log \
+                 (the log was deleted or replaced)"
+            ));
+        }
         Ok(Verification {
             lines: count,
             intact: problems.is_empty(),
             problems,
         })
     }
+}
+
+fn read_head(path: &Path) -> Option<Head> {
+    fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok())
+}
+
+/// Writes a head as private as the log: a fresh 0600 file renamed over the old one.
+fn write_head(path: &Path, head: &Head) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io(dir, e))?;
+    }
+    let tmp = path.with_extension("tmp");
+    let _ = fs::remove_file(&tmp);
+    let mut tmp_file = private(&tmp, false)?;
+    tmp_file
+        .write_all(&serde_json::to_vec(head).expect("heads serialise"))
+        .and_then(|()| tmp_file.sync_all())
+        .map_err(|e| Error::io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
 fn private(path: &Path, append: bool) -> Result<fs::File> {
@@ -230,25 +391,16 @@ mod tests {
     use super::*;
 
     fn record(op: &str) -> Record {
-        Entry {
-            seq: 0,
-            time: Utc::now(),
-            os_user: "me".into(),
-            agent: None,
-            kind: "shell".into(),
-            operation: op.into(),
-            cwd: "/p".into(),
-            target: None,
-            risk: "high".into(),
-            rules: vec!["truncate".into()],
-            approval: None,
-            backup: None,
-            outcome: "executed".into(),
-            exit_code: Some(0),
-            duration_ms: 1,
-            prev: String::new(),
-        }
+        let mut entry = Entry::new("shell", op, "executed");
+        entry.risk = "high".into();
+        entry.rules = vec!["truncate".into()];
+        entry
     }
+
+    const NO_TRUST: Trust = Trust {
+        approver: None,
+        pinned: None,
+    };
 
     fn log_with(n: usize) -> (tempfile::TempDir, AuditLog) {
         let dir = tempfile::tempdir().unwrap();
@@ -276,7 +428,7 @@ mod tests {
     #[test]
     fn an_untouched_chain_verifies() {
         let (_dir, log) = log_with(5);
-        let v = log.verify().unwrap();
+        let v = log.verify(&NO_TRUST).unwrap();
         assert!(v.intact, "{:?}", v.problems);
         assert_eq!(v.lines, 5);
         assert_eq!(log.entries().unwrap()[4].seq, 5);
@@ -320,8 +472,102 @@ mod tests {
         for (name, edit) in cases {
             let (_dir, log) = log_with(5);
             rewrite(&log, edit);
-            let v = log.verify().unwrap();
+            let v = log.verify(&NO_TRUST).unwrap();
             assert!(!v.intact, "{name} was not detected");
         }
+    }
+
+    /// Rewrites the log as a forger would: every line re-chained, the head recomputed.
+    fn rechain(log: &AuditLog, edit: impl FnOnce(&mut Vec<Entry>)) {
+        let mut entries = log.entries().unwrap();
+        edit(&mut entries);
+        fs::remove_file(log.path()).unwrap();
+        let _ = fs::remove_file(log.path().with_file_name("audit.head"));
+        let plain = AuditLog::new(log.path().parent().unwrap());
+        for mut entry in entries {
+            entry.seq = 0;
+            plain.append(entry).unwrap();
+        }
+    }
+
+    #[test]
+    fn signatures_and_the_mirrored_head_catch_a_recomputed_chain() {
+        use crate::approver::{pin, Approver, ApproverDir};
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join(".dbguard");
+        let at = ApproverDir::at(dir.path().join("approver"));
+        let approver = Approver::init(&at, "correct horse battery staple").unwrap();
+        let unlocked = approver.unlock("correct horse battery staple").unwrap();
+        pin(&state, &approver.fingerprint()).unwrap();
+        let fingerprint = approver.fingerprint();
+        let trust = Trust {
+            approver: Some(&approver),
+            pinned: Some(&fingerprint),
+        };
+        let log = AuditLog::mirrored(&state, at.project(&state));
+        log.append(record("op 0")).unwrap();
+        log.append_signed(record("approved"), &unlocked).unwrap();
+        log.append(record("op 2")).unwrap();
+        let v = log.verify(&trust).unwrap();
+        assert!(v.intact, "{:?}", v.problems);
+
+        // An earlier line edited and the whole chain recomputed: the signature breaks.
+        rechain(&log, |e| e[0].operation = "something else".into());
+        let v = log.verify(&trust).unwrap();
+        assert!(!v.intact);
+        assert!(v.problems.iter().any(|p| p.contains("signature")), "{:?}", v.problems);
+    }
+
+    #[test]
+    fn deleting_or_cutting_the_log_is_reported() {
+        use crate::approver::{pin, Approver, ApproverDir};
+        type Attack = Box<dyn Fn(&AuditLog)>;
+        let attacks: Vec<(&str, Attack)> = vec![
+            (
+                "log and head deleted",
+                Box::new(|log: &AuditLog| {
+                    fs::remove_file(log.path()).unwrap();
+                    fs::remove_file(log.path().with_file_name("audit.head")).unwrap();
+                }),
+            ),
+            (
+                "last line dropped, chain and head recomputed",
+                Box::new(|log: &AuditLog| {
+                    rechain(log, |e| {
+                        e.pop();
+                    })
+                }),
+            ),
+            (
+                "every line after the signed one dropped and the head recomputed",
+                Box::new(|log: &AuditLog| rechain(log, |e| e.truncate(2))),
+            ),
+        ];
+        for (name, attack) in attacks {
+            let dir = tempfile::tempdir().unwrap();
+            let state = dir.path().join(".dbguard");
+            let at = ApproverDir::at(dir.path().join("approver"));
+            let approver = Approver::init(&at, "correct horse battery staple").unwrap();
+            let unlocked = approver.unlock("correct horse battery staple").unwrap();
+            pin(&state, &approver.fingerprint()).unwrap();
+            let fingerprint = approver.fingerprint();
+            let trust = Trust {
+                approver: Some(&approver),
+                pinned: Some(&fingerprint),
+            };
+            let log = AuditLog::mirrored(&state, at.project(&state));
+            log.append(record("op 0")).unwrap();
+            log.append_signed(record("approved"), &unlocked).unwrap();
+            log.append(record("used")).unwrap();
+            assert!(log.verify(&trust).unwrap().intact);
+            attack(&log);
+            let v = log.verify(&trust).unwrap();
+            assert!(!v.intact, "{name} verified as intact");
+        }
+        // Without the pin and mirror, deletion is invisible: which is why both exist.
+        let (_dir, log) = log_with(3);
+        fs::remove_file(log.path()).unwrap();
+        fs::remove_file(log.path().with_file_name("audit.head")).unwrap();
+        assert!(log.verify(&NO_TRUST).unwrap().intact);
     }
 }
