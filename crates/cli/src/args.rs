@@ -60,13 +60,18 @@ pub enum Command {
     Run(RunArgs),
     /// Run SQL through the safety protocol (in one transaction unless the SQL forbids it).
     Sql(SqlArgs),
-    /// Approve a pending operation: a person, at their own terminal, typing YES.
+    /// Approve a pending operation: a person, at their own terminal, typing YES
+    /// and the approver's passphrase.
     Approve {
         /// The approval's id, as the refused command printed it.
         id: String,
     },
-    /// List approvals: pending, approved, used, expired.
+    /// List approvals: pending, approved, used, expired (and "unsigned": files
+    /// that claim an approval without the approver's signature).
     Approvals,
+    /// The approver: the passphrase-sealed key that signs a person's approvals.
+    #[command(subcommand)]
+    Approver(ApproverCommand),
     /// Show the audit log, or check its hash chain (`audit verify`).
     Audit {
         /// `verify` checks that no line was edited, removed or reordered.
@@ -366,4 +371,16 @@ pub struct ImportArgs {
     /// The farm to load it into: new, or without any rows yet.
     #[arg(long)]
     pub farm: String,
+}
+
+/// `dbguard approver …`.
+#[derive(Debug, Subcommand)]
+pub enum ApproverCommand {
+    /// Set up the approver once, at your own terminal: a passphrase typed twice
+    /// seals the signing key in your config folder; the project pins it.
+    Init,
+    /// Replace the key and passphrase (needs the current passphrase); pins follow.
+    Rotate,
+    /// Show the approver, the project's pin, and any problem; exit 1 on one.
+    Status,
 }

@@ -1,6 +1,5 @@
 //! The `dbguard` command.
 
-mod agent;
 mod args;
 mod commands;
 mod output;

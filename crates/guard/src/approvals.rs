@@ -274,12 +274,20 @@ impl Approvals {
     /// unexpired, and not used according to `log`, which must be intact.
     /// Its use is written to `log` (as `usage`, with the approval's nonce)
     /// before it is returned, so it cannot be used twice.
-    pub fn take(&self, binding: &Binding, approver: &Approver, log: &AuditLog, mut usage: Entry) -> Result<Option<Approval>> {
+    pub fn take(
+        &self,
+        binding: &Binding,
+        approver: &Approver,
+        log: &AuditLog,
+        mut usage: Entry,
+    ) -> Result<Option<Approval>> {
         let now = Utc::now();
         let candidates: Vec<Approval> = self
             .all()
             .into_iter()
-            .filter(|a| &a.binding == binding && a.approved.is_some() && a.used_at.is_none() && now < a.expires_at)
+            .filter(|a| {
+                &a.binding == binding && a.approved.is_some() && a.used_at.is_none() && now < a.expires_at
+            })
             .collect();
         if candidates.is_empty() {
             return Ok(None);
@@ -357,7 +365,9 @@ mod tests {
 
     impl Project {
         fn request(&self, b: &Binding, ttl: Duration) -> Approval {
-            self.approvals.request(b, "op", "postgresql://x/farm", "high", "block", ttl).unwrap()
+            self.approvals
+                .request(b, "op", "postgresql://x/farm", "high", "block", ttl)
+                .unwrap()
         }
 
         /// What `dbguard approve` does: sign, and record it signed.
@@ -389,8 +399,14 @@ mod tests {
         assert!(p.take(&wanted).unwrap().is_none(), "pending is not approved");
 
         p.approve(&pending.id);
-        assert!(p.take(&binding("psql -c 'TRUNCATE tasks'", "sys1/farm")).unwrap().is_none());
-        assert!(p.take(&binding("psql -c 'TRUNCATE batches'", "sys1/other")).unwrap().is_none());
+        assert!(p
+            .take(&binding("psql -c 'TRUNCATE tasks'", "sys1/farm"))
+            .unwrap()
+            .is_none());
+        assert!(p
+            .take(&binding("psql -c 'TRUNCATE batches'", "sys1/other"))
+            .unwrap()
+            .is_none());
         let used = p.take(&wanted).unwrap().unwrap();
         assert_eq!(used.approved.unwrap().by, "alice");
         assert!(p.take(&wanted).unwrap().is_none(), "used once");
@@ -427,7 +443,10 @@ mod tests {
         moved.binding = binding("psql -c 'DROP SCHEMA public CASCADE'", "sys1/farm");
         moved.id = "feedbeef".into();
         fs::write(p.file("feedbeef"), serde_json::to_vec(&moved).unwrap()).unwrap();
-        assert!(p.take(&moved.binding).is_err(), "a signature covers its own binding");
+        assert!(
+            p.take(&moved.binding).is_err(),
+            "a signature covers its own binding"
+        );
         fs::remove_file(p.file("feedbeef")).unwrap();
 
         // Its expiry pushed back.

@@ -233,8 +233,8 @@ impl Approver {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(&path, e)),
         };
-        let file: KeyFile =
-            serde_json::from_slice(&bytes).map_err(|e| damaged(&format!("{} is not valid ({e})", path.display())))?;
+        let file: KeyFile = serde_json::from_slice(&bytes)
+            .map_err(|e| damaged(&format!("{} is not valid ({e})", path.display())))?;
         if file.kdf.algorithm != "argon2id" || file.cipher != "chacha20poly1305" {
             return Err(damaged("it names an algorithm dbguard does not use"));
         }
@@ -273,7 +273,12 @@ impl Approver {
         Approver::write(dir, &key, passphrase, Vec::new())
     }
 
-    fn write(dir: &ApproverDir, key: &SigningKey, passphrase: &str, previous: Vec<Endorsement>) -> Result<Approver> {
+    fn write(
+        dir: &ApproverDir,
+        key: &SigningKey,
+        passphrase: &str,
+        previous: Vec<Endorsement>,
+    ) -> Result<Approver> {
         let (kdf, nonce, sealed_key) = seal(passphrase, key)?;
         let file = KeyFile {
             version: 1,
@@ -286,7 +291,10 @@ impl Approver {
             previous,
         };
         let path = dir.path().join(KEY_FILE);
-        write_private(&path, &serde_json::to_vec_pretty(&file).expect("key files serialise"))?;
+        write_private(
+            &path,
+            &serde_json::to_vec_pretty(&file).expect("key files serialise"),
+        )?;
         Ok(Approver {
             dir: dir.clone(),
             public: key.verifying_key(),
@@ -470,7 +478,10 @@ mod tests {
         let approver = Approver::init(&at, PASS).unwrap();
         let file = at.path().join(KEY_FILE);
         assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(fs::metadata(at.path()).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(
+            fs::metadata(at.path()).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
         let text = fs::read_to_string(&file).unwrap();
         assert!(!text.contains(PASS));
 
@@ -519,7 +530,9 @@ mod tests {
         let empty = ApproverDir::at(dir.path().join("empty"));
         assert!(trusted(&empty, &state).is_err(), "a missing approver");
 
-        assert!(approver.rotate("not the passphrase!", "new long passphrase").is_err());
+        assert!(approver
+            .rotate("not the passphrase!", "new long passphrase")
+            .is_err());
         let rotated = approver.rotate(PASS, "new long passphrase").unwrap();
         assert_ne!(rotated.fingerprint(), approver.fingerprint());
         let trusted_now = trusted(&mine, &state).unwrap();

@@ -283,10 +283,15 @@ impl AuditLog {
                     if let Some(signed) = &entry.signature {
                         match trust.approver {
                             Some(approver)
-                                if approver.verifies(&signed.fingerprint, &entry.signed_bytes(), &signed.signature) =>
+                                if approver.verifies(
+                                    &signed.fingerprint,
+                                    &entry.signed_bytes(),
+                                    &signed.signature,
+                                ) =>
                             {
                                 signed_by_pin |= trust.pinned.is_none_or(|pin| {
-                                    approver.key_for(pin).is_some() && approver.key_for(&signed.fingerprint).is_some()
+                                    approver.key_for(pin).is_some()
+                                        && approver.key_for(&signed.fingerprint).is_some()
                                 });
                             }
                             Some(_) => problems.push(format!(
@@ -515,7 +520,11 @@ mod tests {
         rechain(&log, |e| e[0].operation = "something else".into());
         let v = log.verify(&trust).unwrap();
         assert!(!v.intact);
-        assert!(v.problems.iter().any(|p| p.contains("signature")), "{:?}", v.problems);
+        assert!(
+            v.problems.iter().any(|p| p.contains("signature")),
+            "{:?}",
+            v.problems
+        );
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! dbguard's safety protocol: classify -> assess -> plan -> approve ->
-//! backup + verify -> execute -> record. This crate holds the parts with
-//! state: approvals and the hash-chained audit log.
+//! backup + verify -> execute -> record ([`protocol`]), and the parts with
+//! state: the approver's key, signed approvals and the audit log.
 
-pub mod approver;
+pub mod agent;
 pub mod approvals;
+pub mod approver;
 pub mod assess;
 pub mod audit;
 pub mod error;
+pub mod protocol;
 pub mod target;
 
 pub use approvals::{Approval, Approvals, Binding};

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use dbguard_guard::audit::Verification;
-use dbguard_guard::{AuditLog, Entry};
+use dbguard_guard::Entry;
 use dbguard_pg::Settings;
 use serde::Serialize;
 
@@ -56,9 +56,10 @@ impl Report for Verification {
 
 /// Shows the log, or verifies it (exit 1 when broken).
 pub fn run(format: Format, settings: &Settings, verify: bool) -> anyhow::Result<ExitCode> {
-    let log = AuditLog::new(&settings.state_dir());
+    let approver_dir = super::protocol::approver_dir()?;
+    let log = dbguard_guard::protocol::project_log(&settings.state_dir(), &approver_dir);
     if verify {
-        let result = log.verify()?;
+        let result = dbguard_guard::protocol::verify_project_log(&settings.state_dir(), &approver_dir)?;
         emit(format, &result);
         return Ok(if result.intact {
             ExitCode::SUCCESS

@@ -15,7 +15,7 @@ use crate::output::{emit, Report};
 
 /// The store of the project `settings` describe.
 pub fn store(settings: &Settings) -> Store {
-    Store::new(settings.policy.backup_dir_in(&settings.project_dir))
+    dbguard_guard::protocol::store(settings)
 }
 
 #[derive(Serialize)]

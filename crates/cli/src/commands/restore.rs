@@ -1,10 +1,11 @@
 //! `dbguard restore ID [--into NEW_DB]`.
 //!
 //! Into a new database it simply runs. Over the live database it is a
-//! high-risk operation: dbguard shows what will be replaced and needs a
-//! person at a terminal to type `YES`; without a terminal it refuses (exit 4).
+//! high-risk operation through the safety protocol: a person's approval
+//! (`YES` and the approver's passphrase at the terminal, or `dbguard
+//! approve`), then the restore, which takes and verifies a safety backup of
+//! the live state before it replaces anything.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use dbguard_backup::restore::RestoreReport;
@@ -12,11 +13,11 @@ use dbguard_backup::{restore, RestoreOptions, Target};
 use dbguard_pg::summary::human_size;
 use dbguard_pg::{DatabaseSummary, Settings};
 
+use dbguard_risk::{Finding, Rule, Verdict};
+
+use super::protocol::Operation;
 use crate::args::{Format, RestoreArgs};
 use crate::output::{emit, Report};
-
-/// Exit code when a high-risk operation is refused.
-const EXIT_REFUSED: u8 = 4;
 
 impl Report for RestoreReport {
     fn text(&self) -> String {
@@ -51,44 +52,37 @@ pub fn run(format: Format, settings: &Settings, args: &RestoreArgs) -> anyhow::R
         None => {
             let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
             let live = DatabaseSummary::read(&mut client)?;
-            let block = format!(
-                "⚠️  RESTORE OVER THE LIVE DATABASE ⚠️\n\n\
-                 Operation: restore backup {} over database {}\n\
-                 Risk Level: HIGH\n\
-                 Data at Risk: all of {} ({}, {} tables) is replaced by the backup of {} ({} tables, {} rows)\n\
-                 Backup Required: YES (a safety backup of the current state is taken and verified first)\n\n",
-                backup.id(),
-                live.database,
-                live.database,
-                human_size(live.size_bytes),
-                live.tables,
-                backup.manifest.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                backup.manifest.tables.len(),
-                backup.manifest.tables.iter().map(|t| t.rows).sum::<i64>(),
+            let op = Operation {
+                kind: "restore",
+                text: format!("dbguard restore {} over {}", backup.id(), live.database),
+                cwd: settings.project_dir.clone(),
+            };
+            let verdict = Verdict::from_findings(vec![Finding::new(
+                Rule::RestoreOverLive,
+                &format!(
+                    "restoring backup {} (taken {}, {} tables, {} rows) over the live database replaces all of \
+                     {} ({}, {} tables); a safety backup of it is taken and verified first",
+                    backup.id(),
+                    backup.manifest.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    backup.manifest.tables.len(),
+                    backup.manifest.tables.iter().map(|t| t.rows).sum::<i64>(),
+                    live.database,
+                    human_size(live.size_bytes),
+                    live.tables,
+                ),
+                &op.text,
+            )]);
+            return super::protocol::run_backing_itself_up(
+                settings,
+                &op,
+                &verdict,
+                url.clone(),
+                &mut |url| {
+                    let report = restore(&store, &backup, url, &Target::Live, &options)?;
+                    emit(format, &report);
+                    Ok(if report.counts.passed { 0 } else { 1 })
+                },
             );
-            eprint!("{block}");
-            if let Some(variable) = crate::agent::detected() {
-                eprintln!(
-                    "Refused: restoring over the live database must be done by a person in their own terminal, \
-                     not by an AI agent ({variable} is set)."
-                );
-                return Ok(ExitCode::from(EXIT_REFUSED));
-            }
-            if !std::io::stdin().is_terminal() {
-                eprintln!(
-                    "Refused: restoring over the live database needs a person at a terminal to type YES."
-                );
-                return Ok(ExitCode::from(EXIT_REFUSED));
-            }
-            eprint!("Type YES to replace {}: ", live.database);
-            std::io::stderr().flush().ok();
-            let mut answer = String::new();
-            std::io::stdin().lock().read_line(&mut answer)?;
-            if answer.trim_end_matches(['\n', '\r']) != "YES" {
-                eprintln!("Cancelled; nothing was changed.");
-                return Ok(ExitCode::from(EXIT_REFUSED));
-            }
-            Target::Live
         }
     };
     let report = restore(&store, &backup, &url, &target, &options)?;

@@ -1,6 +1,10 @@
 //! `dbguard run -- <command line>`: the command runs unchanged (arguments,
 //! environment, folder, terminal; its exit code becomes dbguard's), after
 //! the protocol when it is medium or high risk.
+//!
+//! One variable is never passed through: Prisma's consent variable for
+//! destructive commands run by an AI agent. The child gets it only when a
+//! person approved this very run, worded as that approval.
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -10,6 +14,8 @@ use anyhow::Context;
 use dbguard_pg::env::ProcessEnv;
 use dbguard_pg::Settings;
 use dbguard_risk::{classify_shell, DiskFiles, Risk, ShellContext, SqlOptions};
+
+use dbguard_guard::protocol::{Approved, PRISMA_CONSENT};
 
 use super::protocol::{self, Operation};
 use crate::args::{Format, RunArgs};
@@ -35,12 +41,14 @@ pub fn run(_format: Format, settings: &Settings, args: &RunArgs, cwd: &Path) -> 
         text: line,
         cwd: cwd.to_path_buf(),
     };
-    protocol::run(settings, &op, &verdict, target, &mut |_| execute(&args.words))
+    protocol::run_approved(settings, &op, &verdict, target, &mut |_, approved| {
+        execute(&args.words, approved)
+    })
 }
 
 /// Runs the words as a program (or one word as a shell line) in the
 /// foreground; its exit code, or 128 + the signal that ended it.
-fn execute(words: &[String]) -> anyhow::Result<i32> {
+fn execute(words: &[String], approved: Option<&Approved>) -> anyhow::Result<i32> {
     let mut cmd = match words {
         [line] => {
             let mut cmd = Command::new("sh");
@@ -54,6 +62,10 @@ fn execute(words: &[String]) -> anyhow::Result<i32> {
         }
         [] => anyhow::bail!("no command to run"),
     };
+    cmd.env_remove(PRISMA_CONSENT);
+    if let Some(approved) = approved {
+        cmd.env(PRISMA_CONSENT, &approved.statement);
+    }
     let status = cmd.status().with_context(|| format!("cannot run {}", words[0]))?;
     Ok(status
         .code()
