@@ -2,6 +2,8 @@
 //! backup leaves nothing listed, restoring over the live database needs a
 //! person typing YES at a terminal, `--into` never touches the live database.
 
+mod support;
+
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -16,7 +18,9 @@ fn project() -> tempfile::TempDir {
 
 fn dbguard(dir: &Path, url: &str) -> Command {
     let mut cmd = Command::cargo_bin("dbguard").unwrap();
-    cmd.current_dir(dir).env("DATABASE_URL", url);
+    cmd.current_dir(dir)
+        .env("DATABASE_URL", url)
+        .env("XDG_CONFIG_HOME", support::config_home(dir));
     cmd
 }
 
@@ -100,12 +104,14 @@ fn a_backup_of_a_missing_database_fails_and_lists_nothing() {
 }
 
 #[test]
-fn restore_over_live_needs_a_terminal_and_the_exact_answer_yes() {
+fn restore_over_live_needs_a_persons_approval() {
     let db = dbguard_testkit::server().fresh_db();
     db.client()
         .batch_execute("CREATE TABLE tasks (id int PRIMARY KEY, title text); INSERT INTO tasks SELECT g, 't' || g FROM generate_series(1, 100) g")
         .unwrap();
     let dir = project();
+    support::set_up_approver(&support::config_home(dir.path()));
+    let pass = support::PASS;
     let url = db.url.expose();
     dbguard(dir.path(), url)
         .args(["backup", "create"])
@@ -116,41 +122,22 @@ fn restore_over_live_needs_a_terminal_and_the_exact_answer_yes() {
         .batch_execute("DELETE FROM tasks WHERE id > 10")
         .unwrap();
 
-    // No terminal: refused, nothing touched.
+    // No terminal: left for a person to approve, nothing touched.
     dbguard(dir.path(), url)
         .args(["restore", &id])
         .write_stdin("YES\n")
         .assert()
         .code(4)
-        .stderr(predicate::str::contains("needs a person at a terminal"));
+        .stderr(predicate::str::contains("needs a person's approval"));
     assert_eq!(count(&db, "tasks"), 10);
 
     // A terminal, but not the exact answer: cancelled, nothing touched.
-    let exe = assert_cmd::cargo::cargo_bin("dbguard");
     let in_pty = |answer: &str, agent: bool| {
-        let mut cmd = std::process::Command::new("script");
-        cmd.args(["-qec", &format!("'{}' restore {id}", exe.display()), "/dev/null"])
-            .current_dir(dir.path())
-            .env("DATABASE_URL", url);
-        for (key, _) in std::env::vars() {
-            if ["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI"].contains(&key.as_str())
-                || key.starts_with("CODEX_")
-            {
-                cmd.env_remove(key);
-            }
-        }
+        let mut env = vec![("DATABASE_URL", url)];
         if agent {
-            cmd.env("CLAUDECODE", "1");
+            env.push(("CLAUDECODE", "1"));
         }
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd
-            .spawn()
-            .expect("`script` (util-linux) provides the pseudo-terminal");
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(answer.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
+        support::in_pty(dir.path(), &format!("restore {id}"), answer, &env)
     };
     let out = in_pty("yes\n", false);
     assert_eq!(
@@ -161,14 +148,19 @@ fn restore_over_live_needs_a_terminal_and_the_exact_answer_yes() {
     );
     assert_eq!(count(&db, "tasks"), 10);
 
-    // A terminal and YES, but typed by an agent: refused.
-    let out = in_pty("YES\n", true);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(4), "{text}");
-    assert!(text.contains("not by an AI agent (CLAUDECODE is set)"), "{text}");
+    // YES without the approver's passphrase: nothing touched.
+    let out = in_pty("YES\n", false);
+    assert_eq!(out.status.code(), Some(4));
     assert_eq!(count(&db, "tasks"), 10);
 
-    let out = in_pty("YES\n", false);
+    // A terminal, YES and the passphrase, but typed by an agent: left for a person.
+    let out = in_pty(&format!("YES\n{pass}\n"), true);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert!(text.contains("A person must run `dbguard approve"), "{text}");
+    assert_eq!(count(&db, "tasks"), 10);
+
+    let out = in_pty(&format!("YES\n{pass}\n"), false);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("safety backup of the replaced state"), "{text}");

@@ -1,14 +1,20 @@
 //! `dbguard migrate`, `lint` and `reset` as people and CI run them.
 
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+mod support;
+
+use support::{config_home, in_pty, set_up_approver, PASS};
+
 fn project() -> tempfile::TempDir {
-    dbguard_testkit::project_dir("dbguard-migrate-")
+    let dir = dbguard_testkit::project_dir("dbguard-migrate-");
+    set_up_approver(&config_home(dir.path()));
+    dir
 }
 
 /// A fresh database, an empty project, and the database's URL.
@@ -29,6 +35,7 @@ fn dbguard(dir: &Path, url: &str) -> Command {
     let mut cmd = Command::cargo_bin("dbguard").unwrap();
     cmd.current_dir(dir)
         .env("DATABASE_URL", url)
+        .env("XDG_CONFIG_HOME", config_home(dir))
         .env_remove("CLAUDECODE");
     cmd
 }
@@ -48,18 +55,12 @@ fn approve_in_pty(dir: &Path, url: &str) -> Output {
         .as_str()
         .unwrap()
         .to_string();
-    let exe = assert_cmd::cargo::cargo_bin("dbguard");
-    let mut cmd = std::process::Command::new("script");
-    cmd.args(["-qec", &format!("'{}' approve {id}", exe.display()), "/dev/null"])
-        .current_dir(dir)
-        .env("DATABASE_URL", url)
-        .env_remove("CLAUDECODE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"YES\n").unwrap();
-    child.wait_with_output().unwrap()
+    in_pty(
+        dir,
+        &format!("approve {id}"),
+        &format!("YES\n{PASS}\n"),
+        &[("DATABASE_URL", url)],
+    )
 }
 
 fn tables(db: &dbguard_testkit::TestDb) -> Vec<String> {

@@ -2,19 +2,32 @@
 //! person, approvals typed at a (pseudo-)terminal, bound, expiring and used
 //! once, the verified backup before execution, and the audit chain.
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
+
+use dbguard_guard::approver::{Approver, ApproverDir};
 use dbguard_testkit::TestDb;
 use serde_json::Value;
+use sha2::Digest;
+use support::{config_home, in_pty, set_up_approver, PASS};
 
 const AGENT_VARIABLES: &[&str] = &["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI"];
 
 fn project() -> tempfile::TempDir {
     dbguard_testkit::project_dir("dbguard-protocol-")
+}
+
+/// A project whose person has set up an approver with [`PASS`].
+fn project_with_approver() -> tempfile::TempDir {
+    let dir = project();
+    set_up_approver(&config_home(dir.path()));
+    dir
 }
 
 fn clean_env(cmd: &mut std::process::Command) {
@@ -33,31 +46,11 @@ fn dbguard(dir: &Path, env: &[(&str, &str)]) -> Command {
     let mut std_cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbguard"));
     std_cmd.current_dir(dir);
     clean_env(&mut std_cmd);
+    std_cmd.env("XDG_CONFIG_HOME", config_home(dir));
     for (k, v) in env {
         std_cmd.env(k, v);
     }
     Command::from_std(std_cmd)
-}
-
-/// Runs dbguard with `args` on a pseudo-terminal (util-linux `script`), typing `input`.
-fn in_pty(dir: &Path, args: &str, input: &str, env: &[(&str, &str)]) -> Output {
-    let exe = assert_cmd::cargo::cargo_bin("dbguard");
-    let mut cmd = std::process::Command::new("script");
-    cmd.args(["-qec", &format!("'{}' {args}", exe.display()), "/dev/null"])
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    clean_env(&mut cmd);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd
-        .spawn()
-        .expect("`script` (util-linux) provides the pseudo-terminal");
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn count(db: &TestDb, table: &str) -> i64 {
@@ -81,7 +74,7 @@ fn json(dir: &Path, args: &[&str]) -> Value {
 /// A person approves the pending approval at a terminal; its id.
 fn approve_pending(dir: &Path) -> String {
     let id = pending_id(dir);
-    let out = in_pty(dir, &format!("approve {id}"), "YES\n", &[]);
+    let out = in_pty(dir, &format!("approve {id}"), &format!("YES\n{PASS}\n"), &[]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -137,7 +130,7 @@ fn seeded() -> TestDb {
 #[test]
 fn truncate_waits_for_a_person_then_backs_up_runs_and_is_recorded() {
     let db = seeded();
-    let dir = project();
+    let dir = project_with_approver();
     let url = db.url.expose().to_string();
     // The command names the password in its URL: it must never be stored or shown.
     let config = db.url.client_config().unwrap();
@@ -167,17 +160,26 @@ fn truncate_waits_for_a_person_then_backs_up_runs_and_is_recorded() {
     let id = pending_id(dir.path());
     assert!(stderr.contains(&format!("dbguard approve {id}")), "{stderr}");
 
-    // Anything but YES changes nothing; neither does an agent typing YES.
+    // Anything but YES changes nothing; neither does a wrong passphrase, nor
+    // an agent typing YES and the passphrase.
     let out = in_pty(dir.path(), &format!("approve {id}"), "yes please\n", &[]);
     assert_eq!(out.status.code(), Some(4));
     let out = in_pty(
         dir.path(),
         &format!("approve {id}"),
-        "YES\n",
+        "YES\nnot the passphrase\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrong passphrase"));
+    let out = in_pty(
+        dir.path(),
+        &format!("approve {id}"),
+        &format!("YES\n{PASS}\n"),
         &[("CLAUDECODE", "1")],
     );
     assert_eq!(out.status.code(), Some(4));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("not from an AI agent"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not for an AI agent"));
     dbguard(dir.path(), &[]).args(truncate).assert().code(4);
     assert_eq!(
         pending_id(dir.path()),
@@ -186,7 +188,12 @@ fn truncate_waits_for_a_person_then_backs_up_runs_and_is_recorded() {
     );
     assert_eq!(count(&db, "batches"), 100);
 
-    let out = in_pty(dir.path(), &format!("approve {id}"), "YES\n", &[]);
+    let out = in_pty(
+        dir.path(),
+        &format!("approve {id}"),
+        &format!("YES\n{PASS}\n"),
+        &[],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -230,6 +237,12 @@ fn truncate_waits_for_a_person_then_backs_up_runs_and_is_recorded() {
     let audit = json(dir.path(), &["audit"]);
     let entries = audit["entries"].as_array().unwrap();
     let executed: Vec<&Value> = entries.iter().filter(|e| e["outcome"] == "executed").collect();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["outcome"] == "approved" && e["signature"].is_object()),
+        "approve writes a signed entry: {audit}"
+    );
     assert_eq!(executed.len(), 1);
     assert_eq!(executed[0]["backup"], backup["id"]);
     assert!(executed[0]["approval"].as_str().unwrap().contains(&id));
@@ -271,15 +284,28 @@ fn truncate_waits_for_a_person_then_backs_up_runs_and_is_recorded() {
 }
 
 #[test]
-fn at_a_terminal_only_yes_proceeds() {
+fn at_a_terminal_only_yes_and_the_passphrase_proceed() {
     let db = seeded();
     let dir = project();
     let args = format!("run -- psql '{}' -c 'TRUNCATE tasks'", db.url.expose());
+    // No approver yet: nothing can be approved, not even by YES.
+    let out = in_pty(dir.path(), &args, &format!("YES\n{PASS}\n"), &[]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("dbguard approver init"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    set_up_approver(&config_home(dir.path()));
     let out = in_pty(dir.path(), &args, "y\n", &[]);
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Cancelled; nothing was changed."));
-    assert_eq!(count(&db, "tasks"), 30);
     let out = in_pty(dir.path(), &args, "YES\n", &[]);
+    assert_eq!(out.status.code(), Some(4), "YES without the passphrase");
+    let out = in_pty(dir.path(), &args, "YES\nsomething else entirely\n", &[]);
+    assert_eq!(out.status.code(), Some(4), "a wrong passphrase");
+    assert_eq!(count(&db, "tasks"), 30);
+    let out = in_pty(dir.path(), &args, &format!("YES\n{PASS}\n"), &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
@@ -294,15 +320,29 @@ fn at_a_terminal_only_yes_proceeds() {
         .iter()
         .map(|e| e["outcome"].as_str().unwrap())
         .collect();
-    assert_eq!(outcomes, ["cancelled", "executed"]);
-    assert_eq!(audit["entries"][1]["approval"], "YES typed at the terminal");
+    assert_eq!(
+        outcomes,
+        [
+            "refused",
+            "cancelled",
+            "cancelled",
+            "cancelled",
+            "approved",
+            "approval-used",
+            "executed"
+        ]
+    );
+    assert!(audit["entries"][6]["approval"]
+        .as_str()
+        .unwrap()
+        .contains("the approver's passphrase at the terminal"));
 }
 
 #[test]
 fn an_approval_unlocks_only_its_own_command_and_database_until_it_expires() {
     let a = seeded();
     let b = seeded();
-    let dir = project();
+    let dir = project_with_approver();
     let config = a.url.client_config().unwrap();
     let port = config.get_ports()[0].to_string();
     let password = String::from_utf8(config.get_password().unwrap().to_vec()).unwrap();
@@ -350,7 +390,7 @@ fn killing_dbguard_during_the_backup_leaves_the_database_untouched() {
     db.client()
         .batch_execute("CREATE TABLE big AS SELECT g AS id, md5(g::text) || repeat('x', 200) AS body FROM generate_series(1, 400000) g")
         .unwrap();
-    let dir = project();
+    let dir = project_with_approver();
     let url = db.url.expose().to_string();
     let args = ["run", "--", "psql", url.as_str(), "-c", "TRUNCATE big"];
     dbguard(dir.path(), &[]).args(args).assert().code(4);
@@ -362,6 +402,7 @@ fn killing_dbguard_during_the_backup_leaves_the_database_untouched() {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     clean_env(&mut cmd);
+    cmd.env("XDG_CONFIG_HOME", config_home(dir.path()));
     let mut child = cmd.spawn().unwrap();
     let backups = dir.path().join("backups");
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -437,4 +478,265 @@ fn sql_runs_low_risk_at_once_and_stops_high_risk() {
         .assert()
         .code(4);
     assert_eq!(count(&db, "tasks"), 29);
+}
+
+/// The approval file of `id`.
+fn approval_file(dir: &Path, id: &str) -> std::path::PathBuf {
+    dir.join(format!(".dbguard/approvals/{id}.json"))
+}
+
+fn edit_json(file: &Path, edit: impl FnOnce(&mut Value)) {
+    let mut value: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    edit(&mut value);
+    std::fs::write(file, serde_json::to_vec_pretty(&value).unwrap()).unwrap();
+}
+
+/// The attacks of a denied agent on the approval files: editing a pending
+/// approval to look approved, writing one from nothing, and putting a used
+/// one back. In each the TRUNCATE does not run.
+#[test]
+fn approval_files_edited_minted_or_replayed_run_nothing() {
+    let db = seeded();
+    let dir = project_with_approver();
+    let url = db.url.expose().to_string();
+    let truncate = ["run", "--", "psql", url.as_str(), "-c", "TRUNCATE batches"];
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    let id = pending_id(dir.path());
+    let file = approval_file(dir.path(), &id);
+
+    // 1. The pending file edited to say it was approved (sed -i, python, an Edit tool).
+    edit_json(&file, |a| {
+        a["approved"] = serde_json::json!({
+            "at": "2026-12-01T00:00:00Z", "by": "alice",
+            "fingerprint": "00112233445566778899aabbccddeeff", "signature": "ab".repeat(64)
+        });
+    });
+    let out = dbguard(dir.path(), &[]).args(truncate).output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not carry the approver's signature"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&db, "batches"), 100);
+
+    // 2. One written from nothing, every field of the binding computed, with
+    //    the real approver's fingerprint.
+    let approver = Approver::load(&ApproverDir::at(config_home(dir.path()).join("dbguard")))
+        .unwrap()
+        .unwrap();
+    let mut minted: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    minted["id"] = Value::from("cafef00d");
+    minted["nonce"] = Value::from("11".repeat(16));
+    minted["approved"]["fingerprint"] = Value::from(approver.fingerprint());
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(
+        approval_file(dir.path(), "cafef00d"),
+        serde_json::to_vec(&minted).unwrap(),
+    )
+    .unwrap();
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    assert_eq!(count(&db, "batches"), 100);
+    std::fs::remove_file(approval_file(dir.path(), "cafef00d")).unwrap();
+
+    // 3. A real approval, used once, then put back as it was (used_at null).
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    let id = approve_pending(dir.path());
+    let approved = std::fs::read(approval_file(dir.path(), &id)).unwrap();
+    db.client()
+        .batch_execute("INSERT INTO batches SELECT g, 1 FROM generate_series(101, 110) g")
+        .unwrap();
+    dbguard(dir.path(), &[]).args(truncate).assert().success();
+    assert_eq!(count(&db, "batches"), 0);
+    db.client()
+        .batch_execute("INSERT INTO batches SELECT g, 1 FROM generate_series(1, 50) g")
+        .unwrap();
+    std::fs::write(approval_file(dir.path(), &id), &approved).unwrap();
+    let out = dbguard(dir.path(), &[]).args(truncate).output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already used"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&db, "batches"), 50);
+
+    // 4. ... and the audit log's record of that use cut off with the head rewritten.
+    let log = dir.path().join(".dbguard/audit.log");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let used = lines
+        .iter()
+        .rposition(|l| l.contains("\"approval-used\""))
+        .unwrap();
+    std::fs::write(&log, format!("{}\n", lines[..used].join("\n"))).unwrap();
+    std::fs::write(dir.path().join(".dbguard/audit.head"), "{}").unwrap();
+    std::fs::write(approval_file(dir.path(), &id), &approved).unwrap();
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    assert_eq!(count(&db, "batches"), 50);
+    dbguard(dir.path(), &[])
+        .args(["audit", "verify"])
+        .assert()
+        .code(1);
+}
+
+/// A program playing the person at a pseudo-terminal: without the
+/// passphrase nothing is approved, and an agent that hides its marker is
+/// found in its own shell.
+#[test]
+fn a_pseudo_terminal_driver_cannot_approve() {
+    let db = seeded();
+    let dir = project_with_approver();
+    let args = format!("run -- psql '{}' -c 'DROP TABLE tasks'", db.url.expose());
+
+    // Typing YES (a python pty.fork, expect, script …) without the passphrase.
+    let out = in_pty(dir.path(), &args, "YES\n", &[]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(count(&db, "tasks"), 30);
+
+    // An agent's shell (CLAUDECODE set) running
+    // `env -u CLAUDECODE script -qc "dbguard run …" /dev/null`, even with the passphrase.
+    let exe = assert_cmd::cargo::cargo_bin("dbguard");
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "env -u CLAUDECODE script -qec \"'{}' {}\" /dev/null",
+            exe.display(),
+            args.replace('"', "\\\"")
+        ))
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    clean_env(&mut cmd);
+    cmd.env("XDG_CONFIG_HOME", config_home(dir.path()))
+        .env("CLAUDECODE", "1");
+    let mut child = cmd.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("YES\n{PASS}\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert!(
+        text.contains("dbguard approve"),
+        "left pending for a person: {text}"
+    );
+    assert_eq!(count(&db, "tasks"), 30);
+}
+
+/// Pointing XDG_CONFIG_HOME at a folder with another approver, or none, for
+/// one command approves nothing once the project pinned its approver.
+#[test]
+fn a_swapped_or_missing_approver_approves_nothing() {
+    let db = seeded();
+    let dir = project_with_approver();
+    let url = db.url.expose().to_string();
+    let truncate = ["run", "--", "psql", url.as_str(), "-c", "TRUNCATE tasks"];
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    approve_pending(dir.path());
+    dbguard(dir.path(), &[]).args(truncate).assert().success();
+
+    // The agent's own approver, in a folder of its choosing.
+    let elsewhere = dir.path().join(".agent-home");
+    set_up_approver(&elsewhere);
+    let elsewhere = elsewhere.to_string_lossy().into_owned();
+    db.client()
+        .batch_execute("INSERT INTO tasks VALUES (1, 'a'), (2, 'b')")
+        .unwrap();
+    let out = dbguard(dir.path(), &[("XDG_CONFIG_HOME", &elsewhere)])
+        .args(truncate)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not the one this project pinned"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = in_pty(
+        dir.path(),
+        &truncate
+            .iter()
+            .map(|w| format!("'{w}'"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        &format!("YES\n{PASS}\n"),
+        &[("XDG_CONFIG_HOME", &elsewhere)],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let empty = dir.path().join(".empty-home").to_string_lossy().into_owned();
+    dbguard(dir.path(), &[("XDG_CONFIG_HOME", &empty)])
+        .args(truncate)
+        .assert()
+        .code(4);
+    assert_eq!(count(&db, "tasks"), 2);
+    dbguard(dir.path(), &[("XDG_CONFIG_HOME", &elsewhere)])
+        .args(["audit", "verify"])
+        .assert()
+        .code(1);
+}
+
+/// Deleting the log, or cutting its end and recomputing the chain and the
+/// project's head: `audit verify` says so, and refuses the approvals.
+#[test]
+fn a_deleted_or_rechained_audit_log_is_reported() {
+    let db = seeded();
+    let dir = project_with_approver();
+    let url = db.url.expose().to_string();
+    let truncate = ["run", "--", "psql", url.as_str(), "-c", "TRUNCATE tasks"];
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    approve_pending(dir.path());
+    dbguard(dir.path(), &[])
+        .args(["audit", "verify"])
+        .assert()
+        .success();
+    let state = dir.path().join(".dbguard");
+    let saved_log = std::fs::read(state.join("audit.log")).unwrap();
+    let saved_head = std::fs::read(state.join("audit.head")).unwrap();
+
+    std::fs::remove_file(state.join("audit.log")).unwrap();
+    std::fs::remove_file(state.join("audit.head")).unwrap();
+    let out = dbguard(dir.path(), &[])
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("intact"));
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    assert_eq!(count(&db, "tasks"), 30);
+
+    // The last line dropped, and the project's head rewritten to match.
+    std::fs::write(state.join("audit.log"), &saved_log).unwrap();
+    std::fs::write(state.join("audit.head"), &saved_head).unwrap();
+    let text = String::from_utf8(saved_log).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.pop();
+    let last = lines.last().unwrap();
+    std::fs::write(state.join("audit.log"), format!("{}\n", lines.join("\n"))).unwrap();
+    std::fs::write(
+        state.join("audit.head"),
+        format!(
+            "{{\"lines\":{},\"last\":\"{}\"}}",
+            lines.len(),
+            sha2::Sha256::digest(last.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ),
+    )
+    .unwrap();
+    dbguard(dir.path(), &[])
+        .args(["audit", "verify"])
+        .assert()
+        .code(1);
 }

@@ -193,7 +193,7 @@ impl AuditLog {
         if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) } != 0 {
             return Err(Error::io(&self.lock, std::io::Error::last_os_error()));
         }
-        let (lines, last) = self.last_line()?;
+        let (lines, last) = self.continued_from()?;
         record.seq = lines + 1;
         record.prev = last;
         if let Some(signer) = signer {
@@ -216,6 +216,23 @@ impl AuditLog {
             write_head(mirror, &head)?;
         }
         Ok(record)
+    }
+
+    /// Where the next line continues the chain: the log's last line, unless
+    /// a head (the mirrored copy first) records something else, in which case
+    /// the head's record is continued, so that a cut or rewritten log stays
+    /// visibly broken instead of being healed by the next entry.
+    fn continued_from(&self) -> Result<(u64, String)> {
+        let (lines, last) = self.last_line()?;
+        let recorded = self
+            .mirror
+            .as_deref()
+            .and_then(read_head)
+            .or_else(|| read_head(&self.head));
+        Ok(match recorded {
+            Some(head) if head.lines != lines || head.last != last => (head.lines, head.last),
+            _ => (lines, last),
+        })
     }
 
     fn last_line(&self) -> Result<(u64, String)> {
@@ -578,5 +595,32 @@ mod tests {
         fs::remove_file(log.path()).unwrap();
         fs::remove_file(log.path().with_file_name("audit.head")).unwrap();
         assert!(log.verify(&NO_TRUST).unwrap().intact);
+    }
+
+    #[test]
+    fn the_next_entry_does_not_heal_a_cut_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let mirror = dir.path().join("mirror");
+        let log = AuditLog::mirrored(dir.path(), mirror);
+        for i in 0..3 {
+            log.append(record(&format!("op {i}"))).unwrap();
+        }
+        // The last line cut off and the project's head rewritten to match.
+        rewrite(&log, |l| {
+            l.pop();
+        });
+        let text = fs::read_to_string(log.path()).unwrap();
+        let last = text.lines().last().unwrap();
+        fs::write(
+            log.path().with_file_name("audit.head"),
+            serde_json::to_vec(&Head {
+                lines: 2,
+                last: sha256(last),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        log.append(record("op 3")).unwrap();
+        assert!(!log.verify(&NO_TRUST).unwrap().intact);
     }
 }

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use dbguard_guard::approver::ApproverDir;
-use dbguard_guard::protocol::{Approved, Person, Protocol};
+use dbguard_guard::protocol::{Execute, Person, Protocol};
 use dbguard_pg::{DbUrl, Settings};
 use dbguard_risk::Verdict;
 use zeroize::Zeroizing;
@@ -29,7 +29,13 @@ impl Person for Terminal {
         if answer.trim_end_matches(['\n', '\r']) != "YES" {
             return Ok(None);
         }
-        passphrase("Approver passphrase: ").map(Some)
+        match passphrase("Approver passphrase: ") {
+            Ok(secret) => Ok(Some(secret)),
+            Err(e) => {
+                eprintln!("No passphrase was typed ({e}).");
+                Ok(None)
+            }
+        }
     }
 
     fn tell(&mut self, message: &str) {
@@ -69,7 +75,7 @@ pub fn run_approved(
     op: &Operation,
     verdict: &Verdict,
     target: Result<DbUrl, String>,
-    execute: &mut dyn FnMut(Option<&DbUrl>, Option<&Approved>) -> anyhow::Result<i32>,
+    execute: &mut Execute,
 ) -> anyhow::Result<ExitCode> {
     protocol(settings, false)?
         .run(op, verdict, target, execute)

@@ -59,7 +59,7 @@ pub fn run(format: Format, settings: &Settings, args: &RestoreArgs) -> anyhow::R
             };
             let verdict = Verdict::from_findings(vec![Finding::new(
                 Rule::RestoreOverLive,
-                &format!(
+                format!(
                     "restoring backup {} (taken {}, {} tables, {} rows) over the live database replaces all of \
                      {} ({}, {} tables); a safety backup of it is taken and verified first",
                     backup.id(),

@@ -1,0 +1,53 @@
+//! What the cli tests share: the person with an approver, and a
+//! pseudo-terminal to type at.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use dbguard_guard::approver::{Approver, ApproverDir};
+
+/// The approver's passphrase in these tests.
+pub const PASS: &str = "correct horse battery staple";
+
+/// `XDG_CONFIG_HOME` of every dbguard a test runs in the project `dir`.
+pub fn config_home(dir: &Path) -> PathBuf {
+    dir.join(".home/config")
+}
+
+/// Sets up an approver with [`PASS`] under `config_home`.
+pub fn set_up_approver(config_home: &Path) -> Approver {
+    Approver::init(&ApproverDir::at(config_home.join("dbguard")), PASS).unwrap()
+}
+
+/// Runs `dbguard ARGS` (already quoted for a shell) in `dir` on a
+/// pseudo-terminal (util-linux `script`), typing `input`; the agents'
+/// variables and the connection variables removed, `env` added.
+pub fn in_pty(dir: &Path, args: &str, input: &str, env: &[(&str, &str)]) -> Output {
+    let exe = assert_cmd::cargo::cargo_bin("dbguard");
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-qec", &format!("'{}' {args}", exe.display()), "/dev/null"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, _) in std::env::vars() {
+        if ["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI", "DATABASE_URL"].contains(&key.as_str())
+            || key.starts_with("CODEX_")
+            || key.starts_with("PG")
+        {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("XDG_CONFIG_HOME", config_home(dir));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .spawn()
+        .expect("`script` (util-linux) provides the pseudo-terminal");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
