@@ -224,3 +224,195 @@ fn doctor_reports_a_hook_whose_program_is_gone() {
         .code(1)
         .stdout(predicate::str::contains("/gone/dbguard, which does not exist"));
 }
+
+fn decision(dir: &Path, tool: &str, input: Value) -> String {
+    let (out, code) = hook(
+        dir,
+        "claude-code",
+        &json!({"tool_name": tool, "tool_input": input, "cwd": dir, "permission_mode": "default"}),
+    );
+    assert_eq!(code, 0, "{out}");
+    out["hookSpecificOutput"]["permissionDecision"]
+        .as_str()
+        .unwrap_or("allow")
+        .to_string()
+}
+
+/// The file tools an agent would use to forge an approval, rewrite the
+/// log, loosen the policy or switch the hook off are denied; other files
+/// are not dbguard's business.
+#[test]
+fn file_tools_cannot_write_dbguard_s_own_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".dbguard/approvals")).unwrap();
+    std::fs::write(
+        dir.path().join(".dbguard/approvals/1a2b3c4d.json"),
+        "{\"approved\": null}",
+    )
+    .unwrap();
+    let approval = dir.path().join(".dbguard/approvals/1a2b3c4d.json");
+    let cases = [
+        (
+            "Write",
+            json!({"file_path": dir.path().join(".dbguard/approvals/00000000.json"), "content": "{}"}),
+        ),
+        (
+            "Edit",
+            json!({"file_path": approval, "old_string": "null", "new_string": "{\"by\": \"alice\"}"}),
+        ),
+        (
+            "MultiEdit",
+            json!({"file_path": ".dbguard/audit.log", "edits": [{"old_string": "a", "new_string": "b"}]}),
+        ),
+        (
+            "Write",
+            json!({"file_path": "dbguard.toml", "content": "[backup]\nkeep_days = 0\n"}),
+        ),
+        (
+            "Edit",
+            json!({"file_path": ".claude/settings.json", "old_string": "dbguard", "new_string": "true"}),
+        ),
+        (
+            "Write",
+            json!({"file_path": dir.path().join("home/.config/dbguard/approver.json"), "content": "{}"}),
+        ),
+        (
+            "NotebookEdit",
+            json!({"notebook_path": ".dbguard/x.ipynb", "new_source": "x"}),
+        ),
+    ];
+    for (tool, input) in cases {
+        assert_eq!(
+            decision(dir.path(), tool, input.clone()),
+            "deny",
+            "{tool} {input}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&approval).unwrap(),
+        "{\"approved\": null}"
+    );
+    assert_eq!(
+        decision(
+            dir.path(),
+            "Write",
+            json!({"file_path": "src/app.ts", "content": "export {}"})
+        ),
+        "allow"
+    );
+    assert_eq!(
+        decision(
+            dir.path(),
+            "Edit",
+            json!({"file_path": "README.md", "old_string": "a", "new_string": "b"})
+        ),
+        "allow"
+    );
+}
+
+/// A migration written by a file tool is linted as it will be after the write.
+#[test]
+fn migrations_written_by_file_tools_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    let migration = dir
+        .path()
+        .join("prisma/migrations/20260101000000_init/migration.sql");
+    std::fs::create_dir_all(migration.parent().unwrap()).unwrap();
+    std::fs::write(&migration, "CREATE TABLE farms (id int PRIMARY KEY);\n").unwrap();
+    let new = "prisma/migrations/20260102000000_cleanup/migration.sql";
+    assert_eq!(
+        decision(
+            dir.path(),
+            "Write",
+            json!({"file_path": new, "content": "DROP TABLE farms;\n"})
+        ),
+        "deny"
+    );
+    assert_eq!(
+        decision(
+            dir.path(),
+            "Edit",
+            json!({"file_path": migration, "old_string": "CREATE TABLE farms (id int PRIMARY KEY);", "new_string": "TRUNCATE farms;"})
+        ),
+        "deny",
+        "an edit is linted on the file as it will be"
+    );
+    assert_eq!(
+        decision(
+            dir.path(),
+            "Write",
+            json!({"file_path": new, "content": "SET lock_timeout = '5s';\nCREATE TABLE tasks (id int PRIMARY KEY);\n"})
+        ),
+        "allow"
+    );
+}
+
+/// SQL under any key of any MCP tool is classified; text that is not SQL
+/// is not.
+#[test]
+fn mcp_sql_is_found_under_any_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (tool, input) in [
+        ("mcp__postgres__execute", json!({"statement": "DROP TABLE users"})),
+        ("mcp__supabase__run", json!({"params": {"sql": "TRUNCATE farms"}})),
+        (
+            "mcp__db__batch",
+            json!({"queries": ["SELECT 1", "DELETE FROM tasks"]}),
+        ),
+        (
+            "mcp__tools__call",
+            json!({"args": {"text": "DELETE FROM orders"}}),
+        ),
+        ("mcp__db__exec", json!({"command": "DROP SCHEMA public CASCADE"})),
+        ("mcp__postgres__query", json!({"sql": "DELETE FROM users WHERE"})),
+    ] {
+        assert_eq!(
+            decision(dir.path(), tool, input.clone()),
+            "deny",
+            "{tool} {input}"
+        );
+    }
+    for (tool, input) in [
+        (
+            "mcp__github__create_issue",
+            json!({"title": "Update the docs", "body": "delete the old section"}),
+        ),
+        (
+            "mcp__postgres__query",
+            json!({"sql": "SELECT * FROM users WHERE id = 1"}),
+        ),
+        (
+            "mcp__db__exec",
+            json!({"command": "DELETE FROM tasks WHERE id = 4"}),
+        ),
+    ] {
+        assert_eq!(
+            decision(dir.path(), tool, input.clone()),
+            "allow",
+            "{tool} {input}"
+        );
+    }
+}
+
+#[test]
+fn hook_install_widens_an_old_matcher_to_the_file_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    let settings = dir.path().join(".claude/settings.json");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(
+        &settings,
+        r#"{"hooks": {"PreToolUse": [{"matcher": "Bash|mcp__.*", "hooks": [{"type": "command", "command": "dbguard hook claude-code"}]}]}}"#,
+    )
+    .unwrap();
+    dbguard(dir.path())
+        .args(["hook", "install", "claude-code"])
+        .assert()
+        .success();
+    let doc = json_of(&std::fs::read(&settings).unwrap());
+    let matcher = doc["hooks"]["PreToolUse"][0]["matcher"].as_str().unwrap();
+    for tool in ["Bash", "Write", "Edit", "MultiEdit", "NotebookEdit", "mcp__"] {
+        assert!(matcher.contains(tool), "{matcher}");
+    }
+    assert_eq!(doc["hooks"]["PreToolUse"].as_array().unwrap().len(), 1);
+}

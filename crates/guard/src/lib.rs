@@ -10,6 +10,7 @@ pub mod audit;
 pub mod error;
 pub mod protocol;
 pub mod target;
+pub mod tool_call;
 
 pub use approvals::{Approval, Approvals, Binding};
 pub use assess::{assess, Assessment};

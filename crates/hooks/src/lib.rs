@@ -14,7 +14,7 @@ mod host;
 mod request;
 
 pub use host::Host;
-pub use request::{join_words, Request, ToolCall};
+pub use request::{join_words, Edit, FileChange, McpString, Request, ToolCall};
 
 use dbguard_risk::{Risk, Verdict};
 
@@ -69,9 +69,19 @@ fn decide(host: Host, request: &Request, verdict: &Verdict) -> (Decision, String
         .collect();
     let found = found.join("; ");
     let guarded = match &request.call {
-        ToolCall::Shell(line) => format!("dbguard run -- {line}"),
-        ToolCall::Sql(sql) => format!("dbguard sql {}", join_words(&[sql])),
-        ToolCall::Other => String::new(),
+        ToolCall::Shell(line) => Some(format!("dbguard run -- {line}")),
+        ToolCall::Mcp(strings) => match strings.as_slice() {
+            [one] => Some(format!("dbguard sql {}", join_words(&[&one.text]))),
+            _ => None,
+        },
+        ToolCall::WriteFile { .. } | ToolCall::Other => None,
+    };
+    let how = match &guarded {
+        Some(guarded) => format!(
+            "If they want it done, run `{guarded}`: it stops until a person approves it in their own \
+             terminal, then backs up, verifies and runs it."
+        ),
+        None => "If they want it done, a person does it in their own terminal.".to_string(),
     };
     match verdict.risk {
         Risk::Low => (Decision::Allow, String::new()),
@@ -82,18 +92,16 @@ fn decide(host: Host, request: &Request, verdict: &Verdict) -> (Decision, String
         Risk::Medium => (
             Decision::Deny,
             format!(
-                "dbguard blocked this command (MEDIUM risk): {found}. It needs the user's permission, \
-                 and no prompt can be shown here. Stop and ask the user; if they want it done, run \
-                 `{guarded}`, which waits for their approval."
+                "dbguard blocked this (MEDIUM risk): {found}. It needs the user's permission, and no prompt \
+                 can be shown here. Stop and ask the user. {how}"
             ),
         ),
         Risk::High => (
             Decision::Deny,
             format!(
-                "dbguard blocked this command (HIGH risk): {found}. It can destroy data, so a person must \
-                 approve it and a verified backup must exist first. Stop and ask the user. If they want it \
-                 done, run `{guarded}`: it stops until a person approves it in their own terminal, then \
-                 backs up, verifies and runs it. Do not try another way to run it."
+                "dbguard blocked this (HIGH risk): {found}. It can destroy data or undo dbguard's \
+                 protection, so a person must approve it and a verified backup must exist first. Stop and \
+                 ask the user. {how} Do not try another way to do it."
             ),
         ),
     }

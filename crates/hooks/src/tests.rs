@@ -16,8 +16,13 @@ fn classify(request: &Request) -> Verdict {
             };
             classify_shell(line, &ctx)
         }
-        ToolCall::Sql(sql) => classify_sql(sql, &SqlOptions::default()),
-        ToolCall::Other => Verdict::from_findings(Vec::new()),
+        ToolCall::Mcp(strings) => Verdict::from_findings(
+            strings
+                .iter()
+                .flat_map(|s| classify_sql(&s.text, &SqlOptions::default()).findings)
+                .collect(),
+        ),
+        ToolCall::WriteFile { .. } | ToolCall::Other => Verdict::from_findings(Vec::new()),
     }
 }
 
@@ -212,4 +217,74 @@ proptest! {
             prop_assert!(reply.exit_code == 0 || reply.exit_code == 2);
         }
     }
+}
+
+#[test]
+fn file_tools_and_every_mcp_string_reach_the_classifier() {
+    let parse = |tool: &str, input: Value| {
+        Request::parse(
+            Host::ClaudeCode,
+            json!({"tool_name": tool, "tool_input": input})
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap()
+        .call
+    };
+    assert_eq!(
+        parse(
+            "Write",
+            json!({"file_path": "/p/a.sql", "content": "DROP TABLE t;"})
+        ),
+        ToolCall::WriteFile {
+            path: PathBuf::from("/p/a.sql"),
+            change: FileChange::Whole("DROP TABLE t;".into())
+        }
+    );
+    let ToolCall::WriteFile { change, .. } = parse(
+        "MultiEdit",
+        json!({"file_path": "/p/a.sql", "edits": [{"old_string": "a", "new_string": "b", "replace_all": true}, {"old_string": "c", "new_string": "d"}]}),
+    ) else {
+        panic!("not a file write")
+    };
+    assert_eq!(change.apply("a a c c").as_deref(), Some("b b d c"));
+    assert!(matches!(
+        parse(
+            "NotebookEdit",
+            json!({"notebook_path": "/p/n.ipynb", "new_source": "x"})
+        ),
+        ToolCall::WriteFile {
+            change: FileChange::Opaque,
+            ..
+        }
+    ));
+    let ToolCall::Mcp(strings) = parse(
+        "mcp__db__run",
+        json!({"command": "DROP TABLE t", "params": {"sql": "x", "list": ["y"]}, "n": 3}),
+    ) else {
+        panic!("not an MCP call")
+    };
+    let keys: Vec<(&str, bool)> = strings
+        .iter()
+        .map(|s| (s.key.as_str(), s.database_context))
+        .collect();
+    assert_eq!(
+        keys,
+        [("command", true), ("params.sql", true), ("params.list[0]", true)]
+    );
+    let ToolCall::Mcp(strings) = parse(
+        "mcp__github__create_issue",
+        json!({"title": "Update the docs", "body": {"text": "x"}}),
+    ) else {
+        panic!("not an MCP call")
+    };
+    assert!(strings.iter().all(|s| !s.database_context));
+    // A file tool without a file fails closed.
+    assert!(Request::parse(
+        Host::ClaudeCode,
+        json!({"tool_name": "Write", "tool_input": {"content": "x"}})
+            .to_string()
+            .as_bytes()
+    )
+    .is_err());
 }

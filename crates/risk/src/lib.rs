@@ -6,6 +6,7 @@
 //! resolved is judged as the worst it could be, with a finding saying so.
 
 pub mod files;
+pub mod protected;
 pub mod rules;
 pub mod shell;
 pub mod sql;

@@ -2,13 +2,12 @@
 //! unreadable input, a bug, a classification that takes too long — denies.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use dbguard_hooks::{respond, Host, Reply, Request, ToolCall};
-use dbguard_risk::{classify_shell, classify_sql, DiskFiles, ShellContext, SqlOptions, Verdict};
+use dbguard_hooks::{respond, Host, Reply, Request};
+use dbguard_risk::Verdict;
 
 /// How long a hook may take before it denies.
 const DEADLINE: Duration = Duration::from_secs(5);
@@ -39,21 +38,6 @@ fn answer(host: Host) -> Reply {
 }
 
 fn classify(request: &Request) -> Verdict {
-    match &request.call {
-        ToolCall::Shell(line) => {
-            let cwd = request
-                .cwd
-                .clone()
-                .or_else(|| std::env::current_dir().ok())
-                .unwrap_or_else(|| PathBuf::from("/"));
-            let ctx = ShellContext {
-                cwd,
-                files: &DiskFiles,
-                sql: SqlOptions::default(),
-            };
-            classify_shell(line, &ctx)
-        }
-        ToolCall::Sql(sql) => classify_sql(sql, &SqlOptions::default()),
-        ToolCall::Other => Verdict::from_findings(Vec::new()),
-    }
+    let approver_dir = dbguard_guard::approver::ApproverDir::from_env().ok();
+    dbguard_guard::tool_call::classify(request, approver_dir.as_ref().map(|d| d.path()))
 }

@@ -47,17 +47,42 @@ pub fn installed_commands(host: Host, doc: &Value) -> Vec<String> {
 
 fn event_and_matcher(host: Host) -> (&'static str, &'static str) {
     match host {
-        Host::ClaudeCode => ("PreToolUse", "Bash|mcp__.*"),
+        Host::ClaudeCode => ("PreToolUse", "Bash|Write|Edit|MultiEdit|NotebookEdit|mcp__.*"),
         Host::Codex => ("PreToolUse", "Bash"),
-        Host::Gemini => ("BeforeTool", "run_shell_command|mcp__.*"),
+        Host::Gemini => ("BeforeTool", "run_shell_command|write_file|replace|mcp__.*"),
         Host::Cursor => ("beforeShellExecution", ""),
     }
+}
+
+/// Gives an installed dbguard hook today's matcher (an older one saw only
+/// the shell and MCP tools); whether anything changed.
+fn widen_matcher(host: Host, doc: &mut Value) -> bool {
+    let (event, matcher) = event_and_matcher(host);
+    let needle = format!(" hook {}", host.name());
+    let Some(entries) = doc["hooks"][event].as_array_mut() else {
+        return false;
+    };
+    let mut changed = false;
+    for entry in entries {
+        let ours = entry["hooks"].as_array().is_some_and(|hooks| {
+            hooks.iter().any(|h| {
+                h["command"]
+                    .as_str()
+                    .is_some_and(|c| c.contains("dbguard") && c.contains(&needle))
+            })
+        });
+        if ours && entry.get("matcher").and_then(Value::as_str) != Some(matcher) {
+            entry["matcher"] = json!(matcher);
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// Adds the hook running `command` to `doc`; `false` when it was already there.
 fn install(host: Host, doc: &mut Value, command: &str) -> anyhow::Result<bool> {
     if !installed_commands(host, doc).is_empty() {
-        return Ok(false);
+        return Ok(widen_matcher(host, doc));
     }
     let Some(root) = doc.as_object_mut() else {
         bail!("the settings are not a JSON object")

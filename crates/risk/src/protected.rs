@@ -1,0 +1,125 @@
+//! The files that make dbguard's protection, which no agent tool may write:
+//! its state (`.dbguard/`: approvals, the audit log, pins), its policy
+//! (`dbguard.toml`), the approver's folder, the agents' hook settings that
+//! call dbguard, and dbguard's backups. Writing any of them is how an
+//! approval would be forged, a log rewritten, a policy loosened, the hook
+//! switched off, or the last good backup destroyed.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Hook settings files of the agents dbguard is installed in, as path endings.
+const HOOK_SETTINGS: &[&str] = &[
+    ".claude/settings.json",
+    ".claude/settings.local.json",
+    ".cursor/hooks.json",
+    ".gemini/settings.json",
+    ".codex/hooks.json",
+    ".codex/config.toml",
+];
+
+/// Why writing `path` (made absolute against `cwd`, `..` resolved, links
+/// followed as far as they exist) would undo dbguard's protection, if it
+/// would. `approver_dir` is the approver's folder, when known.
+pub fn protected_path(path: &Path, cwd: &Path, approver_dir: Option<&Path>) -> Option<&'static str> {
+    let full = resolve(&cwd.join(path));
+    let text = full.to_string_lossy();
+    let names: Vec<String> = full
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    if names.iter().any(|n| n == ".dbguard") {
+        return Some("dbguard's own state (approvals, the audit log, the approver's pin)");
+    }
+    if names.last().is_some_and(|n| n == "dbguard.toml") {
+        return Some("dbguard's policy file");
+    }
+    let in_approver_dir = approver_dir.is_some_and(|dir| full.starts_with(resolve(dir)))
+        || names.windows(2).any(|w| w[0] == ".config" && w[1] == "dbguard");
+    if in_approver_dir {
+        return Some("the approver's folder (the sealed key and the copies of the audit log's head)");
+    }
+    if HOOK_SETTINGS.iter().any(|end| text.ends_with(end)) {
+        return Some("an agent's hook settings, which call dbguard before every tool");
+    }
+    let in_backup = names
+        .windows(2)
+        .any(|w| w[0] == "backups" && (w[1].starts_with("backup_") || w[1].starts_with(".backup_")));
+    if in_backup {
+        return Some("a dbguard backup");
+    }
+    None
+}
+
+/// `path` with `.` and `..` resolved, and symbolic links followed for the
+/// longest leading part that exists.
+fn resolve(path: &Path) -> PathBuf {
+    let mut lexical = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                lexical.pop();
+            }
+            Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    let mut existing = lexical.as_path();
+    let mut rest = Vec::new();
+    while let Some(parent) = existing.parent() {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            let mut out = real;
+            out.extend(rest.iter().rev());
+            return out;
+        }
+        rest.push(existing.file_name().map(PathBuf::from).unwrap_or_default());
+        existing = parent;
+    }
+    lexical
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dbguard_s_own_files_are_protected_however_they_are_named() {
+        let cwd = Path::new("/nonexistent/app");
+        for path in [
+            ".dbguard/approvals/1a2b3c4d.json",
+            "/nonexistent/app/.dbguard/audit.log",
+            "src/../.dbguard/audit.head",
+            "./dbguard.toml",
+            "/home/me/.config/dbguard/approver.json",
+            ".claude/settings.json",
+            ".claude/settings.local.json",
+            "/home/me/.claude/settings.json",
+            ".cursor/hooks.json",
+            "backups/backup_dbguard_20261201_101010/dump.zst",
+        ] {
+            assert!(protected_path(Path::new(path), cwd, None).is_some(), "{path}");
+        }
+        assert!(protected_path(Path::new("/srv/keys/x.json"), cwd, Some(Path::new("/srv/keys"))).is_some());
+        for path in [
+            "src/app.ts",
+            "prisma/schema.prisma",
+            "docs/dbguard.md",
+            ".claude/commands/review.md",
+            "backups.md",
+            "src/dbguard/config.ts",
+        ] {
+            assert!(protected_path(Path::new(path), cwd, None).is_none(), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_link_into_the_state_folder_is_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".dbguard/approvals")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join(".dbguard/approvals"), dir.path().join("innocent"))
+            .unwrap();
+        assert!(protected_path(Path::new("innocent/x.json"), dir.path(), None).is_some());
+    }
+}
