@@ -740,3 +740,58 @@ fn a_deleted_or_rechained_audit_log_is_reported() {
         .assert()
         .code(1);
 }
+
+/// Deleting one farm is one row by key, but ON DELETE CASCADE takes every
+/// row of that farm in other tables with it: high on a live database.
+#[test]
+fn a_one_row_delete_that_cascades_into_rows_is_high() {
+    let db = dbguard_testkit::server().fresh_db();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE farms (id int PRIMARY KEY, name text);
+             CREATE TABLE batches (id int PRIMARY KEY, farm_id int NOT NULL REFERENCES farms ON DELETE CASCADE);
+             CREATE TABLE tasks (id int PRIMARY KEY, batch_id int REFERENCES batches ON DELETE CASCADE);
+             CREATE TABLE notes (id int PRIMARY KEY, farm_id int REFERENCES farms);
+             INSERT INTO farms VALUES (1, 'a'), (2, 'b');
+             INSERT INTO batches SELECT g, 1 + g % 2 FROM generate_series(1, 20) g;
+             INSERT INTO tasks SELECT g, g FROM generate_series(1, 20) g;
+             INSERT INTO notes VALUES (1, NULL);",
+        )
+        .unwrap();
+    let dir = project_with_approver();
+    let url = db.url.expose().to_string();
+    let out = dbguard(dir.path(), &[("DATABASE_URL", &url)])
+        .args(["sql", "DELETE FROM farms WHERE id = 1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("cascade-delete") && stderr.contains("tasks (20 rows)"),
+        "{stderr}"
+    );
+    let out = dbguard(dir.path(), &[])
+        .args(["run", "--", "psql", &url, "-c", "DELETE FROM farms WHERE id = 2"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        (count(&db, "farms"), count(&db, "batches"), count(&db, "tasks")),
+        (2, 20, 20)
+    );
+    // A row nothing cascades from is still one row.
+    dbguard(dir.path(), &[("DATABASE_URL", &url)])
+        .args(["sql", "DELETE FROM notes WHERE id = 1"])
+        .assert()
+        .success();
+    dbguard(dir.path(), &[("DATABASE_URL", &url)])
+        .args(["sql", "DELETE FROM tasks WHERE id = 1"])
+        .assert()
+        .success();
+    assert_eq!((count(&db, "notes"), count(&db, "tasks")), (0, 19));
+}

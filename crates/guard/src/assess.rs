@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use dbguard_pg::connect::query_error;
-use dbguard_risk::{Risk, Rule, Verdict};
+use dbguard_risk::{Finding, Risk, Rule, Verdict};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -137,6 +137,62 @@ fn named_with_cascades(
         )
         .map_err(query_error("following ON DELETE CASCADE"))?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// When `verdict` is low only because its DELETEs are pinned to one row,
+/// the finding that raises it: a row deleted from a table that other
+/// tables reference with `ON DELETE CASCADE` takes their rows with it
+/// (deleting one farm deletes its batches, tasks, orders …), so a delete
+/// whose cascade reaches tables holding rows is high.
+pub fn cascade_escalation(client: &mut postgres::Client, verdict: &Verdict) -> Result<Option<Finding>> {
+    if verdict.risk != Risk::Low {
+        return Ok(None);
+    }
+    let deletes: Vec<&Finding> = verdict
+        .findings
+        .iter()
+        .filter(|f| f.rule == Rule::WriteOneRow && is_delete(&f.text))
+        .collect();
+    let mut roots: Vec<String> = deletes
+        .iter()
+        .flat_map(|f| dbguard_risk::tables_written(&f.text))
+        .collect();
+    roots.sort();
+    roots.dedup();
+    if roots.is_empty() {
+        return Ok(None);
+    }
+    let reached: Vec<(String, i64)> = named_with_cascades(client, &roots)?
+        .into_iter()
+        .filter(|(_, via)| via.is_some())
+        .map(|(table, _)| {
+            let (rows, _) = count(client, &table);
+            (table, rows)
+        })
+        .filter(|(_, rows)| *rows > 0)
+        .collect();
+    if reached.is_empty() {
+        return Ok(None);
+    }
+    let listed: Vec<String> = reached
+        .iter()
+        .map(|(t, rows)| format!("{t} ({rows} rows)"))
+        .collect();
+    Ok(Some(Finding::new(
+        Rule::CascadeDelete,
+        format!(
+            "deleting from {} cascades through ON DELETE CASCADE into {} tables that hold rows: {}",
+            roots.join(", "),
+            reached.len(),
+            listed.join(", ")
+        ),
+        deletes[0].text.clone(),
+    )))
+}
+
+fn is_delete(statement: &str) -> bool {
+    let lower = statement.trim_start().to_lowercase();
+    lower.starts_with("delete") || (lower.starts_with("with") && lower.contains("delete"))
 }
 
 /// The unique keys of every table (primary keys and unique indexes without

@@ -132,6 +132,28 @@ impl Protocol<'_> {
             approval: None,
             backup: None,
         };
+        let escalated;
+        let verdict = match (verdict.risk, &target) {
+            (Risk::Low, Ok(url))
+                if verdict
+                    .findings
+                    .iter()
+                    .any(|f| f.rule == dbguard_risk::Rule::WriteOneRow) =>
+            {
+                let mut client = dbguard_pg::connect(url, self.settings.pool.timeout())?;
+                match crate::assess::cascade_escalation(&mut client, verdict)? {
+                    Some(finding) => {
+                        let mut findings = verdict.findings.clone();
+                        findings.push(finding);
+                        escalated = Verdict::from_findings(findings);
+                        record.verdict = &escalated;
+                        &escalated
+                    }
+                    None => verdict,
+                }
+            }
+            _ => verdict,
+        };
         if verdict.risk == Risk::Low {
             let code = execute(target.as_ref().ok(), None)?;
             record.write("executed", Some(code))?;

@@ -13,7 +13,7 @@ use std::process::{Command, ExitCode};
 use anyhow::Context;
 use dbguard_pg::env::ProcessEnv;
 use dbguard_pg::Settings;
-use dbguard_risk::{classify_shell, DiskFiles, Risk, ShellContext, SqlOptions};
+use dbguard_risk::{classify_shell, DiskFiles, Risk, Rule, ShellContext, SqlOptions};
 
 use dbguard_guard::protocol::{Approved, PRISMA_CONSENT};
 
@@ -32,8 +32,11 @@ pub fn run(_format: Format, settings: &Settings, args: &RunArgs, cwd: &Path) -> 
         sql: SqlOptions::default(),
     };
     let verdict = classify_shell(&line, &ctx);
+    // A one-row write is low, but the protocol still looks at what a one-row
+    // DELETE cascades into, so it needs the target too.
+    let one_row = verdict.findings.iter().any(|f| f.rule == Rule::WriteOneRow);
     let target = match verdict.risk {
-        Risk::Low => Err(String::new()),
+        Risk::Low if !one_row => Err(String::new()),
         _ => dbguard_guard::target::target_of(&line, cwd, &ProcessEnv),
     };
     let op = Operation {
