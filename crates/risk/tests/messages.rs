@@ -124,8 +124,20 @@ fn every_rule_has_an_example() {
     let missing: Vec<&str> = Rule::ALL
         .iter()
         .map(|r| r.id())
-        // internal-error needs a bug; migration-lint is raised by `migrate deploy`, not the classifier.
-        .filter(|id| !seen.contains(id) && *id != Rule::InternalError.id() && *id != Rule::MigrationLint.id())
+        // internal-error needs a bug; migration-lint is raised by `migrate deploy` and the hook's
+        // file writes, protected-file-write by the hook's file writes, cascade-delete by the
+        // protocol on a live database: not by the classifier (their own tests cover them).
+        .filter(|id| {
+            !seen.contains(id)
+                && ![
+                    Rule::InternalError,
+                    Rule::MigrationLint,
+                    Rule::ProtectedFileWrite,
+                    Rule::CascadeDelete,
+                ]
+                .iter()
+                .any(|r| r.id() == *id)
+        })
         .collect();
     assert!(missing.is_empty(), "rules without an example: {missing:?}");
 }
