@@ -33,8 +33,19 @@ fn every_lint_rule_is_in_the_readme_with_its_safe_alternative() {
 #[test]
 fn the_quick_start_commands_are_the_ones_ci_runs() {
     let readme = readme();
-    assert!(readme.contains("cargo run --release -- up"));
-    assert!(readme.contains("cargo test --workspace"));
+    let start = readme.find("## Quick start").expect("a Quick start section");
+    let block = &readme[start..];
+    let block = &block[block.find("```sh").expect("a sh block") + 5..];
+    let block = &block[..block.find("```").unwrap()];
+    let commands: Vec<&str> = block
+        .lines()
+        .map(|l| l.split('#').next().unwrap().trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(commands, ["cargo xtask up", "cargo xtask test"]);
     let ci = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/run")).unwrap();
-    assert!(ci.lines().any(|l| l.trim() == "cargo test --workspace"));
+    assert!(
+        ci.lines().any(|l| l.trim() == "cargo xtask test"),
+        "CI runs the README's test command"
+    );
 }
