@@ -279,8 +279,12 @@ pub enum HookCommand {
         #[arg(value_parser = ["claude-code", "cursor", "gemini", "codex"])]
         host: String,
         /// Install in the user's settings (~/.claude, ~/.cursor, …) instead of the project's.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "shared")]
         user: bool,
+        /// Install in the settings the team commits (.claude/settings.json), as plain
+        /// `dbguard` found on PATH, instead of the local ones (.claude/settings.local.json).
+        #[arg(long)]
+        shared: bool,
     },
 }
 

@@ -167,12 +167,12 @@ fn hook_install_is_idempotent_and_keeps_other_settings() {
     std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
     std::fs::write(&settings, r#"{"permissions": {"allow": ["Bash(ls)"]}, "hooks": {"PreToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "fmt"}]}]}}"#).unwrap();
     dbguard(dir.path())
-        .args(["hook", "install", "claude-code"])
+        .args(["hook", "install", "claude-code", "--shared"])
         .assert()
         .success()
         .stdout(predicate::str::contains("installed"));
     dbguard(dir.path())
-        .args(["hook", "install", "claude-code"])
+        .args(["hook", "install", "claude-code", "--shared"])
         .assert()
         .success()
         .stdout(predicate::str::contains("already installed"));
@@ -180,12 +180,23 @@ fn hook_install_is_idempotent_and_keeps_other_settings() {
     assert_eq!(doc["permissions"]["allow"][0], "Bash(ls)");
     let hooks = doc["hooks"]["PreToolUse"].as_array().unwrap();
     assert_eq!(hooks.len(), 2);
-    assert!(hooks[1]["hooks"][0]["command"]
-        .as_str()
-        .unwrap()
-        .ends_with(" hook claude-code"));
-
+    assert_eq!(
+        hooks[1]["hooks"][0]["command"], "dbguard hook claude-code",
+        "a committed file names dbguard as every machine finds it"
+    );
+    // dbguard is not on this test's PATH: doctor says the shared hook cannot run here.
     dbguard(dir.path())
+        .env("PATH", "/usr/bin:/bin")
+        .arg("doctor")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("which is not on this PATH"));
+    // With it on PATH, the hook resolves.
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(assert_cmd::cargo::cargo_bin("dbguard"), bin.join("dbguard")).unwrap();
+    dbguard(dir.path())
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .arg("doctor")
         .assert()
         .success()
@@ -195,6 +206,33 @@ fn hook_install_is_idempotent_and_keeps_other_settings() {
         .assert()
         .success();
     assert!(dir.path().join("home/.cursor/hooks.json").is_file());
+}
+
+#[test]
+fn hook_install_writes_the_local_settings_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    dbguard(dir.path())
+        .args(["hook", "install", "claude-code"])
+        .assert()
+        .success();
+    assert!(
+        !dir.path().join(".claude/settings.json").exists(),
+        "nothing a team commits"
+    );
+    let doc = json_of(&std::fs::read(dir.path().join(".claude/settings.local.json")).unwrap());
+    let command = doc["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap();
+    let exe = assert_cmd::cargo::cargo_bin("dbguard");
+    assert_eq!(
+        command,
+        format!("{} hook claude-code", exe.display()),
+        "not on PATH: this binary"
+    );
+    dbguard(dir.path()).arg("doctor").assert().success().stdout(
+        predicate::str::contains("installed in").and(predicate::str::contains("settings.local.json")),
+    );
 }
 
 #[test]
@@ -406,7 +444,7 @@ fn hook_install_widens_an_old_matcher_to_the_file_tools() {
     )
     .unwrap();
     dbguard(dir.path())
-        .args(["hook", "install", "claude-code"])
+        .args(["hook", "install", "claude-code", "--shared"])
         .assert()
         .success();
     let doc = json_of(&std::fs::read(&settings).unwrap());

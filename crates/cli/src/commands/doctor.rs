@@ -8,7 +8,7 @@ use dbguard_hooks::Host;
 use dbguard_pg::{Discovery, LocalServer, ServerOptions, Settings};
 use serde::Serialize;
 
-use super::hook_install::{installed_commands, settings_file};
+use super::hook_install::{installed_commands, resolve_program, settings_files};
 use crate::args::Format;
 use crate::output::{emit, Report};
 
@@ -105,7 +105,7 @@ fn hook_status(host: Host, project: &Path, home: Option<&Path>) -> (Status, Stri
     let files = [Some(project), home]
         .into_iter()
         .flatten()
-        .map(|base| base.join(settings_file(host)));
+        .flat_map(|base| settings_files(host, &base));
     for file in files {
         let Ok(bytes) = std::fs::read(&file) else { continue };
         let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
@@ -117,13 +117,16 @@ fn hook_status(host: Host, project: &Path, home: Option<&Path>) -> (Status, Stri
                 .next()
                 .unwrap_or_default()
                 .trim_matches('\'');
-            return if Path::new(exe).is_file() || !exe.contains('/') {
-                (Status::Ok, format!("installed in {}", file.display()))
-            } else {
-                (
+            return match resolve_program(command) {
+                Some(_) => (Status::Ok, format!("installed in {}", file.display())),
+                None if exe.contains('/') => (
                     Status::Problem,
                     format!("{} runs {exe}, which does not exist", file.display()),
-                )
+                ),
+                None => (
+                    Status::Problem,
+                    format!("{} runs {exe}, which is not on this PATH", file.display()),
+                ),
             };
         }
     }

@@ -1,6 +1,12 @@
 //! `dbguard hook install <host>`: add dbguard's hook to a host's settings
 //! file, keeping every other setting and hook. Running it twice changes
 //! nothing; a settings file that is not valid JSON is left untouched.
+//!
+//! By default the hook goes into the agent's local settings (Claude Code's
+//! `.claude/settings.local.json`, which it keeps out of git), with this
+//! binary's path unless `dbguard` on `PATH` is this binary. With `--shared`
+//! it goes into the settings a team commits, as plain `dbguard`, which
+//! works on every machine that has dbguard on its `PATH` (`doctor` checks).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,6 +27,36 @@ pub fn settings_file(host: Host) -> &'static str {
         Host::Gemini => ".gemini/settings.json",
         Host::Codex => ".codex/hooks.json",
     }
+}
+
+/// The settings a host keeps out of version control, where it has such a
+/// file (relative to the project); the others have only the shared one.
+pub fn local_settings_file(host: Host) -> &'static str {
+    match host {
+        Host::ClaudeCode => ".claude/settings.local.json",
+        other => settings_file(other),
+    }
+}
+
+/// Every settings file of `host` under `base`, local first.
+pub fn settings_files(host: Host, base: &Path) -> Vec<PathBuf> {
+    let mut files = vec![base.join(local_settings_file(host))];
+    if local_settings_file(host) != settings_file(host) {
+        files.push(base.join(settings_file(host)));
+    }
+    files
+}
+
+/// The program a hook command runs (its first word), found on `PATH` when
+/// it is a bare name; `None` when it cannot be found.
+pub fn resolve_program(command: &str) -> Option<PathBuf> {
+    let exe = command.split(" hook ").next()?.trim().trim_matches('\'');
+    if exe.contains('/') {
+        return Path::new(exe).is_file().then(|| PathBuf::from(exe));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(exe))
+        .find(|p| p.is_file())
 }
 
 /// The hook commands for `host` found in a settings document.
@@ -108,15 +144,20 @@ fn install(host: Host, doc: &mut Value, command: &str) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// The command line that runs this dbguard as `host`'s hook.
-fn hook_command(host: Host) -> anyhow::Result<String> {
+/// The command line that runs dbguard as `host`'s hook: plain `dbguard`
+/// when shared, or when `dbguard` on `PATH` is this binary; else this
+/// binary's path.
+fn hook_command(host: Host, shared: bool) -> anyhow::Result<String> {
     let exe = std::env::current_exe().context("cannot find dbguard's own path")?;
-    let exe = exe.to_string_lossy();
-    Ok(format!(
-        "{} hook {}",
-        dbguard_hooks::join_words(&[&exe]),
-        host.name()
-    ))
+    let on_path = resolve_program("dbguard hook")
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .is_some_and(|p| std::fs::canonicalize(&exe).is_ok_and(|e| e == p));
+    let program = if shared || on_path {
+        "dbguard".to_string()
+    } else {
+        dbguard_hooks::join_words(&[&exe.to_string_lossy()])
+    };
+    Ok(format!("{program} hook {}", host.name()))
 }
 
 #[derive(Serialize)]
@@ -146,15 +187,17 @@ impl Report for InstallReport {
     }
 }
 
-/// Installs the hook for `host` in the project (or, with `user`, the home folder).
-pub fn run(format: Format, host: &str, user: bool, cwd: &Path) -> anyhow::Result<ExitCode> {
+/// Installs the hook for `host` in the project's local settings (or, with
+/// `shared`, its committed ones; with `user`, the home folder's).
+pub fn run(format: Format, host: &str, user: bool, shared: bool, cwd: &Path) -> anyhow::Result<ExitCode> {
     let host = Host::from_name(host).context("unknown host")?;
-    let base = if user {
-        PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?)
+    let file = if user {
+        PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(settings_file(host))
+    } else if shared {
+        dbguard_pg::settings::project_dir(cwd).join(settings_file(host))
     } else {
-        dbguard_pg::settings::project_dir(cwd)
+        dbguard_pg::settings::project_dir(cwd).join(local_settings_file(host))
     };
-    let file = base.join(settings_file(host));
     let mut doc = match std::fs::read(&file) {
         Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => json!({}),
         Ok(bytes) => serde_json::from_slice(&bytes)
@@ -162,7 +205,13 @@ pub fn run(format: Format, host: &str, user: bool, cwd: &Path) -> anyhow::Result
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
     };
-    let command = hook_command(host)?;
+    let command = hook_command(host, shared)?;
+    if shared && resolve_program(&command).is_none() {
+        eprintln!(
+            "note: `dbguard` is not on this machine's PATH, so this hook cannot run here until it is \
+             (`cargo install --path crates/cli --locked`)"
+        );
+    }
     let changed =
         install(host, &mut doc, &command).with_context(|| format!("{}: unexpected shape", file.display()))?;
     if changed {

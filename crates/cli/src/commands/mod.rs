@@ -47,7 +47,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Config => config::run(cli.format, &settings()?),
         Command::Check(args) => check::run(cli.format, args, &cwd),
         Command::Hook(command) => match command {
-            HookCommand::Install { host, user } => hook_install::run(cli.format, host, *user, &cwd),
+            HookCommand::Install { host, user, shared } => {
+                hook_install::run(cli.format, host, *user, *shared, &cwd)
+            }
             HookCommand::ClaudeCode => Ok(hook::run(Host::ClaudeCode)),
             HookCommand::Cursor => Ok(hook::run(Host::Cursor)),
             HookCommand::Gemini => Ok(hook::run(Host::Gemini)),
