@@ -164,7 +164,7 @@ pub fn export(
                 writeln!(out, "{{\"table\":{},\"row\":{text}}}", json!(table))?;
             }
             n += 1;
-            if n % 1024 == 0 {
+            if n.is_multiple_of(1024) {
                 on_rows(1024);
             }
         }

@@ -105,7 +105,7 @@ fn hook_status(host: Host, project: &Path, home: Option<&Path>) -> (Status, Stri
     let files = [Some(project), home]
         .into_iter()
         .flatten()
-        .flat_map(|base| settings_files(host, &base));
+        .flat_map(|base| settings_files(host, base));
     for file in files {
         let Ok(bytes) = std::fs::read(&file) else { continue };
         let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
