@@ -1,6 +1,8 @@
 //! The `dbguard` binary end to end: exit codes, JSON output, configuration
 //! precedence, bad input, and the local server's life cycle.
 
+mod support;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -20,7 +22,8 @@ const CONFIG_VARS: &[&str] = &[
 /// environment the tests run in.
 fn dbguard(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("dbguard").unwrap();
-    cmd.current_dir(dir);
+    cmd.current_dir(dir)
+        .env("XDG_CONFIG_HOME", support::config_home(dir));
     for var in CONFIG_VARS {
         cmd.env_remove(var);
     }
@@ -90,7 +93,18 @@ fn up_reports_the_database_named_by_the_flag() {
             "database  {} (as postgres)",
             db.name
         )))
-        .stdout(predicate::str::contains("tables    2"));
+        .stdout(predicate::str::contains("tables    2"))
+        .stdout(predicate::str::contains("! approver  no approver is set up"))
+        .stdout(predicate::str::contains("dbguard approver init"));
+    let approver = support::set_up_approver(&support::config_home(dir.path()));
+    dbguard(dir.path())
+        .args(["--database-url", db.url.expose(), "up"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "✓ approver  {}",
+            approver.fingerprint()
+        )));
 }
 
 #[test]

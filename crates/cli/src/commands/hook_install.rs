@@ -144,15 +144,19 @@ fn install(host: Host, doc: &mut Value, command: &str) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// Whether `dbguard` on `PATH` is the binary `exe`.
+pub fn on_path(exe: &Path) -> bool {
+    resolve_program("dbguard hook")
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .is_some_and(|p| std::fs::canonicalize(exe).is_ok_and(|e| e == p))
+}
+
 /// The command line that runs dbguard as `host`'s hook: plain `dbguard`
 /// when shared, or when `dbguard` on `PATH` is this binary; else this
 /// binary's path.
 fn hook_command(host: Host, shared: bool) -> anyhow::Result<String> {
     let exe = std::env::current_exe().context("cannot find dbguard's own path")?;
-    let on_path = resolve_program("dbguard hook")
-        .and_then(|p| std::fs::canonicalize(p).ok())
-        .is_some_and(|p| std::fs::canonicalize(&exe).is_ok_and(|e| e == p));
-    let program = if shared || on_path {
+    let program = if shared || on_path(&exe) {
         "dbguard".to_string()
     } else {
         dbguard_hooks::join_words(&[&exe.to_string_lossy()])

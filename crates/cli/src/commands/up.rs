@@ -160,6 +160,39 @@ fn app_role_url(
     )))
 }
 
+/// Whether a person can approve anything here: the approver, and the pin.
+fn approver_step(settings: &Settings) -> Step {
+    let dir = super::protocol::approver_dir();
+    let trusted = dir.as_ref().map_err(|e| e.to_string()).and_then(|dir| {
+        dbguard_guard::approver::trusted(dir, &settings.state_dir()).map_err(|e| e.to_string())
+    });
+    match trusted {
+        Ok(approver) => Step {
+            step: "approver",
+            detail: format!("{} (`dbguard approver status`)", approver.fingerprint()),
+            ok: true,
+        },
+        Err(why) => Step {
+            step: "approver",
+            detail: why,
+            ok: false,
+        },
+    }
+}
+
+/// How to call dbguard when `dbguard` on `PATH` is not this binary.
+fn path_note() -> Option<Step> {
+    let exe = std::env::current_exe().ok()?;
+    (!super::hook_install::on_path(&exe)).then(|| Step {
+        step: "path",
+        detail: format!(
+            "dbguard is not on your PATH: `cargo install --path crates/cli --locked` puts it there, or call {}",
+            exe.display()
+        ),
+        ok: false,
+    })
+}
+
 /// Ensures a server, connects, and reports.
 pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
     let mut steps = Vec::new();
@@ -247,6 +280,10 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
         detail,
         ok,
     });
+    steps.push(approver_step(settings));
+    if let Some(note) = path_note() {
+        steps.push(note);
+    }
     let summary = DatabaseSummary::read(&mut client)?;
     emit(
         format,
