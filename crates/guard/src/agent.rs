@@ -13,8 +13,12 @@
 
 use std::ffi::OsString;
 
-/// Variables that coding agents set in the environment of the commands they run.
-const AGENT_VARIABLES: &[&str] = &["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI"];
+/// Variables that coding agents set in the environment of the commands they
+/// run (Claude Code, Cursor, Gemini CLI and Qwen Code, Replit).
+const AGENT_VARIABLES: &[&str] = &["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI", "REPLIT_CLI"];
+
+/// Variables whose value names an agent: Aider sets `OR_APP_NAME=Aider`.
+const AGENT_VALUES: &[(&str, &str)] = &[("OR_APP_NAME", "Aider")];
 
 /// The prefix of Codex's variables (`CODEX_SANDBOX`, …); `CODEX_HOME` is a
 /// person's configuration, not a sign of the agent.
@@ -34,10 +38,14 @@ fn is_marker(key: &str) -> bool {
     AGENT_VARIABLES.contains(&key) || (key.starts_with(CODEX_PREFIX) && key != "CODEX_HOME")
 }
 
+fn is_marker_value(key: &str, value: &str) -> bool {
+    AGENT_VALUES.iter().any(|(k, v)| *k == key && *v == value)
+}
+
 fn detected_in(vars: impl Iterator<Item = (String, OsString)>) -> Option<String> {
     vars.filter(|(_, value)| !value.is_empty())
+        .find(|(key, value)| is_marker(key) || is_marker_value(key, &value.to_string_lossy()))
         .map(|(key, _)| key)
-        .find(|key| is_marker(key))
 }
 
 /// The marker in the starting environment of a calling process, named with
@@ -52,7 +60,8 @@ fn detected_in_ancestors() -> Option<String> {
             let found = environ.split(|b| *b == 0).find_map(|pair| {
                 let text = String::from_utf8_lossy(pair);
                 let (key, value) = text.split_once('=')?;
-                (is_marker(key) && !value.is_empty()).then(|| key.to_string())
+                ((is_marker(key) && !value.is_empty()) || is_marker_value(key, value))
+                    .then(|| key.to_string())
             });
             if let Some(key) = found {
                 return Some(format!("{key} (in calling process {pid})"));
@@ -96,6 +105,11 @@ mod tests {
         );
         assert_eq!(detected_in(vars(&[("CODEX_HOME", "/h"), ("HOME", "/h")])), None);
         assert_eq!(detected_in(vars(&[("GEMINI_CLI", "")])), None);
+        assert_eq!(
+            detected_in(vars(&[("OR_APP_NAME", "Aider")])).as_deref(),
+            Some("OR_APP_NAME")
+        );
+        assert_eq!(detected_in(vars(&[("OR_APP_NAME", "MyApp")])), None);
     }
 
     #[test]

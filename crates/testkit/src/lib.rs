@@ -11,6 +11,8 @@
 //! A machine without PostgreSQL fails the test with the message saying what
 //! to install; nothing is skipped.
 
+pub mod prisma;
+
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
