@@ -139,6 +139,19 @@ fn approve(dir: &Path, url: &str) {
     );
 }
 
+/// A project whose two migrations dbguard has applied.
+fn deployed() -> (TestDb, tempfile::TempDir, String) {
+    let db = dbguard_testkit::server().fresh_db();
+    let (dir, url) = project(&db);
+    migration(dir.path(), "20260101000000_init", INIT);
+    migration(dir.path(), "20260102000000_note", ADD_NOTE);
+    dbguard(dir.path(), &url, false)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success();
+    (db, dir, url)
+}
+
 #[test]
 fn the_migration_history_is_shared_both_ways() {
     let db = dbguard_testkit::server().fresh_db();
@@ -189,14 +202,7 @@ fn the_migration_history_is_shared_both_ways() {
 
 #[test]
 fn an_agents_prisma_reset_waits_for_a_person_then_runs_past_prisma_s_own_check() {
-    let db = dbguard_testkit::server().fresh_db();
-    let (dir, url) = project(&db);
-    migration(dir.path(), "20260101000000_init", INIT);
-    migration(dir.path(), "20260102000000_note", ADD_NOTE);
-    dbguard(dir.path(), &url, false)
-        .args(["migrate", "deploy"])
-        .assert()
-        .success();
+    let (db, dir, url) = deployed();
     db.client()
         .batch_execute("INSERT INTO \"Team\" (name) SELECT 'team ' || g FROM generate_series(1, 500) g")
         .unwrap();
@@ -251,14 +257,7 @@ fn an_agents_prisma_reset_waits_for_a_person_then_runs_past_prisma_s_own_check()
 
 #[test]
 fn db_push_accept_data_loss_is_held_until_a_person_approves() {
-    let db = dbguard_testkit::server().fresh_db();
-    let (dir, url) = project(&db);
-    migration(dir.path(), "20260101000000_init", INIT);
-    migration(dir.path(), "20260102000000_note", ADD_NOTE);
-    dbguard(dir.path(), &url, false)
-        .args(["migrate", "deploy"])
-        .assert()
-        .success();
+    let (db, dir, url) = deployed();
     db.client()
         .batch_execute("INSERT INTO \"Team\" (name, note) VALUES ('a', 'keep me')")
         .unwrap();

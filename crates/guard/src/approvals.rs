@@ -11,7 +11,6 @@
 //! nothing.
 
 use std::fs;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
@@ -166,25 +165,10 @@ impl Approvals {
     }
 
     fn save(&self, approval: &Approval) -> Result<()> {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
-            .map_err(|e| Error::io(&self.dir, e))?;
-        let path = self.path(&approval.id);
-        let tmp = path.with_extension("tmp");
-        let _ = fs::remove_file(&tmp);
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| Error::io(&tmp, e))?;
-        use std::io::Write;
-        file.write_all(&serde_json::to_vec_pretty(approval).expect("approvals serialise"))
-            .and_then(|_| file.sync_all())
-            .map_err(|e| Error::io(&tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
+        crate::private_file::write(
+            &self.path(&approval.id),
+            &serde_json::to_vec_pretty(approval).expect("approvals serialise"),
+        )
     }
 
     /// Every approval.

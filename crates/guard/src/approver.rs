@@ -23,8 +23,7 @@
 //! key endorses the new one, and pins follow the endorsement.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use chacha20poly1305::aead::{Aead, KeyInit};
@@ -202,28 +201,6 @@ pub fn check_passphrase(passphrase: &str) -> Result<()> {
     Ok(())
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| Error::io(dir, e))?;
-    }
-    let tmp = path.with_extension("tmp");
-    let _ = fs::remove_file(&tmp);
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
-}
-
 impl Approver {
     /// The approver configured in `dir`, if any.
     pub fn load(dir: &ApproverDir) -> Result<Option<Approver>> {
@@ -291,7 +268,7 @@ impl Approver {
             previous,
         };
         let path = dir.path().join(KEY_FILE);
-        write_private(
+        crate::private_file::write(
             &path,
             &serde_json::to_vec_pretty(&file).expect("key files serialise"),
         )?;
@@ -437,7 +414,7 @@ pub fn pinned(state_dir: &Path) -> Result<Option<String>> {
 
 /// Pins `fingerprint` for the project whose state lives in `state_dir`.
 pub fn pin(state_dir: &Path, fingerprint: &str) -> Result<()> {
-    write_private(&state_dir.join(PIN_FILE), format!("{fingerprint}\n").as_bytes())
+    crate::private_file::write(&state_dir.join(PIN_FILE), format!("{fingerprint}\n").as_bytes())
 }
 
 /// The approver whose signatures count in the project of `state_dir`:

@@ -13,7 +13,7 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -371,23 +371,9 @@ fn read_head(path: &Path) -> Option<Head> {
     fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok())
 }
 
-/// Writes a head as private as the log: a fresh 0600 file renamed over the old one.
+/// Writes a head as private as the log.
 fn write_head(path: &Path, head: &Head) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(|e| Error::io(dir, e))?;
-    }
-    let tmp = path.with_extension("tmp");
-    let _ = fs::remove_file(&tmp);
-    let mut tmp_file = private(&tmp, false)?;
-    tmp_file
-        .write_all(&serde_json::to_vec(head).expect("heads serialise"))
-        .and_then(|()| tmp_file.sync_all())
-        .map_err(|e| Error::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    crate::private_file::write(path, &serde_json::to_vec(head).expect("heads serialise"))
 }
 
 fn private(path: &Path, append: bool) -> Result<fs::File> {
@@ -512,8 +498,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn signatures_and_the_mirrored_head_catch_a_recomputed_chain() {
+    /// A pinned approver and a mirrored log of three entries, the second signed.
+    fn signed_log() -> (tempfile::TempDir, crate::approver::Approver, AuditLog) {
         use crate::approver::{pin, Approver, ApproverDir};
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join(".dbguard");
@@ -521,15 +507,21 @@ mod tests {
         let approver = Approver::init(&at, "correct horse battery staple").unwrap();
         let unlocked = approver.unlock("correct horse battery staple").unwrap();
         pin(&state, &approver.fingerprint()).unwrap();
+        let log = AuditLog::mirrored(&state, at.project(&state));
+        log.append(record("op 0")).unwrap();
+        log.append_signed(record("approved"), &unlocked).unwrap();
+        log.append(record("op 2")).unwrap();
+        (dir, approver, log)
+    }
+
+    #[test]
+    fn signatures_and_the_mirrored_head_catch_a_recomputed_chain() {
+        let (_dir, approver, log) = signed_log();
         let fingerprint = approver.fingerprint();
         let trust = Trust {
             approver: Some(&approver),
             pinned: Some(&fingerprint),
         };
-        let log = AuditLog::mirrored(&state, at.project(&state));
-        log.append(record("op 0")).unwrap();
-        log.append_signed(record("approved"), &unlocked).unwrap();
-        log.append(record("op 2")).unwrap();
         let v = log.verify(&trust).unwrap();
         assert!(v.intact, "{:?}", v.problems);
 
@@ -546,7 +538,6 @@ mod tests {
 
     #[test]
     fn deleting_or_cutting_the_log_is_reported() {
-        use crate::approver::{pin, Approver, ApproverDir};
         type Attack = Box<dyn Fn(&AuditLog)>;
         let attacks: Vec<(&str, Attack)> = vec![
             (
@@ -570,21 +561,12 @@ mod tests {
             ),
         ];
         for (name, attack) in attacks {
-            let dir = tempfile::tempdir().unwrap();
-            let state = dir.path().join(".dbguard");
-            let at = ApproverDir::at(dir.path().join("approver"));
-            let approver = Approver::init(&at, "correct horse battery staple").unwrap();
-            let unlocked = approver.unlock("correct horse battery staple").unwrap();
-            pin(&state, &approver.fingerprint()).unwrap();
+            let (_dir, approver, log) = signed_log();
             let fingerprint = approver.fingerprint();
             let trust = Trust {
                 approver: Some(&approver),
                 pinned: Some(&fingerprint),
             };
-            let log = AuditLog::mirrored(&state, at.project(&state));
-            log.append(record("op 0")).unwrap();
-            log.append_signed(record("approved"), &unlocked).unwrap();
-            log.append(record("used")).unwrap();
             assert!(log.verify(&trust).unwrap().intact);
             attack(&log);
             let v = log.verify(&trust).unwrap();

@@ -8,6 +8,7 @@ pub mod approver;
 pub mod assess;
 pub mod audit;
 pub mod error;
+mod private_file;
 pub mod protocol;
 pub mod target;
 pub mod tool_call;
