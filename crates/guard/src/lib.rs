@@ -9,6 +9,7 @@ pub mod assess;
 pub mod audit;
 pub mod error;
 mod private_file;
+pub mod protect;
 pub mod protocol;
 pub mod target;
 pub mod tool_call;

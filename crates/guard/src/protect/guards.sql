@@ -1,0 +1,342 @@
+-- dbguard's guards inside PostgreSQL, installed by `dbguard protect` as
+-- dbguard_owner (NOLOGIN). Placeholders, filled in by install.rs with quoted
+-- values: __SCHEMAS__ (text[] of covered schemas), __MAX_ROWS__ (rows one
+-- statement may delete or update), __DBLINK__ (schema of the dblink
+-- extension, or empty when refusals cannot be recorded).
+
+CREATE TABLE IF NOT EXISTS dbguard.config (
+  singleton     boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  identity      text NOT NULL,
+  max_rows      integer NOT NULL CHECK (max_rows >= 1),
+  schemas       text[] NOT NULL,
+  guard_role    name NOT NULL,
+  approver      text,
+  recording     boolean NOT NULL,
+  installed_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- Windows: written only by the guard role, whose password is sealed to the
+-- approver. The token itself is never stored, only its SHA-256.
+CREATE TABLE IF NOT EXISTS dbguard.windows (
+  id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  approval_id         text NOT NULL,
+  kinds               text[] NOT NULL CHECK (cardinality(kinds) > 0
+                        AND kinds <@ ARRAY['truncate', 'delete', 'update', 'drop', 'alter', 'unprotect']),
+  tables              text[],
+  token_sha256        text NOT NULL UNIQUE CHECK (token_sha256 ~ '^[0-9a-f]{64}$'),
+  opened_at           timestamptz NOT NULL DEFAULT now(),
+  expires_at          timestamptz NOT NULL,
+  bound_pid           integer,
+  bound_backend_start timestamptz,
+  closed_at           timestamptz,
+  CHECK (expires_at > opened_at AND expires_at <= opened_at + interval '1 day')
+);
+
+CREATE TABLE IF NOT EXISTS dbguard.refusals (
+  id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at               timestamptz NOT NULL DEFAULT now(),
+  session_role     name,
+  acting_role      name,
+  application_name text,
+  client_addr      inet,
+  backend_pid      integer,
+  statement        text,
+  rule             text NOT NULL,
+  detail           text NOT NULL
+);
+
+REVOKE ALL ON ALL TABLES IN SCHEMA dbguard FROM PUBLIC;
+GRANT SELECT ON dbguard.config TO PUBLIC;
+GRANT SELECT ON dbguard.windows, dbguard.refusals TO pg_database_owner;
+
+-- Records a refusal in its own transaction (through dblink, as the
+-- recorder role), so it survives the rollback of the refused statement.
+-- When it cannot, the refusal still happens and a warning says why.
+CREATE OR REPLACE FUNCTION dbguard.record(p_rule text, p_detail text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  a record;
+  dblink_schema text := __DBLINK__;
+BEGIN
+  IF dblink_schema = '' THEN
+    RAISE WARNING 'dbguard: refusal not recorded (the dblink extension is not available)';
+    RETURN;
+  END IF;
+  SELECT s.application_name, inet_client_addr() AS client_addr INTO a FROM pg_stat_activity s WHERE s.pid = pg_backend_pid();
+  EXECUTE format('SELECT %I.dblink_exec(%L, %L)', dblink_schema, 'dbguard_loopback', format(
+    'INSERT INTO dbguard.refusals (session_role, acting_role, application_name, client_addr, backend_pid, statement, rule, detail) VALUES (%L, %L, %L, %L, %s, %L, %L, %L)',
+    session_user, nullif(current_setting('role'), 'none'), a.application_name, a.client_addr, pg_backend_pid(),
+    left(current_query(), 4000), p_rule, p_detail));
+EXCEPTION WHEN others THEN
+  RAISE WARNING 'dbguard: refusal not recorded (%)', SQLERRM;
+END
+$fn$;
+
+-- Refuses with SQLSTATE 42501, after recording the refusal.
+CREATE OR REPLACE FUNCTION dbguard.refuse(p_rule text, p_detail text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  PERFORM dbguard.record(p_rule, p_detail);
+  RAISE EXCEPTION 'dbguard refused: % [%]', p_detail, p_rule
+    USING ERRCODE = '42501',
+          DETAIL = 'This database is protected by dbguard: destructive operations run only with a person''s approval.',
+          HINT = 'A person must approve this operation through dbguard (dbguard run, sql, migrate deploy or reset ask for it); the approval opens a window for that operation alone.';
+END
+$fn$;
+
+-- Whether this session holds an open window that covers `p_kind` on
+-- `p_table` (NULL: any table). The first session that uses a window binds
+-- it; every other session is refused while it is open.
+CREATE OR REPLACE FUNCTION dbguard.window_allows(p_kind text, p_table text) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  token text := current_setting('dbguard.window', true);
+  w dbguard.windows;
+  started timestamptz;
+BEGIN
+  IF token IS NULL OR token = '' THEN
+    RETURN false;
+  END IF;
+  SELECT * INTO w FROM dbguard.windows
+   WHERE token_sha256 = encode(sha256(convert_to(token, 'UTF8')), 'hex')
+     AND closed_at IS NULL AND expires_at > clock_timestamp()
+   FOR UPDATE;
+  IF NOT FOUND OR NOT (p_kind = ANY (w.kinds))
+     OR (w.tables IS NOT NULL AND p_table IS NOT NULL AND NOT (p_table = ANY (w.tables))) THEN
+    RETURN false;
+  END IF;
+  SELECT s.backend_start INTO started FROM pg_stat_activity s WHERE s.pid = pg_backend_pid();
+  IF w.bound_pid IS NULL THEN
+    UPDATE dbguard.windows SET bound_pid = pg_backend_pid(), bound_backend_start = started WHERE id = w.id;
+    RETURN true;
+  END IF;
+  RETURN w.bound_pid = pg_backend_pid() AND w.bound_backend_start IS NOT DISTINCT FROM started;
+END
+$fn$;
+
+-- Closes the window whose token is `p_token`; closing only takes a right
+-- away, so anyone holding the token may do it.
+CREATE OR REPLACE FUNCTION dbguard.close_window(p_token text) RETURNS boolean
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+  WITH closed AS (
+    UPDATE dbguard.windows SET closed_at = clock_timestamp()
+     WHERE token_sha256 = encode(sha256(convert_to(p_token, 'UTF8')), 'hex') AND closed_at IS NULL
+    RETURNING 1)
+  SELECT count(*) > 0 FROM closed
+$fn$;
+
+CREATE OR REPLACE FUNCTION dbguard.guard_truncate() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  tbl text := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+BEGIN
+  IF NOT dbguard.window_allows('truncate', tbl) THEN
+    PERFORM dbguard.refuse('protect/truncate', format('TRUNCATE %s removes every row of the table', tbl));
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+
+-- AFTER DELETE and AFTER UPDATE, once per statement, with the statement's
+-- old rows. Rows are counted per client command (statement_timestamp(),
+-- which changes with every message from the client): the statements that
+-- ON DELETE CASCADE runs for a deleted farm are part of the same command,
+-- so their rows add up. The running count lives in a transaction-local
+-- setting; a value a session sets itself can only make the count larger
+-- (it is never read below zero), and each statement's own rows are always
+-- counted. The fast path (the policy's limit not reached) reads no table.
+CREATE OR REPLACE FUNCTION dbguard.guard_rows() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  n bigint;
+  total bigint;
+  command text;
+  seen text;
+  tbl text;
+  kind text;
+BEGIN
+  SELECT count(*) INTO n FROM dbguard_old;
+  IF n = 0 THEN
+    RETURN NULL;
+  END IF;
+  command := statement_timestamp()::text;
+  seen := current_setting('dbguard.rows', true);
+  total := n;
+  IF seen LIKE command || '|%' AND split_part(seen, '|', 2) ~ '^[0-9]{1,18}$' THEN
+    total := total + split_part(seen, '|', 2)::bigint;
+  END IF;
+  PERFORM set_config('dbguard.rows', command || '|' || total, true);
+  IF total <= __MAX_ROWS__ THEN
+    RETURN NULL;
+  END IF;
+  tbl := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+  kind := lower(TG_OP);
+  IF dbguard.window_allows(kind, tbl) THEN
+    RETURN NULL;
+  END IF;
+  PERFORM dbguard.refuse('protect/' || kind || '-many', format(
+    '%s on %s touches %s row(s)%s; the policy allows %s per command',
+    TG_OP, tbl, n,
+    CASE WHEN total > n THEN format(' (%s with the rows of the same command: cascades and other statements)', total) ELSE '' END,
+    __MAX_ROWS__));
+  RETURN NULL;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION dbguard.guard_truncate(), dbguard.guard_rows() TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION dbguard.record(text, text), dbguard.refuse(text, text),
+  dbguard.window_allows(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dbguard.close_window(text) TO PUBLIC;
+
+-- Puts the three table guards on `rel`, ENABLE ALWAYS so that
+-- session_replication_role = replica does not switch them off. Runs as
+-- the caller (the table's owner when a table is created).
+CREATE OR REPLACE FUNCTION dbguard.protect_table(rel regclass) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_truncate()', rel);
+  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS dbguard_old FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows()', rel);
+  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS dbguard_old FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows()', rel);
+  EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER dbguard_truncate, ENABLE ALWAYS TRIGGER dbguard_delete, ENABLE ALWAYS TRIGGER dbguard_update', rel);
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION dbguard.protect_table(regclass) TO PUBLIC;
+
+-- The tables the guards cover: ordinary and partitioned tables of the
+-- covered schemas (partitions are covered through their parent).
+CREATE OR REPLACE FUNCTION dbguard.covered_tables() RETURNS SETOF oid
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = ANY (__SCHEMAS__) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+$fn$;
+
+-- What ALTER TABLE may not take away: row-level security, forced
+-- row-level security, and each column's type.
+CREATE OR REPLACE FUNCTION dbguard.table_state(rel oid) RETURNS jsonb
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT jsonb_build_object('rls', c.relrowsecurity, 'force', c.relforcerowsecurity,
+           'cols', coalesce((SELECT jsonb_object_agg(a.attnum::text, a.atttypid::text || ':' || a.atttypmod)
+                               FROM pg_attribute a
+                              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '{}'::jsonb))
+    FROM pg_class c WHERE c.oid = rel
+$fn$;
+
+-- Event triggers. Why catalogs and not the query text: ddl_command_start
+-- only knows the command tag, and current_query() may hold several
+-- statements, comments and quoted names, so reading it would guess. The
+-- catalogs say exactly what changed: sql_drop lists every dropped object
+-- (tables, columns, constraints, policies, schemas, what CASCADE and DROP
+-- OWNED take along), and for ALTER TABLE the state of the covered tables
+-- is taken at ddl_command_start and compared at ddl_command_end. Raising
+-- there rolls the whole command back.
+
+CREATE OR REPLACE FUNCTION dbguard.on_ddl_start() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
+  PERFORM set_config('dbguard.ddl_before',
+    coalesce((SELECT jsonb_object_agg(t::text, dbguard.table_state(t)) FROM dbguard.covered_tables() t), '{}'::jsonb)::text,
+    true);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION dbguard.on_sql_drop() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  o record;
+  rule text;
+  kind text;
+BEGIN
+  FOR o IN SELECT * FROM pg_event_trigger_dropped_objects() ORDER BY original DESC LOOP
+    CONTINUE WHEN o.is_temporary;
+    rule := NULL;
+    IF o.schema_name = 'dbguard' OR (o.object_type = 'schema' AND o.object_name = 'dbguard')
+       OR (o.object_type = 'trigger' AND o.original AND o.object_identity LIKE 'dbguard\_%') THEN
+      rule := 'protect/guard-objects';
+      kind := 'unprotect';
+    ELSIF o.schema_name = ANY (__SCHEMAS__) OR (o.object_type = 'schema' AND o.object_name = ANY (__SCHEMAS__)) THEN
+      kind := 'drop';
+      rule := CASE
+        WHEN o.object_type = 'table column' THEN 'protect/drop-column'
+        WHEN o.object_type IN ('table constraint', 'domain constraint') THEN 'protect/drop-constraint'
+        WHEN o.object_type IN ('table', 'view', 'materialized view', 'foreign table', 'schema', 'function',
+                               'procedure', 'aggregate', 'type', 'composite type', 'domain', 'policy') THEN 'protect/drop-object'
+      END;
+    END IF;
+    IF rule IS NOT NULL AND NOT dbguard.window_allows(kind, NULL) THEN
+      PERFORM dbguard.refuse(rule, format('%s drops %s %s', tg_tag, o.object_type, o.object_identity));
+    END IF;
+  END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION dbguard.on_ddl_end() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  c record;
+  before jsonb;
+  after jsonb;
+  col text;
+  rule text;
+  what text;
+BEGIN
+  FOR c IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+    rule := NULL;
+    IF c.schema_name = 'dbguard' THEN
+      rule := 'protect/guard-objects';
+      what := format('%s changes %s %s, part of dbguard''s protection', c.command_tag, c.object_type, c.object_identity);
+    ELSIF c.object_type = 'trigger' AND EXISTS (
+        SELECT FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+         WHERE t.oid = c.objid AND (t.tgname LIKE 'dbguard\_%') <> (p.pronamespace = 'dbguard'::regnamespace)) THEN
+      rule := 'protect/guard-objects';
+      what := format('%s changes %s, one of dbguard''s guards', c.command_tag, c.object_identity);
+    ELSIF c.command_tag = 'ALTER TABLE' AND c.classid = 'pg_class'::regclass AND c.objsubid = 0
+          AND c.objid IN (SELECT dbguard.covered_tables()) THEN
+      IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = c.objid AND t.tgname LIKE 'dbguard\_%' AND t.tgenabled <> 'A') THEN
+        rule := 'protect/guard-objects';
+        what := format('ALTER TABLE %s switches off one of dbguard''s guards', c.object_identity);
+      ELSE
+        before := (nullif(current_setting('dbguard.ddl_before', true), ''))::jsonb -> c.objid::text;
+        after := dbguard.table_state(c.objid);
+        IF before IS NOT NULL THEN
+          IF (before ->> 'rls')::boolean AND NOT (after ->> 'rls')::boolean THEN
+            rule := 'protect/disable-rls';
+            what := format('ALTER TABLE %s disables row-level security', c.object_identity);
+          ELSIF (before ->> 'force')::boolean AND NOT (after ->> 'force')::boolean THEN
+            rule := 'protect/no-force-rls';
+            what := format('ALTER TABLE %s stops forcing row-level security on its owner', c.object_identity);
+          ELSE
+            FOR col IN SELECT key FROM jsonb_each_text(before -> 'cols') LOOP
+              IF (after -> 'cols') ? col AND (after -> 'cols' ->> col) <> (before -> 'cols' ->> col) THEN
+                rule := 'protect/alter-column-type';
+                what := format('ALTER TABLE %s changes the type of column %I', c.object_identity,
+                               (SELECT attname FROM pg_attribute WHERE attrelid = c.objid AND attnum = col::int));
+                EXIT;
+              END IF;
+            END LOOP;
+          END IF;
+        END IF;
+      END IF;
+    END IF;
+    IF rule IS NOT NULL
+       AND NOT dbguard.window_allows(CASE WHEN rule = 'protect/guard-objects' THEN 'unprotect' ELSE 'alter' END, NULL) THEN
+      PERFORM dbguard.refuse(rule, what);
+    END IF;
+  END LOOP;
+END
+$fn$;
+
+-- Tables created later in a covered schema get the guards, as their owner.
+CREATE OR REPLACE FUNCTION dbguard.on_create_table() RETURNS event_trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  c record;
+BEGIN
+  FOR c IN SELECT * FROM pg_event_trigger_ddl_commands()
+            WHERE command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
+              AND classid = 'pg_class'::regclass AND objsubid = 0 AND NOT in_extension LOOP
+    IF c.objid IN (SELECT dbguard.covered_tables()) THEN
+      PERFORM dbguard.protect_table(c.objid);
+    END IF;
+  END LOOP;
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION dbguard.covered_tables(), dbguard.table_state(oid) TO PUBLIC;

@@ -1,0 +1,716 @@
+//! `dbguard protect` against the real server: every destructive path is
+//! refused for every client (psql, the Rust driver, node-postgres), rows
+//! counted before and after; single-row writes by key and inserts pass;
+//! windows opened with the approver's key let exactly their holder through.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Once;
+use std::time::Duration;
+
+use dbguard_guard::protect::{self, Kind, Options, WindowSpec};
+use dbguard_pg::DbUrl;
+use dbguard_testkit::{server, TestDb};
+use ed25519_dalek::SigningKey;
+use postgres::error::SqlState;
+
+/// Demo farm 1 of the development seed.
+const FARM: &str = "md5('farm:1')::uuid";
+
+/// A login role of the test server.
+#[derive(Clone, Copy)]
+struct Role {
+    name: &'static str,
+    password: &'static str,
+}
+
+/// The application: farm_app (DML, row-level security, no TRUNCATE).
+const APP: Role = Role {
+    name: "farm_app",
+    password: "app-password-for-tests",
+};
+/// The test server's superuser (its password is in the URL's passfile):
+/// the guards hold for it too, until it switches them off.
+const SUPERUSER: Role = Role {
+    name: "",
+    password: "",
+};
+/// A login member of farm_owner: it can do what the tables' owner can
+/// (TRUNCATE, DROP, ALTER), as an agent holding the owner's URL would.
+const OWNER: Role = Role {
+    name: "farm_schema_owner",
+    password: "owner-password-for-tests",
+};
+
+struct Fixture {
+    db: TestDb,
+    state: tempfile::TempDir,
+    approver: SigningKey,
+}
+
+impl Fixture {
+    /// The farm schema, the development seed, and protect with an approver.
+    fn new() -> Fixture {
+        let fixture = Fixture::unprotected();
+        fixture.protect(Some(&fixture.approver));
+        fixture
+    }
+
+    /// The farm schema and the development seed, not protected.
+    fn unprotected() -> Fixture {
+        let db = server().fresh_db();
+        let mut client = db.client();
+        dbguard_migrate::runner::deploy(&mut client, &dbguard_farm::migrations(), &mut |_| Ok(()))
+            .expect("the farm schema applies");
+        dbguard_farm::seed::development(&mut client, Default::default()).expect("the seed applies");
+        static ROLES: Once = Once::new();
+        ROLES.call_once(|| {
+            client
+                .batch_execute(&format!(
+                    "ALTER ROLE {app} PASSWORD '{app_pw}';
+                     CREATE ROLE {owner} LOGIN PASSWORD '{owner_pw}' IN ROLE farm_owner;
+                     GRANT SET ON PARAMETER session_replication_role TO {app};",
+                    app = APP.name,
+                    app_pw = APP.password,
+                    owner = OWNER.name,
+                    owner_pw = OWNER.password
+                ))
+                .expect("test roles");
+        });
+        Fixture {
+            db,
+            state: dbguard_testkit::project_dir("dbguard-protect-"),
+            approver: SigningKey::generate(&mut rand_core::OsRng),
+        }
+    }
+
+    fn protect(&self, approver: Option<&SigningKey>) -> protect::Installed {
+        let key = approver.map(|k| k.verifying_key());
+        let mut options = Options::new(self.state.path());
+        options.approver = key.as_ref();
+        protect::install(&mut self.db.client(), &self.db.url, &options).expect("protect installs")
+    }
+
+    fn port(&self) -> u16 {
+        self.db.url.client_config().unwrap().get_ports()[0]
+    }
+
+    fn conninfo(&self, role: Role) -> String {
+        format!(
+            "host=127.0.0.1 port={} dbname={} user={} password={}",
+            self.port(),
+            self.db.name,
+            role.name,
+            role.password
+        )
+    }
+
+    fn url(&self, role: Role) -> DbUrl {
+        DbUrl::parse(&self.conninfo(role)).unwrap()
+    }
+
+    /// A driver connection (tokio-postgres underneath; not libpq) as `role`.
+    fn connect(&self, role: Role, options: Option<&str>) -> postgres::Client {
+        let mut config = self.url(role).client_config().unwrap();
+        if let Some(options) = options {
+            config.options(options);
+        }
+        config.connect(postgres::NoTls).expect("connects")
+    }
+
+    /// Runs `sql` through plain psql as `role`: (succeeded, stderr).
+    fn psql(&self, role: Role, sql: &str) -> (bool, String) {
+        let target = match role.name {
+            "" => self.db.url.expose().to_string(),
+            name => format!(
+                "host=127.0.0.1 port={} dbname={} user={name}",
+                self.port(),
+                self.db.name
+            ),
+        };
+        let out = Command::new("psql")
+            .arg(target)
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-v",
+                "VERBOSITY=verbose",
+                "-c",
+                sql,
+            ])
+            .env("PGPASSWORD", role.password)
+            .env_remove("PGOPTIONS")
+            .output()
+            .expect("psql runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Every table's row count.
+    fn counts(&self) -> Vec<(String, i64)> {
+        let mut client = self.db.client();
+        let tables: Vec<String> = client
+            .query(
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        tables
+            .into_iter()
+            .map(|t| {
+                let n: i64 = client
+                    .query_one(&format!("SELECT count(*) FROM public.\"{t}\""), &[])
+                    .unwrap()
+                    .get(0);
+                (t, n)
+            })
+            .collect()
+    }
+}
+
+/// `sql` as the application, in demo farm 1's context.
+fn in_farm(sql: &str) -> String {
+    format!("SELECT set_config('app.current_farm_id', {FARM}::text, false); {sql}")
+}
+
+/// What the application and an owner's URL must not do, each with the rule
+/// that refuses it.
+fn destructive() -> Vec<(Role, String, &'static str)> {
+    vec![
+        (OWNER, "TRUNCATE tasks".into(), "protect/truncate"),
+        (OWNER, "TRUNCATE farms CASCADE".into(), "protect/truncate"),
+        (OWNER, "DROP TABLE tasks".into(), "protect/drop-object"),
+        (SUPERUSER, "DROP SCHEMA public CASCADE".into(), "protect/drop-object"),
+        (SUPERUSER, "TRUNCATE users CASCADE".into(), "protect/truncate"),
+        (OWNER, "ALTER TABLE tasks DROP COLUMN title".into(), "protect/drop-column"),
+        (OWNER, "ALTER TABLE orders ALTER COLUMN total_cents TYPE integer".into(), "protect/alter-column-type"),
+        (OWNER, "ALTER TABLE orders DROP CONSTRAINT orders_farm_id_fkey".into(), "protect/drop-constraint"),
+        (OWNER, "ALTER TABLE orders DISABLE ROW LEVEL SECURITY".into(), "protect/disable-rls"),
+        (OWNER, "ALTER TABLE orders NO FORCE ROW LEVEL SECURITY".into(), "protect/no-force-rls"),
+        (OWNER, "DROP POLICY tenant_isolation ON orders".into(), "protect/drop-object"),
+        (OWNER, "DROP FUNCTION cuid() CASCADE".into(), "protect/drop-object"),
+        (OWNER, "DROP TYPE farm_role CASCADE".into(), "protect/drop-object"),
+        (OWNER, "DROP OWNED BY farm_owner".into(), "protect/drop-object"),
+        (OWNER, "DROP TRIGGER dbguard_truncate ON tasks".into(), "protect/guard-objects"),
+        (OWNER, "ALTER TABLE tasks DISABLE TRIGGER USER".into(), "protect/guard-objects"),
+        (OWNER, "ALTER TABLE tasks ENABLE REPLICA TRIGGER dbguard_delete".into(), "protect/guard-objects"),
+        (OWNER, "ALTER TRIGGER dbguard_update ON tasks RENAME TO audit_update".into(), "protect/guard-objects"),
+        (OWNER, format!("DELETE FROM farms WHERE id = {FARM}"), "protect/delete-many"),
+        (APP, in_farm("DELETE FROM tasks"), "protect/delete-many"),
+        (APP, in_farm("DELETE FROM batches WHERE trays > 1"), "protect/delete-many"),
+        (APP, in_farm("UPDATE orders SET status = 'CANCELLED'"), "protect/update-many"),
+        (
+            APP,
+            in_farm("SET session_replication_role = replica; DELETE FROM customers"),
+            "protect/delete-many",
+        ),
+        (
+            APP,
+            in_farm("DELETE FROM tasks WHERE id = (SELECT id FROM tasks ORDER BY id LIMIT 1); DELETE FROM tasks WHERE id = (SELECT id FROM tasks ORDER BY id DESC LIMIT 1)"),
+            "protect/delete-many",
+        ),
+    ]
+}
+
+#[test]
+fn psql_as_the_application_or_the_owner_is_refused_every_destructive_way() {
+    let f = Fixture::new();
+    let before = f.counts();
+    for (role, sql, rule) in destructive() {
+        let (ok, stderr) = f.psql(role, &sql);
+        assert!(!ok, "{sql} as {} ran on a protected database", role.name);
+        assert!(
+            stderr.contains("42501") && stderr.contains("dbguard refused") && stderr.contains(rule),
+            "{sql}: expected a 42501 refusal under {rule}, got: {stderr}"
+        );
+        assert!(
+            stderr.contains("A person must approve this operation"),
+            "{sql}: the refusal says what a person must do: {stderr}"
+        );
+    }
+    assert_eq!(f.counts(), before, "no row was lost");
+    let mut client = f.db.client();
+    let columns: i64 = client
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'tasks'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(columns, 10, "tasks keeps every column");
+}
+
+#[test]
+fn single_row_writes_by_key_and_inserts_pass() {
+    let f = Fixture::new();
+    let before = f.counts();
+    let count = |table: &str| before.iter().find(|(t, _)| t == table).unwrap().1;
+    let ok = |role, sql: &str| {
+        let (ok, stderr) = f.psql(role, sql);
+        assert!(ok, "{sql}: {stderr}");
+    };
+    ok(APP, &in_farm("DELETE FROM tasks WHERE farm_id = md5('farm:1')::uuid AND id = (SELECT id FROM tasks ORDER BY id LIMIT 1)"));
+    ok(
+        APP,
+        &in_farm(
+            "UPDATE orders SET status = 'CANCELLED' WHERE id = (SELECT id FROM orders ORDER BY id LIMIT 1)",
+        ),
+    );
+    ok(
+        APP,
+        &in_farm("UPDATE orders SET status = 'CANCELLED' WHERE id IS NULL"),
+    );
+    ok(
+        APP,
+        &in_farm(
+            "INSERT INTO customers (farm_id, name) SELECT md5('farm:1')::uuid, 'Bulk ' || g FROM generate_series(1, 50) g",
+        ),
+    );
+    let after = f.counts();
+    let now = |table: &str| after.iter().find(|(t, _)| t == table).unwrap().1;
+    assert_eq!(now("tasks"), count("tasks") - 1);
+    assert_eq!(now("customers"), count("customers") + 50);
+    // Separate commands by key, one row each, pass.
+    for _ in 0..3 {
+        ok(
+            APP,
+            &in_farm("DELETE FROM tasks WHERE id = (SELECT id FROM tasks ORDER BY id LIMIT 1)"),
+        );
+    }
+    assert_eq!(
+        f.counts().iter().find(|(t, _)| t == "tasks").unwrap().1,
+        count("tasks") - 4
+    );
+}
+
+#[test]
+fn a_cascade_counts_every_row_it_deletes() {
+    let f = Fixture::new();
+    let mut client = f.db.client();
+    // A farm with one row in one other table: each statement touches one row,
+    // the command two.
+    client
+        .batch_execute(
+            "INSERT INTO farms (id, farm_name, owner_id) SELECT md5('farm:lonely')::uuid, 'Lonely', id FROM users LIMIT 1;
+             INSERT INTO equipment (farm_id, name, kind) VALUES (md5('farm:lonely')::uuid, 'Shelf', 'RACK');",
+        )
+        .unwrap();
+    let (ok, stderr) = f.psql(OWNER, "DELETE FROM farms WHERE id = md5('farm:lonely')::uuid");
+    assert!(!ok && stderr.contains("protect/delete-many"), "{stderr}");
+    assert!(stderr.contains("2 with the rows of the same command"), "{stderr}");
+    // Without the dependent row, deleting the farm is one row and passes.
+    client
+        .batch_execute("DELETE FROM equipment WHERE farm_id = md5('farm:lonely')::uuid")
+        .unwrap();
+    let (ok, stderr) = f.psql(OWNER, "DELETE FROM farms WHERE id = md5('farm:lonely')::uuid");
+    assert!(ok, "{stderr}");
+}
+
+#[test]
+fn a_table_created_after_protect_is_guarded() {
+    let f = Fixture::new();
+    let (ok, stderr) = f.psql(
+        OWNER,
+        "CREATE TABLE later (id int PRIMARY KEY); INSERT INTO later SELECT generate_series(1, 3);
+         CREATE TABLE later_as AS SELECT generate_series(1, 3) AS id;",
+    );
+    assert!(ok, "{stderr}");
+    for sql in [
+        "TRUNCATE later",
+        "DELETE FROM later",
+        "UPDATE later_as SET id = id + 10",
+        "DROP TABLE later",
+    ] {
+        let (ok, stderr) = f.psql(OWNER, sql);
+        assert!(!ok && stderr.contains("dbguard refused"), "{sql}: {stderr}");
+    }
+    let n: i64 =
+        f.db.client()
+            .query_one("SELECT count(*) FROM later", &[])
+            .unwrap()
+            .get(0);
+    assert_eq!(n, 3);
+    // Schema changes that lose nothing pass.
+    let (ok, stderr) = f.psql(
+        OWNER,
+        "ALTER TABLE later ADD COLUMN note text; CREATE INDEX later_note ON later (note); DROP INDEX later_note;",
+    );
+    assert!(ok, "{stderr}");
+}
+
+#[test]
+fn the_rust_driver_is_refused_the_same_way() {
+    let f = Fixture::new();
+    let before = f.counts();
+    let mut owner = f.connect(OWNER, None);
+    let mut app = f.connect(APP, None);
+    app.batch_execute(&in_farm("")).unwrap();
+    let refused = |client: &mut postgres::Client, sql: &str| {
+        let err = client.batch_execute(sql).expect_err(sql);
+        assert_eq!(
+            err.code(),
+            Some(&SqlState::INSUFFICIENT_PRIVILEGE),
+            "{sql}: {err:?}"
+        );
+    };
+    refused(&mut owner, "TRUNCATE orders CASCADE");
+    refused(&mut owner, "DROP TABLE order_items");
+    refused(&mut app, "DELETE FROM order_items");
+    refused(&mut app, "UPDATE seed_varieties SET price_cents_per_tray = 0");
+    let farm: String = app
+        .query_one(&format!("SELECT {FARM}::text"), &[])
+        .unwrap()
+        .get(0);
+    let mut tx = app.transaction().unwrap();
+    // Prisma's deleteMany in an interactive transaction, with a bind parameter: refused too.
+    let err = tx
+        .execute(
+            "DELETE FROM inventory_items WHERE farm_id = $1::text::uuid",
+            &[&farm],
+        )
+        .expect_err("deleteMany");
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{err:?}");
+    drop(tx);
+    app.execute(
+        "DELETE FROM tasks WHERE farm_id = md5('farm:1')::uuid AND id = (SELECT id FROM tasks ORDER BY id LIMIT 1)",
+        &[],
+    )
+    .expect("one row by key passes");
+    let after = f.counts();
+    assert_eq!(after.len(), before.len());
+    for ((table, was), (_, now)) in before.iter().zip(&after) {
+        let expected = if table == "tasks" { was - 1 } else { *was };
+        assert_eq!(*now, expected, "{table}");
+    }
+}
+
+#[test]
+fn separate_single_row_statements_of_one_transaction_pass() {
+    // Prisma and the seed update rows one by one inside a transaction; each
+    // statement is one command of its own.
+    let f = Fixture::new();
+    let mut app = f.connect(APP, None);
+    let mut tx = app.transaction().unwrap();
+    tx.execute(
+        "SELECT set_config('app.current_farm_id', md5('farm:1')::text, true)",
+        &[],
+    )
+    .unwrap();
+    let ids: Vec<String> = tx
+        .query("SELECT id::text FROM orders ORDER BY id LIMIT 5", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for id in &ids {
+        tx.execute(
+            "UPDATE orders SET status = 'CONFIRMED' WHERE id = $1::text::uuid",
+            &[id],
+        )
+        .expect("one row by key");
+    }
+    tx.commit().unwrap();
+}
+
+#[test]
+fn node_postgres_is_refused() {
+    let f = Fixture::new();
+    let before = f.counts();
+    let dir = node_pg();
+    let script = r#"
+const { Client } = require('pg');
+(async () => {
+  const results = {};
+  const client = new Client({ connectionString: process.env.DB });
+  await client.connect();
+  await client.query("SELECT set_config('app.current_farm_id', md5('farm:1'), false)");
+  for (const [name, sql] of [
+    ['deleteMany', 'DELETE FROM tasks WHERE farm_id = $1'],
+    ['updateMany', 'UPDATE orders SET status = $2 WHERE farm_id = $1'],
+  ]) {
+    try {
+      const params = name === 'deleteMany' ? [process.env.FARM] : [process.env.FARM, 'CANCELLED'];
+      await client.query(sql, params);
+      results[name] = 'ran';
+    } catch (e) { results[name] = e.code + ' ' + e.message; }
+  }
+  console.log(JSON.stringify(results));
+  await client.end();
+})().catch((e) => { console.error(e); process.exit(1); });
+"#;
+    let farm: String =
+        f.db.client()
+            .query_one("SELECT md5('farm:1')::uuid::text", &[])
+            .unwrap()
+            .get(0);
+    let out = Command::new("node")
+        .arg("-e")
+        .arg(script)
+        .env("NODE_PATH", dir.join("node_modules"))
+        .env(
+            "DB",
+            format!(
+                "postgresql://{}:{}@127.0.0.1:{}/{}",
+                APP.name,
+                APP.password,
+                f.port(),
+                f.db.name
+            ),
+        )
+        .env("FARM", farm)
+        .output()
+        .expect("node runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let results: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for name in ["deleteMany", "updateMany"] {
+        let text = results[name].as_str().unwrap();
+        assert!(text.starts_with("42501 dbguard refused"), "{name}: {text}");
+    }
+    assert_eq!(f.counts(), before);
+}
+
+/// node-postgres, installed once into a folder kept between runs.
+fn node_pg() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join("dbguard-test-node-pg");
+    if dir.join("node_modules/pg/package.json").is_file() {
+        return dir;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg("pg@8")
+        .output()
+        .expect("npm runs (node 20 and npm are needed for this test)");
+    assert!(
+        out.status.success(),
+        "npm could not install node-postgres (is the npm registry reachable?): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+fn window(kinds: Vec<Kind>) -> WindowSpec {
+    WindowSpec {
+        approval_id: "test-approval".into(),
+        kinds,
+        tables: None,
+        ttl: Duration::from_secs(600),
+    }
+}
+
+#[test]
+fn a_window_lets_its_holder_through_and_no_one_else() {
+    let f = Fixture::new();
+    let token = protect::open_window(
+        f.state.path(),
+        &f.db.url,
+        &f.approver,
+        &window(vec![Kind::Truncate]),
+    )
+    .expect("the approver opens a window");
+    let options = protect::window_options(&token);
+    assert!(!format!("{token:?}").contains(token.expose()));
+    let mut holder = f.connect(OWNER, Some(&options));
+    let mut thief = f.connect(OWNER, Some(&options));
+    let mut other = f.connect(OWNER, None);
+    holder
+        .batch_execute("TRUNCATE quality_checks")
+        .expect("the holder truncates");
+    for (client, who) in [
+        (&mut thief, "another session with the token"),
+        (&mut other, "a session without it"),
+    ] {
+        let err = client.batch_execute("TRUNCATE tasks").expect_err(who);
+        assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{who}");
+    }
+    // The window covers TRUNCATE only.
+    let err = holder
+        .batch_execute("DROP TABLE tasks")
+        .expect_err("drop is not in the window");
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+    assert!(
+        protect::close_window(&f.url(APP), &token).unwrap(),
+        "anyone with the token may close it"
+    );
+    let err = holder.batch_execute("TRUNCATE tasks").expect_err("closed");
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+    let n: i64 =
+        f.db.client()
+            .query_one("SELECT count(*) FROM tasks", &[])
+            .unwrap()
+            .get(0);
+    assert!(n > 0);
+}
+
+#[test]
+fn an_expired_window_opens_nothing_and_tables_limit_a_window() {
+    let f = Fixture::new();
+    let mut spec = window(vec![Kind::Delete]);
+    spec.tables = Some(vec!["tasks".into()]);
+    let token = protect::open_window(f.state.path(), &f.db.url, &f.approver, &spec).unwrap();
+    let mut holder = f.connect(APP, Some(&protect::window_options(&token)));
+    holder.batch_execute(&in_farm("")).unwrap();
+    let err = holder
+        .batch_execute("DELETE FROM equipment")
+        .expect_err("not its table");
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+    f.db.client()
+        .batch_execute(
+            "UPDATE dbguard.windows SET opened_at = now() - interval '2 hours', expires_at = now() - interval '1 hour'",
+        )
+        .unwrap();
+    let err = holder.batch_execute("DELETE FROM tasks").expect_err("expired");
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+    f.db.client()
+        .batch_execute("UPDATE dbguard.windows SET expires_at = now() + interval '1 minute'")
+        .unwrap();
+    holder
+        .batch_execute("DELETE FROM tasks")
+        .expect("open again, its table");
+}
+
+#[test]
+fn application_credentials_cannot_open_a_window() {
+    let f = Fixture::new();
+    for role in [APP, OWNER] {
+        let mut client = f.connect(role, None);
+        let err = client
+            .batch_execute(&format!(
+                "INSERT INTO dbguard.windows (approval_id, kinds, token_sha256, expires_at)
+                 VALUES ('mine', ARRAY['truncate'], encode(sha256('forged'), 'hex'), now() + interval '1 hour')"
+            ))
+            .expect_err("no insert into windows");
+        assert_eq!(
+            err.code(),
+            Some(&SqlState::INSUFFICIENT_PRIVILEGE),
+            "{}",
+            role.name
+        );
+        for call in [
+            "SELECT dbguard.window_allows('truncate', NULL)",
+            "SELECT dbguard.refuse('x', 'y')",
+            "SELECT dbguard.record('x', 'y')",
+        ] {
+            let err = client.batch_execute(call).expect_err(call);
+            assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{call}");
+        }
+    }
+    // A forged token opens nothing.
+    let mut forger = f.connect(OWNER, Some("-c dbguard.window=forged"));
+    let err = forger.batch_execute("TRUNCATE tasks").expect_err("forged");
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+    // Another approver's key does not unseal the guard credential.
+    let other = SigningKey::generate(&mut rand_core::OsRng);
+    let err = protect::open_window(f.state.path(), &f.db.url, &other, &window(vec![Kind::Truncate]))
+        .expect_err("another key");
+    assert!(err.to_string().contains("not sealed to this approver"), "{err}");
+}
+
+#[test]
+fn without_an_approver_no_window_can_be_opened() {
+    let f = Fixture::unprotected();
+    let installed = f.protect(None);
+    assert!(installed.sealed.is_none());
+    let err = protect::open_window(
+        f.state.path(),
+        &f.db.url,
+        &f.approver,
+        &window(vec![Kind::Truncate]),
+    )
+    .expect_err("no credential");
+    assert!(err.to_string().contains("cannot be read"), "{err}");
+    let can_login: Option<String> =
+        f.db.client()
+            .query_one(
+                "SELECT rolpassword FROM pg_authid WHERE rolname = $1",
+                &[&installed.guard_role],
+            )
+            .unwrap()
+            .get(0);
+    assert!(can_login.is_none(), "the guard role has no password");
+}
+
+#[test]
+fn refusals_are_recorded_and_status_tells_the_state() {
+    let f = Fixture::new();
+    let (ok, _) = f.psql(OWNER, "TRUNCATE tasks");
+    assert!(!ok);
+    let (ok, _) = f.psql(APP, &in_farm("DELETE FROM tasks"));
+    assert!(!ok);
+    let mut client = f.db.client();
+    let refusals = protect::refusals(&mut client, 10).unwrap();
+    let rules: Vec<&str> = refusals.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(rules, ["protect/delete-many", "protect/truncate"], "{refusals:?}");
+    assert_eq!(refusals[1].session_role.as_deref(), Some(OWNER.name));
+    assert_eq!(refusals[0].session_role.as_deref(), Some(APP.name));
+    assert!(refusals[1]
+        .statement
+        .as_deref()
+        .unwrap()
+        .contains("TRUNCATE tasks"));
+    assert_eq!(refusals[1].client_addr.as_deref(), Some("127.0.0.1"));
+    let status = protect::status(&mut client).unwrap();
+    assert!(status.installed && status.recording);
+    assert_eq!(status.unprotected_tables, Vec::<String>::new());
+    assert_eq!(status.protected_tables, f.counts().len() as i64);
+    assert!(
+        status.event_triggers_off.is_empty(),
+        "{:?}",
+        status.event_triggers_off
+    );
+    assert!(status.current_is_superuser, "the test URL is a superuser's");
+    assert!(status.drop_rights.superusers.contains(&status.current_role));
+    // The application cannot read or write the refusals itself.
+    let mut app = f.connect(APP, None);
+    for sql in [
+        "SELECT * FROM dbguard.refusals",
+        "INSERT INTO dbguard.refusals (rule, detail) VALUES ('x', 'y')",
+    ] {
+        let err = app.batch_execute(sql).expect_err(sql);
+        assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{sql}");
+    }
+}
+
+#[test]
+fn protect_twice_changes_nothing_and_the_seed_still_runs() {
+    let f = Fixture::new();
+    let again = f.protect(Some(&f.approver));
+    let first = protect::status(&mut f.db.client()).unwrap();
+    assert_eq!(again.tables, first.protected_tables);
+    // The seed inserts, and updates the new orders' totals one by key.
+    let mut client = f.db.client();
+    let inserted =
+        dbguard_farm::seed::development(&mut client, dbguard_farm::seed::DevSize { farms: 3, scale: 1 })
+            .expect("the seed runs on a protected database");
+    assert!(inserted.total() > 0);
+    let report = dbguard_farm::validate::validate(&mut client).unwrap();
+    assert!(
+        report.findings.is_empty() && report.failures.is_empty(),
+        "{report:?}"
+    );
+    // A window opened before the re-protect still works with the new credential.
+    protect::open_window(f.state.path(), &f.db.url, &f.approver, &window(vec![Kind::Drop])).unwrap();
+    assert!(Path::new(&again.sealed.unwrap()).is_file());
+}
+
+#[test]
+fn unprotect_removes_every_guard() {
+    let f = Fixture::new();
+    let installed = f.protect(Some(&f.approver));
+    protect::unprotect(&mut f.db.client(), f.state.path()).unwrap();
+    assert!(!installed.sealed.unwrap().exists());
+    let (ok, stderr) = f.psql(OWNER, "TRUNCATE quality_checks");
+    assert!(ok, "{stderr}");
+    let status = protect::status(&mut f.db.client()).unwrap();
+    assert!(!status.installed);
+    // And protect again works.
+    f.protect(None);
+}
