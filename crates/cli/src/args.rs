@@ -112,9 +112,38 @@ pub enum Command {
         #[arg(long)]
         seed: bool,
     },
+    /// Install guards inside PostgreSQL that refuse TRUNCATE, DROP, mass
+    /// DELETE/UPDATE and the like for every client unless an approval's
+    /// window is open; `protect status` shows them.
+    Protect(ProtectArgs),
+    /// Remove the guards `protect` installed (high risk: a person's approval
+    /// and a verified backup first).
+    Unprotect,
     /// Restore a backup into a new database (--into), or over the live one
     /// (high risk: a person types YES at a terminal; a safety backup is taken first).
     Restore(RestoreArgs),
+}
+
+/// `dbguard protect`
+#[derive(Debug, clap::Args)]
+pub struct ProtectArgs {
+    /// `status`: what is guarded, and who can still drop the database.
+    #[command(subcommand)]
+    pub action: Option<ProtectAction>,
+    /// Create or fix this application/agent role: not owner, not superuser,
+    /// no CREATEDB, CREATEROLE or BYPASSRLS, no TRUNCATE.
+    #[arg(long, value_name = "NAME")]
+    pub app_role: Option<String>,
+    /// Rows one DELETE or UPDATE command may touch (default 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rows: Option<u32>,
+}
+
+/// `dbguard protect …`
+#[derive(Debug, Subcommand)]
+pub enum ProtectAction {
+    /// Show the guards' state.
+    Status,
 }
 
 /// `dbguard backup …`

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use dbguard_hooks::Host;
-use dbguard_pg::{Discovery, LocalServer, ServerOptions, Settings};
+use dbguard_pg::{Discovery, LocalServer, ServerOptions, ServerState, Settings, Target};
 use serde::Serialize;
 
 use super::hook_install::{installed_commands, resolve_program, settings_files};
@@ -76,19 +76,30 @@ pub fn run(format: Format, cwd: &Path, settings: dbguard_pg::Result<Settings>) -
             dbguard_pg::settings::project_dir(cwd)
         }
     };
-    match LocalServer::open(
+    let local = LocalServer::open(
         &project.join(".dbguard"),
         &Discovery::system(),
         ServerOptions::default(),
-    )
-    .and_then(|server| server.status())
+    );
+    let mut local_running = None;
+    match local
+        .as_ref()
+        .map_err(|e| e.to_string())
+        .and_then(|server| server.status().map_err(|e| e.to_string()))
     {
         Ok(status) => {
             let state = serde_json::to_value(status.state).ok();
             let state = state.as_ref().and_then(|s| s.as_str()).unwrap_or("unknown");
+            if status.state == ServerState::Running {
+                local_running = local.as_ref().ok();
+            }
             add("local server", Status::Info, state.to_string())
         }
-        Err(e) => add("local server", Status::Info, e.to_string()),
+        Err(e) => add("local server", Status::Info, e),
+    }
+    if let Ok(settings) = &settings {
+        let (status, detail) = guards(settings, local_running);
+        add("database guards", status, detail);
     }
     let home = std::env::var_os("HOME").map(PathBuf::from);
     for host in Host::ALL {
@@ -98,6 +109,52 @@ pub fn run(format: Format, cwd: &Path, settings: dbguard_pg::Result<Settings>) -
     let ok = checks.iter().all(|c| c.status != Status::Problem);
     emit(format, &DoctorReport { ok, checks });
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Whether the target database is protected, and whether the URL in use is
+/// a superuser's (who can switch the guards off). The local server is only
+/// looked at when it is already running.
+fn guards(settings: &Settings, local: Option<&LocalServer>) -> (Status, String) {
+    let url = match (&settings.target, local) {
+        (Target::Url(url), _) => (**url).clone(),
+        (Target::Local { database }, Some(server)) => match server.url(database) {
+            Ok(url) => url,
+            Err(e) => return (Status::Info, e.to_string()),
+        },
+        (Target::Local { .. }, None) => return (Status::Info, "the local server is not running".to_string()),
+    };
+    let status = dbguard_pg::connect(&url, std::time::Duration::from_secs(5))
+        .map_err(|e| e.to_string())
+        .and_then(|mut client| dbguard_guard::protect::status(&mut client).map_err(|e| e.to_string()));
+    let status = match status {
+        Ok(status) => status,
+        Err(e) => return (Status::Info, format!("cannot be read: {e}")),
+    };
+    let mut detail = if !status.installed {
+        "not protected: `dbguard protect` puts the guards inside PostgreSQL".to_string()
+    } else if status.event_triggers_off.is_empty() && status.unprotected_tables.is_empty() {
+        format!("protected ({} tables)", status.protected_tables)
+    } else {
+        format!(
+            "protection is incomplete (event triggers off: {}; tables without guards: {}); run `dbguard protect`",
+            status.event_triggers_off.len(),
+            status.unprotected_tables.len()
+        )
+    };
+    if status.current_is_superuser {
+        detail.push_str(&format!(
+            "; the URL in use is the superuser {}'s, who can switch the guards off and drop the database:              give agents and the application a role that is not a superuser (`dbguard protect --app-role NAME`)",
+            status.current_role
+        ));
+    }
+    let level = if status.installed
+        && (!status.event_triggers_off.is_empty() || !status.unprotected_tables.is_empty())
+    {
+        Status::Problem
+    } else {
+        Status::Info
+    };
+    (level, detail)
 }
 
 /// Whether the hook of `host` is installed (project or user settings) and runs a dbguard that exists.

@@ -13,6 +13,7 @@ mod hook;
 mod hook_install;
 mod lint;
 mod migrate;
+mod protect;
 mod protocol;
 mod restore;
 mod rules;
@@ -59,6 +60,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Rules => Ok(rules::run(cli.format)),
         Command::Backup(command) => backup::run(cli.format, &settings()?, command),
         Command::Restore(args) => restore::run(cli.format, &settings()?, args),
+        Command::Protect(args) => protect::run(cli.format, &settings()?, args),
+        Command::Unprotect => protect::unprotect(&settings()?),
         Command::Migrate(command) => migrate::run(cli.format, &settings()?, command),
         Command::Lint(args) => lint::run(cli.format, args, &cwd),
         Command::Reset { seed } => migrate::reset(&settings()?, *seed),

@@ -1,6 +1,6 @@
 //! `dbguard up`: the README's main job, as a short list of steps: server,
-//! database, migrations, the app role, tenancy, the development seed (local
-//! server only), health — the guide's `db:setup`.
+//! database, migrations, the app role, tenancy, the development seed and the
+//! guards inside PostgreSQL (local server only), health — the guide's `db:setup`.
 
 use std::process::ExitCode;
 
@@ -271,6 +271,13 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
                 0 => "development data already there".to_string(),
                 n => format!("development data: {n} rows (the guide's four users, two demo farms)"),
             },
+            ok: true,
+        });
+    }
+    if matches!(settings.target, Target::Local { .. }) {
+        steps.push(Step {
+            step: "protect",
+            detail: super::protect::up_step(settings, &url, &mut client)?,
             ok: true,
         });
     }

@@ -1,0 +1,173 @@
+//! `dbguard protect`, `protect status`, `unprotect` and `up` as people run
+//! them: the local farm database is protected by `up`, stays usable for
+//! the seed, and refuses a plain psql TRUNCATE; unprotect needs a person.
+
+use std::path::Path;
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn dbguard(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("dbguard").unwrap();
+    cmd.current_dir(dir);
+    for var in ["DATABASE_URL", "DATABASE_NAME", "NODE_ENV", "PGOPTIONS"] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn json(output: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(output)
+        .unwrap_or_else(|e| panic!("not one JSON object ({e}): {}", String::from_utf8_lossy(output)))
+}
+
+/// `sql` through plain psql at `target`: (succeeded, stderr).
+fn psql(target: &str, sql: &str) -> (bool, String) {
+    let out = Process::new("psql")
+        .arg(target)
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .env_remove("PGOPTIONS")
+        .output()
+        .expect("psql runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Stops the project's local server when the test ends, however it ends.
+struct StopServer<'a>(&'a Path);
+
+impl Drop for StopServer<'_> {
+    fn drop(&mut self) {
+        let _ = Command::cargo_bin("dbguard")
+            .unwrap()
+            .current_dir(self.0)
+            .args(["db", "stop"])
+            .output();
+    }
+}
+
+#[test]
+fn up_protects_the_local_farm_database_and_the_seed_keeps_working() {
+    let dir = dbguard_testkit::project_dir("dbguard-protect-up-");
+    let _stop = StopServer(dir.path());
+    let out = dbguard(dir.path())
+        .args(["--format", "json", "up"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report = json(&out);
+    let steps = report["steps"].as_array().unwrap();
+    let protect = steps
+        .iter()
+        .find(|s| s["step"] == "protect")
+        .expect("a protect step");
+    assert!(
+        protect["detail"]
+            .as_str()
+            .unwrap()
+            .contains("table(s) guarded inside PostgreSQL"),
+        "{protect}"
+    );
+    assert!(
+        protect["detail"]
+            .as_str()
+            .unwrap()
+            .contains("dbguard approver init"),
+        "{protect}"
+    );
+    // Idempotent, and the seed still inserts (and fixes totals by key).
+    dbguard(dir.path()).arg("up").assert().success();
+    dbguard(dir.path())
+        .args(["seed", "--farms", "3"])
+        .assert()
+        .success();
+    dbguard(dir.path())
+        .args(["protect", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "protected: 15 table(s) in public guarded",
+        ))
+        .stdout(predicate::str::contains("the URL in use is the superuser"));
+    let url = dbguard(dir.path()).args(["db", "url"]).output().unwrap();
+    let url = String::from_utf8(url.stdout).unwrap().trim().to_string();
+    let (ok, stderr) = psql(&url, "TRUNCATE tasks");
+    assert!(!ok && stderr.contains("dbguard refused"), "{stderr}");
+    let (ok, stderr) = psql(&url, "DELETE FROM equipment");
+    assert!(!ok && stderr.contains("protect/delete-many"), "{stderr}");
+    dbguard(dir.path()).arg("doctor").assert().stdout(
+        predicate::str::contains("database guards").and(predicate::str::contains("protected (15 tables)")),
+    );
+}
+
+#[test]
+fn protect_a_url_with_an_app_role_and_unprotect_needs_a_person() {
+    let db = dbguard_testkit::server().fresh_db();
+    db.client()
+        .batch_execute("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 5);")
+        .unwrap();
+    let dir = dbguard_testkit::project_dir("dbguard-protect-url-");
+    let url = db.url.expose();
+    dbguard(dir.path())
+        .args([
+            "--database-url",
+            url,
+            "protect",
+            "--app-role",
+            "protect_cli_agent",
+            "--max-rows",
+            "2",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "protected: 1 table(s) in public guarded",
+        ))
+        .stdout(predicate::str::contains("more than 2 row(s) per command"))
+        .stdout(predicate::str::contains(
+            "no approver: destructive operations on this database cannot be approved",
+        ))
+        .stdout(predicate::str::contains(
+            "application role protect_cli_agent: created",
+        ))
+        .stdout(predicate::str::contains("DROP DATABASE (by its owner"));
+    let status = dbguard(dir.path())
+        .args(["--format", "json", "--database-url", url, "protect", "status"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let status = json(&status);
+    assert_eq!(status["installed"], true);
+    assert_eq!(status["max_rows"], 2);
+    let role: (bool, bool, bool, bool) = {
+        let row = db
+            .client()
+            .query_one(
+                "SELECT rolsuper, rolcreatedb, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = 'protect_cli_agent'",
+                &[],
+            )
+            .unwrap();
+        (row.get(0), row.get(1), row.get(2), row.get(3))
+    };
+    assert_eq!(role, (false, false, false, true));
+    let (ok, stderr) = psql(url, "DELETE FROM t WHERE id <= 2");
+    assert!(ok, "two rows are within --max-rows 2: {stderr}");
+    let (ok, stderr) = psql(url, "UPDATE t SET id = id");
+    assert!(!ok && stderr.contains("protect/update-many"), "{stderr}");
+    // unprotect is high risk: without a person's approval nothing changes.
+    dbguard(dir.path())
+        .args(["--database-url", url, "unprotect"])
+        .env("CLAUDECODE", "1")
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("dbguard approve"));
+    let (ok, _) = psql(url, "TRUNCATE t");
+    assert!(!ok, "still protected");
+}
