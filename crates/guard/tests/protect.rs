@@ -583,10 +583,10 @@ fn application_credentials_cannot_open_a_window() {
     for role in [APP, OWNER] {
         let mut client = f.connect(role, None);
         let err = client
-            .batch_execute(&format!(
+            .batch_execute(
                 "INSERT INTO dbguard.windows (approval_id, kinds, token_sha256, expires_at)
-                 VALUES ('mine', ARRAY['truncate'], encode(sha256('forged'), 'hex'), now() + interval '1 hour')"
-            ))
+                 VALUES ('mine', ARRAY['truncate'], encode(sha256('forged'), 'hex'), now() + interval '1 hour')",
+            )
             .expect_err("no insert into windows");
         assert_eq!(
             err.code(),
