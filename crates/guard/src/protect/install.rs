@@ -92,15 +92,7 @@ pub fn install(client: &mut Client, url: &DbUrl, options: &Options) -> Result<In
     }
     require_superuser(client, "protect")?;
     let identity = crate::target::identity(client, url);
-    let dboid: u32 = client
-        .query_one(
-            "SELECT oid FROM pg_database WHERE datname = current_database()",
-            &[],
-        )
-        .map_err(db("reading the database"))?
-        .get(0);
-    let guard_role = format!("dbguard_guard_{dboid}");
-    let recorder_role = format!("dbguard_recorder_{dboid}");
+    let (guard_role, recorder_role) = role_names(client)?;
     let recorder_password = dbguard_pg::random::random_hex(24)?;
     let sealed_path = credential::sealed_path(options.state_dir, &identity);
     let (password_sql, pending) = match options.approver {
@@ -249,15 +241,9 @@ pub fn unprotect(client: &mut Client, state_dir: &Path) -> Result<()> {
         .collect();
     sql.push_str("DROP SERVER IF EXISTS dbguard_loopback CASCADE;\nDROP SCHEMA IF EXISTS dbguard CASCADE;\n");
     tx.batch_execute(&sql).map_err(db("removing the guards"))?;
-    let dboid: u32 = tx
-        .query_one(
-            "SELECT oid FROM pg_database WHERE datname = current_database()",
-            &[],
-        )
-        .map_err(db("reading the database"))?
-        .get(0);
+    let (guard_role, recorder_role) = role_names(&mut tx)?;
     tx.batch_execute(&format!(
-        "DROP ROLE IF EXISTS dbguard_guard_{dboid}; DROP ROLE IF EXISTS dbguard_recorder_{dboid};"
+        "DROP ROLE IF EXISTS {guard_role}; DROP ROLE IF EXISTS {recorder_role};"
     ))
     .map_err(db("removing the guard roles"))?;
     tx.commit().map_err(db("committing unprotect"))?;
@@ -265,6 +251,20 @@ pub fn unprotect(client: &mut Client, state_dir: &Path) -> Result<()> {
         let _ = std::fs::remove_file(credential::sealed_path(state_dir, &identity));
     }
     Ok(())
+}
+
+/// This database's guard and recorder roles: roles belong to the whole
+/// server, so each protected database has its own (named after its oid),
+/// with its own password.
+fn role_names(client: &mut impl GenericClient) -> Result<(String, String)> {
+    let oid: u32 = client
+        .query_one(
+            "SELECT oid FROM pg_database WHERE datname = current_database()",
+            &[],
+        )
+        .map_err(db("reading the database"))?
+        .get(0);
+    Ok((format!("dbguard_guard_{oid}"), format!("dbguard_recorder_{oid}")))
 }
 
 /// Runs `sql`; errors say `what` dbguard was doing.
