@@ -166,8 +166,9 @@ pub fn run(format: Format, settings: &Settings, args: &ProtectArgs) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
-/// Installs the guards (as `dbguard up` does on the local server); the
-/// approver is wired in by the approvals work: until then, none.
+/// Installs the guards (as `dbguard up` does on the local server), sealing
+/// the guard credential to the project's trusted approver; without one
+/// (none set up, or not the pinned one) no window can be opened.
 fn install(
     settings: &Settings,
     url: &dbguard_pg::DbUrl,
@@ -176,7 +177,11 @@ fn install(
     app_role: Option<&str>,
 ) -> anyhow::Result<ProtectReport> {
     let state_dir = settings.state_dir();
+    let approver = protocol::approver_dir()
+        .ok()
+        .and_then(|dir| dbguard_guard::approver::trusted(&dir, &state_dir).ok());
     let mut options = Options::new(&state_dir);
+    options.approver = approver.as_ref().map(|a| a.public_key());
     if let Some(n) = max_rows {
         options.max_rows = n;
     }
