@@ -10,7 +10,8 @@ use predicates::prelude::*;
 
 fn dbguard(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("dbguard").unwrap();
-    cmd.current_dir(dir);
+    cmd.current_dir(dir)
+        .env("XDG_CONFIG_HOME", support::config_home(dir));
     for var in ["DATABASE_URL", "DATABASE_NAME", "NODE_ENV", "PGOPTIONS"] {
         cmd.env_remove(var);
     }
@@ -170,4 +171,210 @@ fn protect_a_url_with_an_app_role_and_unprotect_needs_a_person() {
         .stderr(predicate::str::contains("dbguard approve"));
     let (ok, _) = psql(url, "TRUNCATE t");
     assert!(!ok, "still protected");
+}
+
+mod support;
+
+/// The whole path through a protected database: the agent's TRUNCATE waits;
+/// a person's approval opens a window in the database; only the approved
+/// run passes it (another session is refused meanwhile); afterwards the
+/// window is closed and its token opens nothing.
+#[test]
+fn an_approval_opens_a_window_only_the_approved_run_passes() {
+    let db = dbguard_testkit::server().fresh_db();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE batches (id int PRIMARY KEY, trays int);
+             INSERT INTO batches SELECT g, g FROM generate_series(1, 40) g;",
+        )
+        .unwrap();
+    let dir = dbguard_testkit::project_dir("dbguard-protect-window-");
+    support::set_up_approver(&support::config_home(dir.path()));
+    let url = db.url.expose().to_string();
+    let person = |cmd: &mut Command| {
+        cmd.env("DATABASE_URL", &url)
+            .env("XDG_CONFIG_HOME", support::config_home(dir.path()));
+    };
+    let mut protect = dbguard(dir.path());
+    person(&mut protect);
+    protect.arg("protect").assert().success();
+    let count = || -> i64 {
+        db.client()
+            .query_one("SELECT count(*) FROM batches", &[])
+            .unwrap()
+            .get(0)
+    };
+    let plain = url.clone();
+
+    let truncate = ["run", "--", "psql", url.as_str(), "-X", "-c", "TRUNCATE batches"];
+    let mut agent = dbguard(dir.path());
+    person(&mut agent);
+    agent.env("CLAUDECODE", "1").args(truncate).assert().code(4);
+    let list = {
+        let mut cmd = dbguard(dir.path());
+        person(&mut cmd);
+        json(
+            &cmd.args(["--format", "json", "approvals"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+    };
+    let id = list["approvals"][0]["id"].as_str().unwrap().to_string();
+    let out = support::in_pty(
+        dir.path(),
+        &format!("approve {id}"),
+        &format!("YES\n{}\n", support::PASS),
+        &[("DATABASE_URL", &url)],
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("opened its window"), "{shown}");
+
+    // While the window is open, another session without its token is refused.
+    let approval: serde_json::Value =
+        json(&std::fs::read(dir.path().join(format!(".dbguard/approvals/{id}.json"))).unwrap());
+    let token = approval["window"]
+        .as_str()
+        .expect("the window's token")
+        .to_string();
+    let (ok, err) = psql(&plain, "TRUNCATE batches");
+    assert!(!ok && err.contains("protect/truncate"), "{err}");
+    assert_eq!(count(), 40);
+
+    let mut agent = dbguard(dir.path());
+    person(&mut agent);
+    let out = agent.env("CLAUDECODE", "1").args(truncate).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(), 0);
+
+    // Closed now: the token opens nothing.
+    db.client()
+        .batch_execute("INSERT INTO batches SELECT g, g FROM generate_series(1, 5) g")
+        .unwrap();
+    let out = Process::new("psql")
+        .arg(&plain)
+        .args(["-X", "-q", "-c", "TRUNCATE batches"])
+        .env("PGOPTIONS", format!("-c dbguard.window={token}"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(count(), 5);
+
+    // dbguard's own connections hold the window too (`dbguard sql`).
+    let mut agent = dbguard(dir.path());
+    person(&mut agent);
+    agent
+        .env("CLAUDECODE", "1")
+        .args(["sql", "DELETE FROM batches"])
+        .assert()
+        .code(4);
+    let list = {
+        let mut cmd = dbguard(dir.path());
+        person(&mut cmd);
+        json(
+            &cmd.args(["--format", "json", "approvals"])
+                .output()
+                .unwrap()
+                .stdout,
+        )
+    };
+    let pending = list["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["state"] == "pending")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = support::in_pty(
+        dir.path(),
+        &format!("approve {pending}"),
+        &format!("YES\n{}\n", support::PASS),
+        &[("DATABASE_URL", &url)],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut agent = dbguard(dir.path());
+    person(&mut agent);
+    let out = agent
+        .env("CLAUDECODE", "1")
+        .args(["sql", "DELETE FROM batches"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(), 0);
+}
+
+/// `dbguard reset` on the local farm database that `up` protected: refused
+/// by the guards until a person approves, then the approved reset passes
+/// them in its window.
+#[test]
+fn a_protected_local_database_resets_after_approval() {
+    let dir = dbguard_testkit::project_dir("dbguard-protect-reset-");
+    let _stop = StopServer(dir.path());
+    support::set_up_approver(&support::config_home(dir.path()));
+    dbguard(dir.path()).arg("up").assert().success();
+    let url = dbguard(dir.path()).args(["db", "url"]).output().unwrap();
+    let url = String::from_utf8(url.stdout).unwrap().trim().to_string();
+    let (ok, stderr) = psql(&url, "DROP SCHEMA public CASCADE");
+    assert!(!ok, "the guards refuse a plain drop: {stderr}");
+    dbguard(dir.path())
+        .env("CLAUDECODE", "1")
+        .arg("reset")
+        .assert()
+        .code(4);
+    let list = json(
+        &dbguard(dir.path())
+            .args(["--format", "json", "approvals"])
+            .output()
+            .unwrap()
+            .stdout,
+    );
+    let id = list["approvals"][0]["id"].as_str().unwrap().to_string();
+    let out = support::in_pty(
+        dir.path(),
+        &format!("approve {id}"),
+        &format!("YES\n{}\n", support::PASS),
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = dbguard(dir.path())
+        .env("CLAUDECODE", "1")
+        .arg("reset")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ok, _) = psql(&url, "SELECT count(*) FROM farms");
+    assert!(ok, "the schema is back");
+    let (ok, stderr) = psql(&url, "TRUNCATE tasks");
+    assert!(
+        !ok && stderr.contains("dbguard refused"),
+        "still protected afterwards: {stderr}"
+    );
 }

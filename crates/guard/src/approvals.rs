@@ -60,6 +60,14 @@ pub struct Approval {
     pub approved: Option<Signed>,
     /// When it was used (for display; the audit log is what counts).
     pub used_at: Option<DateTime<Utc>>,
+    /// The kinds of destruction the operation needs inside a protected
+    /// database (`truncate`, `delete`, `update`, `drop`, `alter`).
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// The token of the window a person's approval opened in a protected
+    /// database, handed to the approved operation only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
 }
 
 /// A person's signed approval.
@@ -198,12 +206,14 @@ impl Approvals {
 
     /// A pending approval for `binding` (shown as `operation`): the one
     /// already waiting, or a new one.
+    #[allow(clippy::too_many_arguments)]
     pub fn request(
         &self,
         binding: &Binding,
         operation: &str,
         target_display: &str,
         risk: &str,
+        kinds: &[String],
         block: &str,
         ttl: Duration,
     ) -> Result<Approval> {
@@ -227,6 +237,8 @@ impl Approvals {
             nonce: dbguard_pg::random::random_hex(16)?,
             approved: None,
             used_at: None,
+            kinds: kinds.to_vec(),
+            window: None,
         };
         self.save(&approval)?;
         Ok(approval)
@@ -252,6 +264,13 @@ impl Approvals {
         });
         self.save(&approval)?;
         Ok(approval)
+    }
+
+    /// Records the window the approval of `id` opened.
+    pub fn set_window(&self, id: &str, token: &str) -> Result<()> {
+        let mut approval = self.get(id)?;
+        approval.window = Some(token.to_string());
+        self.save(&approval)
     }
 
     /// Takes the approval for exactly `binding`: signed by `approver`,
@@ -350,7 +369,7 @@ mod tests {
     impl Project {
         fn request(&self, b: &Binding, ttl: Duration) -> Approval {
             self.approvals
-                .request(b, "op", "postgresql://x/farm", "high", "block", ttl)
+                .request(b, "op", "postgresql://x/farm", "high", &[], "block", ttl)
                 .unwrap()
         }
 

@@ -59,12 +59,14 @@ pub trait Person {
 }
 
 /// An approval that lets an operation run, as the executed child sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Approved {
     /// The approval's id.
     pub id: String,
     /// The person's consent in words, for tools that ask for one (Prisma).
     pub statement: String,
+    /// The window the approval opened in a protected database.
+    pub window: Option<crate::protect::WindowToken>,
 }
 
 /// How a run ended.
@@ -183,7 +185,7 @@ impl Protocol<'_> {
         };
 
         if self.backs_itself_up {
-            let result = execute(Some(&url), Some(&approved));
+            let result = with_window(&url, &approved, || execute(Some(&url), Some(&approved)));
             record.write(
                 if matches!(result, Ok(0)) {
                     "executed"
@@ -211,7 +213,7 @@ impl Protocol<'_> {
             "backup {backup} verified ({level}); to undo the operation: dbguard restore {backup}"
         ));
         record.backup = Some(backup);
-        let result = execute(Some(&url), Some(&approved));
+        let result = with_window(&url, &approved, || execute(Some(&url), Some(&approved)));
         let (outcome, exit_code) = match &result {
             Ok(0) => ("executed", Some(0)),
             Ok(code) => ("failed", Some(*code)),
@@ -270,6 +272,7 @@ impl Protocol<'_> {
                 &redact(&op.text),
                 &url.redacted(),
                 verdict.risk.as_str(),
+                &window_kinds(verdict),
                 block,
                 ttl,
             )
@@ -297,7 +300,7 @@ impl Protocol<'_> {
                 }
             };
             let pending = request(&approvals)?;
-            approve(
+            let approved_now = approve(
                 &approvals,
                 &record.log,
                 &state_dir,
@@ -305,6 +308,9 @@ impl Protocol<'_> {
                 &key,
                 record.agent.clone(),
             )?;
+            if let Some(note) = open_window_for(&approvals, &state_dir, &approved_now, url, &key) {
+                self.person.tell(&note);
+            }
             let usage = record.entry("approval-used", None);
             let Some(approval) = approvals.take(binding, &approver, &record.log, usage)? else {
                 anyhow::bail!("the approval just given could not be taken");
@@ -335,6 +341,32 @@ impl Protocol<'_> {
     }
 }
 
+/// Runs `execute` holding the approval's window, when it opened one: the
+/// window's setting is added to `PGOPTIONS`, which the approved children
+/// (psql, pg_restore, Prisma through node-postgres) and dbguard's own
+/// connections read, and the window is closed afterwards.
+fn with_window<T>(url: &DbUrl, approved: &Approved, execute: impl FnOnce() -> T) -> T {
+    let Some(token) = &approved.window else {
+        return execute();
+    };
+    let before = std::env::var_os("PGOPTIONS");
+    let options = match before.as_ref().map(|v| v.to_string_lossy().into_owned()) {
+        Some(existing) if !existing.trim().is_empty() => {
+            format!("{existing} {}", crate::protect::window_options(token))
+        }
+        _ => crate::protect::window_options(token),
+    };
+    // dbguard runs one operation at a time; nothing else reads the environment meanwhile.
+    std::env::set_var("PGOPTIONS", options);
+    let result = execute();
+    match before {
+        Some(value) => std::env::set_var("PGOPTIONS", value),
+        None => std::env::remove_var("PGOPTIONS"),
+    }
+    let _ = crate::protect::close_window(url, token);
+    result
+}
+
 /// Approves the pending approval `id` with the person's unlocked key: the
 /// approval is signed, a signed entry is written to the log, and the
 /// project pins the approver.
@@ -359,21 +391,111 @@ pub fn approve(
     Ok(approved)
 }
 
+/// The kinds of destruction `verdict` needs inside a protected database,
+/// by rule: what cannot be told is given every kind a person can approve
+/// (never changes to dbguard's own objects).
+pub fn window_kinds(verdict: &Verdict) -> Vec<String> {
+    let all = ["truncate", "delete", "update", "drop", "alter"];
+    let mut kinds: Vec<&str> = Vec::new();
+    for finding in verdict.findings.iter().filter(|f| f.risk > Risk::Low) {
+        let id = finding.rule.id();
+        let needed: &[&str] = if id == "truncate" {
+            &["truncate"]
+        } else if id.starts_with("delete-") || id == "cascade-delete" || id == "merge" {
+            &["delete"]
+        } else if id.starts_with("update-") {
+            &["update"]
+        } else if id.starts_with("drop-") && id != "drop-database" {
+            &["drop"]
+        } else if id == "alter-column-type" || id == "disable-rls" {
+            &["alter"]
+        } else {
+            &all
+        };
+        kinds.extend(needed);
+    }
+    kinds.sort();
+    kinds.dedup();
+    kinds.into_iter().map(str::to_string).collect()
+}
+
+/// Opens the window of `approval` in its database when the database is
+/// protected (a guard credential sealed to the approver is kept for it),
+/// connecting through `url`; what the person should know when it could not.
+pub fn open_window_for(
+    approvals: &Approvals,
+    state_dir: &Path,
+    approval: &Approval,
+    url: &DbUrl,
+    key: &Unlocked,
+) -> Option<String> {
+    let sealed = crate::protect::credential::sealed_path(state_dir, &approval.binding.target);
+    if !sealed.exists() {
+        return None;
+    }
+    let kinds: Vec<crate::protect::Kind> = approval
+        .kinds
+        .iter()
+        .filter_map(|k| crate::protect::Kind::from_name(k))
+        .collect();
+    let ttl = (approval.expires_at - Utc::now())
+        .to_std()
+        .unwrap_or_default()
+        .max(std::time::Duration::from_secs(1));
+    let spec = crate::protect::WindowSpec {
+        approval_id: approval.id.clone(),
+        kinds,
+        tables: None,
+        ttl,
+    };
+    let opened = crate::protect::open_window(state_dir, url, key.signing_key(), &spec)
+        .map_err(|e| e.to_string())
+        .and_then(|token| {
+            approvals
+                .set_window(&approval.id, token.expose())
+                .map_err(|e| e.to_string())
+        });
+    match opened {
+        Ok(()) => Some(format!(
+            "The database is protected: approval {} opened its window for {} until {} UTC.",
+            approval.id,
+            approval.kinds.join(", "),
+            approval.expires_at.format("%H:%M:%S")
+        )),
+        Err(e) => Some(format!(
+            "The database is protected, and the window for approval {} could not be opened ({e}); the \
+             database itself will refuse the operation.",
+            approval.id
+        )),
+    }
+}
+
 fn approved(approval: &Approval, url: &DbUrl) -> Approved {
     let by = approval
         .approved
         .as_ref()
         .map(|s| s.by.as_str())
         .unwrap_or_default();
+    let statement = format!(
+        "{by} approved {} on {} with dbguard (approval {}, signed with the approver's key), after a verified \
+         backup",
+        approval.operation,
+        url.redacted(),
+        approval.id
+    );
+    // Prisma asks for the consent without newlines or quotes.
+    let statement = statement
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter(|c| !matches!(c, '"' | '\'' | '`'))
+        .collect();
     Approved {
         id: approval.id.clone(),
-        statement: format!(
-            "{by} approved `{}` on {} with dbguard (approval {}, signed with the approver's key), after a \
-             verified backup",
-            approval.operation,
-            url.redacted(),
-            approval.id
-        ),
+        statement,
+        window: approval
+            .window
+            .as_deref()
+            .map(crate::protect::WindowToken::from_secret),
     }
 }
 

@@ -14,6 +14,13 @@ pub fn connect(url: &DbUrl, timeout: Duration) -> Result<postgres::Client> {
     if config.get_application_name().is_none() {
         config.application_name("dbguard");
     }
+    // libpq's PGOPTIONS, which the Rust driver does not read by itself: the
+    // protocol hands an approved operation its window this way.
+    if config.get_options().is_none() {
+        if let Some(options) = std::env::var("PGOPTIONS").ok().filter(|o| !o.trim().is_empty()) {
+            config.options(&options);
+        }
+    }
     config.connect(postgres::NoTls).map_err(|e| Error::Database {
         context: format!("cannot connect to {url}"),
         reason: describe(&e),

@@ -85,11 +85,42 @@ pub fn approve(settings: &Settings, id: &str) -> anyhow::Result<ExitCode> {
     };
     let log = project_log(&state_dir, &dir);
     let approved = dbguard_guard::protocol::approve(&approvals, &log, &state_dir, id, &key, None)?;
+    if let Some(note) = open_window(settings, &approvals, &approved, &key) {
+        eprintln!("{note}");
+    }
     eprintln!(
         "Approved. The same command, run again before {} UTC, will take a verified backup and run once.",
         approved.expires_at.format("%H:%M:%S")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the approval's window when its database is protected and is the
+/// one this project's settings name; what the person should know.
+fn open_window(
+    settings: &Settings,
+    approvals: &Approvals,
+    approval: &Approval,
+    key: &approver::Unlocked,
+) -> Option<String> {
+    let state_dir = settings.state_dir();
+    let sealed = dbguard_guard::protect::credential::sealed_path(&state_dir, &approval.binding.target);
+    if !sealed.exists() {
+        return None;
+    }
+    let url = super::target_url(settings).ok()?;
+    let same = dbguard_pg::connect(&url, settings.pool.timeout())
+        .ok()
+        .map(|mut client| dbguard_guard::target::identity(&mut client, &url))
+        .is_some_and(|identity| identity == approval.binding.target);
+    if !same {
+        return Some(format!(
+            "The approval's database is protected, but it is not the database this project's settings name \
+             ({}), so its window was not opened here; the database itself will refuse the operation.",
+            url.redacted()
+        ));
+    }
+    dbguard_guard::protocol::open_window_for(approvals, &state_dir, approval, &url, key)
 }
 
 /// `dbguard approver init|rotate|status`.

@@ -42,6 +42,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind named `name` (as [`Kind::as_str`] gives it).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        [
+            Kind::Truncate,
+            Kind::Delete,
+            Kind::Update,
+            Kind::Drop,
+            Kind::Alter,
+            Kind::Unprotect,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
     /// The name stored in `dbguard.windows.kinds`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -73,6 +87,11 @@ pub struct WindowSpec {
 pub struct WindowToken(Zeroizing<String>);
 
 impl WindowToken {
+    /// The token kept with an approval.
+    pub fn from_secret(secret: &str) -> WindowToken {
+        WindowToken(Zeroizing::new(secret.to_string()))
+    }
+
     /// The token itself, to hand to the approved child only.
     pub fn expose(&self) -> &str {
         &self.0
