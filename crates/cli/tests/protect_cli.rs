@@ -241,6 +241,16 @@ fn an_approval_opens_a_window_only_the_approved_run_passes() {
     let (ok, err) = psql(&plain, "TRUNCATE batches");
     assert!(!ok && err.contains("protect/truncate"), "{err}");
     assert_eq!(count(), 40);
+    // `dbguard audit` shows the database's refusal beside the protocol's entries.
+    let mut audit = dbguard(dir.path());
+    person(&mut audit);
+    audit
+        .arg("audit")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("refused inside the database"))
+        .stdout(predicate::str::contains("protect/truncate"))
+        .stdout(predicate::str::contains("pending-approval"));
 
     let mut agent = dbguard(dir.path());
     person(&mut agent);

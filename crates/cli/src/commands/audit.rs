@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use dbguard_guard::audit::Verification;
+use dbguard_guard::protect::Refusal;
 use dbguard_guard::Entry;
 use dbguard_pg::Settings;
 use serde::Serialize;
@@ -13,14 +14,17 @@ use crate::output::{emit, Report};
 #[derive(Serialize)]
 struct Log {
     entries: Vec<Entry>,
+    /// Refusals recorded inside the protected database, newest first.
+    refusals: Vec<Refusal>,
 }
 
 impl Report for Log {
     fn text(&self) -> String {
-        if self.entries.is_empty() {
-            return "the audit log is empty\n".to_string();
-        }
-        let mut text = String::new();
+        let mut text = if self.entries.is_empty() {
+            "the audit log is empty\n".to_string()
+        } else {
+            String::new()
+        };
         for e in &self.entries {
             let op: String = e.operation.replace('\n', " ").chars().take(60).collect();
             text.push_str(&format!(
@@ -37,8 +41,47 @@ impl Report for Log {
                     .unwrap_or_default()
             ));
         }
+        if !self.refusals.is_empty() {
+            text.push_str("\nrefused inside the database (newest first):\n");
+            for r in &self.refusals {
+                let statement: String = r
+                    .statement
+                    .as_deref()
+                    .unwrap_or_default()
+                    .replace('\n', " ")
+                    .chars()
+                    .take(60)
+                    .collect();
+                text.push_str(&format!(
+                    "     {} {:<22} {:<10} {}\n",
+                    r.at.get(..19).unwrap_or(&r.at).replace('T', " "),
+                    r.rule,
+                    r.session_role.as_deref().unwrap_or("?"),
+                    statement
+                ));
+            }
+        }
         text
     }
+}
+
+/// The newest refusals inside the target database, when it is reachable
+/// without starting anything and is protected.
+fn database_refusals(settings: &Settings) -> Vec<Refusal> {
+    let url = match &settings.target {
+        dbguard_pg::Target::Url(url) => Some((**url).clone()),
+        dbguard_pg::Target::Local { database } => super::db::local_server(settings)
+            .ok()
+            .filter(|server| {
+                server
+                    .status()
+                    .is_ok_and(|s| s.state == dbguard_pg::ServerState::Running)
+            })
+            .and_then(|server| server.url(database).ok()),
+    };
+    url.and_then(|url| dbguard_pg::connect(&url, std::time::Duration::from_secs(5)).ok())
+        .and_then(|mut client| dbguard_guard::protect::refusals(&mut client, 50).ok())
+        .unwrap_or_default()
 }
 
 impl Report for Verification {
@@ -71,6 +114,7 @@ pub fn run(format: Format, settings: &Settings, verify: bool) -> anyhow::Result<
         format,
         &Log {
             entries: log.entries()?,
+            refusals: database_refusals(settings),
         },
     );
     Ok(ExitCode::SUCCESS)
