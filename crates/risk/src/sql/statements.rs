@@ -309,7 +309,7 @@ impl Walker<'_> {
             }
             Some(_) if joined => self.add(
                 many,
-                format!("{verb} {table} joins other tables and can affect more than one row: its WHERE does not pin {table}'s own key ({key_text})"),
+                format!("{verb} {table} joins other tables and can affect more than one row: its WHERE does not pin the key ({key_text}) of {table} itself"),
                 text,
                 span,
             ),

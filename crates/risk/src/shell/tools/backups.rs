@@ -54,6 +54,9 @@ fn is_emptying_source(text: &str) -> bool {
 
 /// Whether overwriting `path` destroys a backup or database files.
 fn destroyed(path: &Word) -> Option<(Rule, &'static str)> {
+    if super::self_protection::protected(&path.text).is_some() {
+        return None; // judged as an edit of dbguard's own files
+    }
     match target(path) {
         Target::Backup if is_dump_file(path) => Some((Rule::OverwriteBackups, "a backup")),
         Target::DatabaseFiles => Some((Rule::DeleteDatabaseFiles, "PostgreSQL data files")),

@@ -253,6 +253,9 @@ fn source(w: &mut Walker, text: &str, dynamic: bool, lang: Lang, via: &str, scop
     }
     let (literals, code) = scan(text, lang);
     for (i, literal) in literals.iter().enumerate() {
+        if printed(&code, literal.start) {
+            continue;
+        }
         if let Some(sql) = sql_of(&literal.text) {
             if glued(&code, literal) {
                 let verb = sql.split_whitespace().next().unwrap_or_default().to_uppercase();
@@ -292,6 +295,26 @@ fn source(w: &mut Walker, text: &str, dynamic: bool, lang: Lang, via: &str, scop
     for call in orm::calls(&code, text, lang) {
         w.add(call.rule, format!("{via}: {}", call.message), &call.text);
     }
+}
+
+/// Whether the literal at `start` is only printed (`print(…)`, `console.log(…)`, `puts …`).
+fn printed(code: &str, start: usize) -> bool {
+    let before = code.get(..start).unwrap_or_default().trim_end();
+    [
+        "print(",
+        "console.log(",
+        "console.error(",
+        "console.info(",
+        "console.warn(",
+        "puts",
+        "echo",
+        "println!(",
+        "logger.info(",
+        "log.info(",
+        "print",
+    ]
+    .iter()
+    .any(|p| before.ends_with(p))
 }
 
 /// Python code given to a tool (`manage.py shell -c CODE`).

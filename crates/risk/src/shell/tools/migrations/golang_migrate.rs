@@ -5,7 +5,7 @@
 
 use super::super::super::opts::Spec;
 use super::super::super::walk::{Invocation, Scope, Walker};
-use super::{change, report, reset, Args};
+use super::{change, go_operands, report, reset, Args};
 
 /// Program names.
 pub const NAMES: &[&str] = &["migrate"];
@@ -31,10 +31,26 @@ const SPEC: Spec = Spec {
 /// Classifies a command of this tool.
 pub fn classify(w: &mut Walker, inv: &Invocation, _scope: &Scope) {
     let args = Args::read(inv, &SPEC);
-    let judged = match args.ops().as_slice() {
+    let ops = go_operands(
+        inv,
+        &[
+            "path",
+            "database",
+            "source",
+            "lock-timeout",
+            "prefetch",
+            "dir",
+            "ext",
+            "seq-digits",
+            "format",
+            "tz",
+        ],
+    );
+    let all = inv.args().iter().any(|a| a.text == "-all" || a.text == "--all");
+    let judged = match ops.as_slice() {
         ["drop", ..] => reset("migrate drop deletes everything in the database"),
         ["down"] => reset("migrate down without a count undoes every migration"),
-        ["down", ..] if args.has(&["-all", "--all"]) => reset("migrate down -all undoes every migration"),
+        ["down", ..] if all => reset("migrate down -all undoes every migration"),
         ["up" | "down" | "goto" | "force", ..] => change("migrate changes the schema or its version"),
         _ => None,
     };

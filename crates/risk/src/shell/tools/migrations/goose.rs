@@ -4,7 +4,7 @@
 
 use super::super::super::opts::Spec;
 use super::super::super::walk::{Invocation, Scope, Walker};
-use super::{change, report, reset, Args};
+use super::{change, go_operands, report, reset, Args};
 
 /// Program names.
 pub const NAMES: &[&str] = &["goose"];
@@ -17,7 +17,10 @@ const SPEC: Spec = Spec {
 /// Classifies a command of this tool.
 pub fn classify(w: &mut Walker, inv: &Invocation, _scope: &Scope) {
     let args = Args::read(inv, &SPEC);
-    let ops = args.ops();
+    let ops = go_operands(
+        inv,
+        &["dir", "table", "env", "certfile", "ssl-cert", "ssl-key", "s"],
+    );
     let command = ops.iter().position(|o| {
         matches!(
             *o,

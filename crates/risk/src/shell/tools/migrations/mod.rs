@@ -189,6 +189,28 @@ impl Args {
     }
 }
 
+/// The operands of a Go program's arguments: flags are `-name` or
+/// `--name`, `-name=value`, or `-name value` for the flags in `values`.
+pub fn go_operands<'a>(inv: &'a Invocation, values: &[&str]) -> Vec<&'a str> {
+    let mut operands = Vec::new();
+    let mut words = inv.args().iter();
+    while let Some(word) = words.next() {
+        match word
+            .text
+            .strip_prefix("--")
+            .or_else(|| word.text.strip_prefix('-'))
+        {
+            Some(flag) if !flag.is_empty() && !word.text.starts_with("-0") => {
+                if !flag.contains('=') && values.contains(&flag) {
+                    words.next();
+                }
+            }
+            _ => operands.push(word.text.as_str()),
+        }
+    }
+    operands
+}
+
 /// What a tool's command does, as a rule and a message.
 pub type Judged = Option<(Rule, String)>;
 
