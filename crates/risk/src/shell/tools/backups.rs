@@ -94,7 +94,11 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
                     );
                 }
             }
-            if let Some((rule, what)) = destroyed(destination) {
+            // Copying a dump elsewhere makes a copy; writing into the backups replaces one.
+            let among_backups = destination.text.to_lowercase().contains("backup");
+            if let Some((rule, what)) =
+                destroyed(destination).filter(|(rule, _)| among_backups || *rule != Rule::OverwriteBackups)
+            {
                 add(
                     w,
                     inv,

@@ -40,13 +40,15 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
         "dropuser" => w.add(Rule::PermissionChange, "dropuser removes a role", text),
         "pg_restore" => {
             let (items, _) = read(inv.args(), &PG_RESTORE, false);
-            if items.has(&["-c", "--clean"]) {
+            // Without a database, pg_restore writes a script (to -f or standard output).
+            let into_database = items.has(&["-d", "--dbname"]) && !items.has(&["-l", "--list"]);
+            if items.has(&["-c", "--clean"]) && into_database {
                 w.add(
                     Rule::PgRestoreClean,
                     "pg_restore --clean drops every object of the archive before restoring it",
                     text,
                 );
-            } else if items.has(&["-d", "--dbname"]) && !items.has(&["-l", "--list"]) {
+            } else if into_database {
                 w.add(
                     Rule::PgRestore,
                     "pg_restore writes into an existing database",

@@ -85,9 +85,17 @@ const LAUNCHERS: &[Launcher] = &[
         elsewhere: None,
     },
     Launcher {
-        names: &["valgrind", "caffeinate", "xvfb-run", "numactl"],
+        names: &["caffeinate"],
+        spec: spec("tw", &[]),
+        skip: 0,
+        command_options: &[],
+        chdir_options: &[],
+        elsewhere: None,
+    },
+    Launcher {
+        names: &["valgrind", "xvfb-run", "numactl"],
         spec: spec(
-            "tswnefNmCpil",
+            "snfeNmCpl",
             &["tool", "server-args", "auth-file", "error-file", "server-num"],
         ),
         skip: 0,

@@ -60,6 +60,13 @@ pub fn run_elsewhere(w: &mut Walker, inv: &Invocation, words: Vec<Word>, place: 
         return;
     }
     let stdin = local_stdin(w, inv, scope);
+    // One word holding a command line (`heroku run 'rake db:drop'`) is run by a shell there.
+    if let [line] = words.as_slice() {
+        if line.text.contains(char::is_whitespace) && !line.dynamic {
+            let via = format!("{place} runs");
+            return w.nested_shell_with_input(&line.text, via, &scope.on(place), stdin);
+        }
+    }
     let mut inner = inv.with_words(words);
     inner.stdin = stdin;
     w.invocation(&inner, &scope.on(place));

@@ -4,6 +4,7 @@
 //! `pg:psql` runs the SQL it is given (classified); `run CMD` runs on a
 //! dyno, another machine whose files are not these.
 
+use super::super::super::ast::Word;
 use super::super::super::opts::Spec;
 use super::super::super::walk::{InputText, Invocation, Scope, Walker};
 use super::super::remote::run_elsewhere;
@@ -51,21 +52,48 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         )),
         ["pg:psql", ..] => return psql(w, inv, scope, &args),
         ["run" | "run:detached", ..] => {
-            let words = inv
-                .args()
-                .iter()
-                .skip_while(|a| !a.text.starts_with("run"))
-                .skip(1);
-            let words: Vec<_> = words.filter(|a| a.text != "--").cloned().collect();
-            let command = match super::super::super::opts::read(&words, &SPEC, true) {
-                (_, Some(start)) => words[start..].to_vec(),
-                _ => Vec::new(),
-            };
+            let command = dyno_command(inv);
             return run_elsewhere(w, inv, command, "a Heroku dyno", scope);
         }
         _ => None,
     };
     report(w, inv, &args, judged);
+}
+
+/// The command of `heroku run`: its words without the CLI's own options,
+/// which may come anywhere before `--`.
+fn dyno_command(inv: &Invocation) -> Vec<Word> {
+    let args = inv.args();
+    let start = args
+        .iter()
+        .position(|a| a.text.starts_with("run"))
+        .map_or(args.len(), |i| i + 1);
+    let mut words = Vec::new();
+    let mut i = start;
+    while i < args.len() {
+        let text = args[i].text.as_str();
+        if text == "--" {
+            words.extend(args[i + 1..].iter().cloned());
+            break;
+        }
+        if matches!(
+            text,
+            "-a" | "--app" | "-r" | "--remote" | "-s" | "--size" | "-e" | "--env" | "--type"
+        ) {
+            i += 2;
+            continue;
+        }
+        if text.starts_with("--")
+            && (text.contains('=') || matches!(text, "--no-tty" | "--exit-code" | "--no-notify"))
+            || text == "-x"
+        {
+            i += 1;
+            continue;
+        }
+        words.push(args[i].clone());
+        i += 1;
+    }
+    words
 }
 
 /// `heroku pg:psql [-c SQL | -f FILE | < input]`.
