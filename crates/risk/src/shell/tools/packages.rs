@@ -192,8 +192,28 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
         true => vec![scope.clone()],
         false => package_scopes(w, &scope, &place),
     };
+    let in_packages = !(place.filters.is_empty() && !place.all);
     for scope in &scopes {
+        let script = match sub.text.as_str() {
+            "run" | "run-script" => rest.first().map(|s| s.text.as_str()),
+            _ => None,
+        };
+        if in_packages && script.is_some_and(|name| lacks_script(w, scope, name)) {
+            continue;
+        }
         subcommand(w, manager, &sub, &rest, inv, scope);
+    }
+}
+
+/// Whether the package at `scope`'s folder exists and has no script `name`
+/// (a workspace runner skips it); `false` when the folder is unknown.
+pub fn lacks_script(w: &Walker, scope: &Scope, name: &str) -> bool {
+    let Some(dir) = &scope.cwd else { return false };
+    match w.ctx.files.read(&dir.join("package.json")) {
+        Ok(text) => serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .is_some_and(|json| json["scripts"].get(name).is_none()),
+        Err(_) => false,
     }
 }
 
@@ -344,6 +364,12 @@ pub fn run_script(
         Found::Scripts(dir, scripts) => {
             let get = |key: &str| scripts.get(key).and_then(|v| v.as_str()).map(str::to_string);
             if let Some(main) = get(&name.text) {
+                // Scripts of another package are told apart by its folder.
+                let place = match dir.strip_prefix(&w.ctx.cwd) {
+                    Ok(rel) if !rel.as_os_str().is_empty() => format!(" in {}", rel.display()),
+                    Ok(_) => String::new(),
+                    Err(_) => format!(" in {}", dir.display()),
+                };
                 let package_scope = scope.in_dir(Some(dir));
                 let mut with_args = main;
                 for arg in &args {
@@ -356,7 +382,7 @@ pub fn run_script(
                     (format!("post{}", name.text), get(&format!("post{}", name.text))),
                 ] {
                     if let Some(text) = text {
-                        w.nested_shell(&text, format!("{manager} script `{key}`"), &package_scope);
+                        w.nested_shell(&text, format!("{manager} script `{key}`{place}"), &package_scope);
                     }
                 }
                 return;

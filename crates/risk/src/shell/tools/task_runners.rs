@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use super::super::ast::Word;
 use super::super::opts::{read, Items, Spec};
 use super::super::walk::{Invocation, Scope, Walker};
-use super::packages::{package_scopes, run_script, Where};
+use super::packages::{lacks_script, package_scopes, run_script, Where};
 use super::wrappers::shell_text;
 use crate::rules::Rule;
 use crate::ReadError;
@@ -536,6 +536,10 @@ fn workspace_task(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     for folder in package_scopes(w, scope, &place) {
         for task in &tasks {
             if folder.cwd.is_some() && nx_command(w, name, task, &folder) {
+                continue;
+            }
+            // A package without the script does not run it (the root's is not inherited).
+            if lacks_script(w, &folder, &task.text) {
                 continue;
             }
             run_script(w, "npm", task, &[], inv, &folder, false);
