@@ -9,6 +9,7 @@ mod dbguard;
 mod env_loaders;
 mod files;
 mod help;
+mod hosting;
 mod interpreters;
 mod migrations;
 mod nested;
@@ -65,12 +66,13 @@ fn family(name: &str) -> Option<Family> {
         "parallel" => Family::Parallel,
         "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "fish" | "eval" | "su" | "source" | "."
         | "script" => Family::Interpreter,
-        "ssh" => Family::Remote,
+        "ssh" | "fly" | "flyctl" => Family::Remote,
         _ if code::handles(name) => Family::Code,
         "npm" | "pnpm" | "yarn" | "bun" => Family::PackageManager,
         _ if task_runners::handles(name) => Family::TaskRunner,
         "prisma" => Family::Prisma,
         "psql" => Family::Psql,
+        "doctl" => Family::ObjectStorage,
         "dropdb" | "dropuser" | "pg_restore" | "pg_ctl" | "pg_ctlcluster" | "pg_dropcluster"
         | "pg_resetwal" | "pg_resetxlog" | "systemctl" | "service" => Family::Postgres,
         _ if migrations::handles(name) => Family::Migrations,
@@ -137,7 +139,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Scheduler) => schedulers::classify(w, &name, inv, scope),
         Some(Family::Parallel) => parallel::classify(w, inv, scope),
         Some(Family::Interpreter) => interpreters::run(w, &name, inv, scope),
-        Some(Family::Remote) => remote::ssh(w, inv, scope),
+        Some(Family::Remote) => remote::classify(w, &name, inv, scope),
         Some(Family::Code) => code::run(w, &name, inv, scope),
         Some(Family::PackageManager) => packages::run(w, &name, inv, scope),
         Some(Family::TaskRunner) => task_runners::run(w, &name, inv, scope),
@@ -148,7 +150,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Containers) => containers::classify(w, &name, inv, scope),
         Some(Family::Files) => files::classify(w, &name, inv, scope),
         Some(Family::Backups) => backups::classify(w, &name, inv),
-        Some(Family::ObjectStorage) => object_storage::classify(w, &name, inv),
+        Some(Family::ObjectStorage) => object_storage::classify(w, &name, inv, scope),
         Some(Family::TextTools) => text_tools::classify(w, inv, scope),
         Some(Family::Dbguard) => dbguard::classify(w, inv),
         None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),

@@ -7,7 +7,7 @@
 //! is only known at run time; copies and listings stay low.
 
 use super::super::ast::Word;
-use super::super::walk::{Invocation, Walker};
+use super::super::walk::{Invocation, Scope, Walker};
 use super::paths::{target, Target};
 use crate::rules::Rule;
 
@@ -55,8 +55,12 @@ fn deletes(name: &str, words: &[&str], flags: &[&str]) -> bool {
 }
 
 /// Classifies an object-storage command.
-pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
+pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
+    let subcommand: Vec<&str> = args.iter().take(2).map(|a| a.text.as_str()).collect();
+    if name == "gcloud" && subcommand == ["compute", "ssh"] {
+        return super::remote::command_option(w, inv, &["--command"], "a Compute Engine VM", scope);
+    }
     let words: Vec<&str> = args
         .iter()
         .filter(|a| !a.text.starts_with('-'))
@@ -68,7 +72,7 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
         .map(|a| a.text.as_str())
         .collect();
     if !deletes(name, &words, &flags) {
-        return;
+        return super::hosting::classify(w, name, inv);
     }
     // For sync and move, the destination loses files; for the rest, any operand.
     let operands: Vec<&Word> = args.iter().filter(|a| !a.text.starts_with('-')).collect();

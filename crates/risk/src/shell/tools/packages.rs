@@ -187,7 +187,28 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
     let Some(sub) = args.get(sub_index).cloned() else {
         return;
     };
-    let rest: Vec<Word> = args[sub_index + 1..].to_vec();
+    let mut rest: Vec<Word> = args[sub_index + 1..].to_vec();
+    // `pnpm run --filter api db:reset`: the manager's options between `run` and the script.
+    if matches!(sub.text.as_str(), "run" | "run-script") {
+        while let Some(option) = rest
+            .first()
+            .filter(|a| a.text.starts_with('-') && a.text != "--")
+            .cloned()
+        {
+            let takes_value = WORKSPACE_OPTIONS.contains(&option.text.as_str());
+            if takes_value {
+                place.filters.extend(rest.get(1).cloned());
+            } else if let Some(filter) = ["--filter=", "--workspace=", "-F="]
+                .iter()
+                .find_map(|p| option.text.strip_prefix(p))
+            {
+                place.filters.push(Word::literal(filter));
+            } else if ALL_WORKSPACES.contains(&option.text.as_str()) {
+                place.all = true;
+            }
+            rest.drain(..(if takes_value { 2 } else { 1 }).min(rest.len()));
+        }
+    }
     let scopes = match place.filters.is_empty() && !place.all {
         true => vec![scope.clone()],
         false => package_scopes(w, &scope, &place),

@@ -17,8 +17,16 @@ const SSH: Spec = Spec {
     long_values: &[],
 };
 
+/// Classifies a remote shell: `ssh`, or Fly's `fly ssh console -C CMD`.
+pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    match name {
+        "ssh" => ssh(w, inv, scope),
+        _ => super::hosting::fly(w, inv, scope),
+    }
+}
+
 /// `ssh [options] host [command…]`.
-pub fn ssh(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+fn ssh(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
     let (_, rest) = read(args, &SSH, true);
     let Some(host) = rest else { return };
@@ -53,6 +61,30 @@ pub fn ssh(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     }
 }
 
+/// `gcloud compute ssh VM --command CMD`, `fly ssh console -C CMD`: the
+/// command line given to a remote shell by option `names`.
+pub fn command_option(w: &mut Walker, inv: &Invocation, names: &[&str], place: &str, scope: &Scope) {
+    let args = inv.args();
+    let value = args.iter().enumerate().find_map(|(i, a)| {
+        if names.contains(&a.text.as_str()) {
+            return args.get(i + 1);
+        }
+        None
+    });
+    let attached = args.iter().find_map(|a| {
+        names
+            .iter()
+            .find_map(|n| a.text.strip_prefix(&format!("{n}=")))
+            .map(|v| Word {
+                text: v.to_string(),
+                ..a.clone()
+            })
+    });
+    if let Some(line) = value.cloned().or(attached) {
+        run_elsewhere(w, inv, vec![line], place, scope);
+    }
+}
+
 /// Runs `words` in `place` (a container, a dyno), with standard input read
 /// here first.
 pub fn run_elsewhere(w: &mut Walker, inv: &Invocation, words: Vec<Word>, place: &str, scope: &Scope) {
@@ -62,7 +94,14 @@ pub fn run_elsewhere(w: &mut Walker, inv: &Invocation, words: Vec<Word>, place: 
     let stdin = local_stdin(w, inv, scope);
     // One word holding a command line (`heroku run 'rake db:drop'`) is run by a shell there.
     if let [line] = words.as_slice() {
-        if line.text.contains(char::is_whitespace) && !line.dynamic {
+        if line.dynamic {
+            return w.add(
+                Rule::DynamicCommand,
+                format!("runs a command line only known at run time on {place}"),
+                &inv.text,
+            );
+        }
+        if line.text.contains(char::is_whitespace) {
             let via = format!("{place} runs");
             return w.nested_shell_with_input(&line.text, via, &scope.on(place), stdin);
         }
