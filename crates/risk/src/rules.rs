@@ -71,6 +71,10 @@ rules! {
     CascadeDelete = "cascade-delete", High, "a DELETE of one row whose ON DELETE CASCADE reaches rows in other tables";
     /// DELETE or UPDATE pinned to one row by a key.
     WriteOneRow = "write-one-row", Low, "DELETE or UPDATE of one row, pinned by equality on a key";
+    /// ALTER TABLE … SET UNLOGGED.
+    SetUnlogged = "set-unlogged", High, "an unlogged table is emptied after a crash and is absent from standbys and base backups";
+    /// ALTER SYSTEM SET fsync | full_page_writes = off.
+    DisableDurability = "disable-durability", High, "turning fsync or full_page_writes off can corrupt the database on a crash";
     /// Other schema changes (CREATE, ALTER, COMMENT, …).
     SchemaChange = "schema-change", Medium, "a schema change outside a reviewed migration";
     /// ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY.
@@ -164,6 +168,20 @@ rules! {
     /// A command whose name or script is only known at run time.
     DynamicCommand = "dynamic-command", High, "a command or script known only at run time (eval, $CMD, bash -c \"$X\")";
 
+    /// terraform/tofu/pulumi/cdk/sst/serverless destroy of a database, volume or backups.
+    IacDestroy = "iac-destroy", High, "destroys infrastructure that holds a database, a volume or backups";
+    /// The same, when the configuration shows no such resource.
+    IacDestroyOther = "iac-destroy-other", Medium, "destroys infrastructure (no database, volume or backups seen in its configuration)";
+    /// kubectl delete of a namespace, PVC, StatefulSet or PostgreSQL cluster; helm uninstall of one.
+    KubernetesDelete = "kubernetes-delete", High, "deletes a namespace, volume claim, stateful set or PostgreSQL cluster";
+    /// pgBackRest, WAL-G, Barman, pg_archivecleanup deleting backups or WAL.
+    BackupToolDelete = "backup-tool-delete", High, "a backup tool deletes backups or archived WAL, or restores over a live data folder";
+    /// pg_rewind.
+    PgRewind = "pg-rewind", High, "pg_rewind rewrites a data folder to match another server, discarding its own changes";
+    /// pg_upgrade --link and then starting the old cluster.
+    PgUpgradeLink = "pg-upgrade-link", High, "after pg_upgrade --link, starting the old cluster corrupts the new one";
+    /// pg_basebackup into a PostgreSQL data folder.
+    BasebackupOverData = "basebackup-over-data", High, "pg_basebackup into a PostgreSQL data folder that may be in use";
     /// A hosted database, branch or project deleted or overwritten.
     HostedDatabaseDelete = "hosted-database-delete", High, "deletes or overwrites a hosted database, branch or project";
     /// cp/mv/dd/tee/`>` over a backup.

@@ -28,6 +28,14 @@ pub enum Input {
     Files(Vec<Word>),
     /// Output of a program dbguard cannot predict.
     Unknown(String),
+    /// A `pg_dump` in plain format: schema and data, with DROPs only when
+    /// `clean` (`--clean`, `-c`).
+    Dump {
+        /// The dump drops each object before creating it.
+        clean: bool,
+        /// The command, for messages.
+        origin: String,
+    },
 }
 
 /// What reading an [`Input`] gave.
@@ -122,6 +130,17 @@ pub struct Walker<'a> {
     /// Bytes of shell text and of SQL that may still be analysed.
     shell_budget: usize,
     sql_budget: usize,
+    /// What earlier commands of the line set up for later ones.
+    pub(crate) memory: Memory,
+}
+
+/// What earlier commands of a line set up for later ones.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Package scripts defined on the line (`npm pkg set scripts.x=…`), by name.
+    pub scripts: std::collections::HashMap<String, String>,
+    /// Databases created on the line (`createdb copy`), so empty.
+    pub created_databases: Vec<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -137,6 +156,7 @@ impl<'a> Walker<'a> {
             depth: 0,
             shell_budget: super::MAX_LINE_BYTES.saturating_sub(src.len()),
             sql_budget: crate::sql::MAX_SQL_BYTES,
+            memory: Memory::default(),
         }
     }
 
@@ -160,6 +180,11 @@ impl<'a> Walker<'a> {
     fn anchor_span(&self) -> Option<Span> {
         self.anchor
             .map(|(start, len)| self.lines.span(self.src, start, len))
+    }
+
+    /// The whole line being classified.
+    pub fn source_line(&self) -> &str {
+        self.src
     }
 
     /// Records a finding for the command being analysed.
@@ -456,6 +481,7 @@ impl<'a> Walker<'a> {
             } => InputText::Unreadable(format!("{origin} holds expansions only known at run time")),
             Input::Text { text, origin, .. } => InputText::Text(text.clone(), origin.clone()),
             Input::Unknown(why) => InputText::Unreadable(why.clone()),
+            Input::Dump { origin, .. } => InputText::Unreadable(format!("the output of `{origin}`")),
             Input::Files(words) => {
                 let mut all = String::new();
                 let mut names = Vec::new();
@@ -575,6 +601,29 @@ fn producer_output(command: &Command, heredocs: &[HereDoc], stdin: &Input) -> In
             },
             None => Input::Unknown("printf without a format".to_string()),
         },
+        "pg_dump" => {
+            let clean = args.iter().any(|a| {
+                a.text == "--clean"
+                    || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('c'))
+            });
+            let to_file = args.iter().any(|a| {
+                a.text == "-f"
+                    || a.text.starts_with("--file")
+                    || a.text.starts_with("-F") && !a.text.ends_with('p')
+            });
+            if to_file {
+                return Input::Unknown("the output of `pg_dump`, which writes to a file".to_string());
+            }
+            Input::Dump {
+                clean,
+                origin: simple
+                    .words
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            }
+        }
         // The lines already installed: not new commands.
         "crontab" if args.iter().any(|a| a.text == "-l") => Input::Text {
             text: String::new(),

@@ -231,6 +231,12 @@ impl Walker<'_> {
                     span,
                 )
             }
+            NodeEnum::AlterSystemStmt(a) if disables_durability(a) => self.add(
+                Rule::DisableDurability,
+                "ALTER SYSTEM turns fsync or full_page_writes off".into(),
+                text,
+                span,
+            ),
             NodeEnum::GrantStmt(_)
             | NodeEnum::GrantRoleStmt(_)
             | NodeEnum::CreateRoleStmt(_)
@@ -377,6 +383,12 @@ impl Walker<'_> {
                     text,
                     span,
                 ),
+                AlterTableType::AtSetUnLogged => self.add(
+                    Rule::SetUnlogged,
+                    format!("makes {table} unlogged: emptied after a crash, missing from standbys and base backups"),
+                    text,
+                    span,
+                ),
                 AlterTableType::AtDisableRowSecurity | AlterTableType::AtNoForceRowSecurity => self.add(
                     Rule::DisableRowSecurity,
                     format!("turns row-level security off on {table}"),
@@ -441,6 +453,25 @@ fn bypasses_rls(options: &[Node]) -> bool {
                 _ => true,
             }
         }
+        _ => false,
+    })
+}
+
+/// `ALTER SYSTEM SET fsync | full_page_writes = off`.
+fn disables_durability(a: &pg_query::protobuf::AlterSystemStmt) -> bool {
+    let Some(set) = &a.setstmt else { return false };
+    if !matches!(set.name.to_lowercase().as_str(), "fsync" | "full_page_writes") {
+        return false;
+    }
+    set.args.iter().any(|arg| match &arg.node {
+        Some(NodeEnum::AConst(c)) => match &c.val {
+            Some(pg_query::protobuf::a_const::Val::Sval(s)) => {
+                matches!(s.sval.to_lowercase().as_str(), "off" | "false" | "no" | "0")
+            }
+            Some(pg_query::protobuf::a_const::Val::Ival(i)) => i.ival == 0,
+            Some(pg_query::protobuf::a_const::Val::Boolval(b)) => !b.boolval,
+            _ => false,
+        },
         _ => false,
     })
 }

@@ -180,6 +180,7 @@ fn add(w: &mut Walker, inv: &Invocation, rule: Rule, message: String) {
 
 fn fed_by_producer(stdin: &Input) -> bool {
     match stdin {
+        Input::Dump { .. } => true,
         Input::Unknown(origin) => origin
             .strip_prefix("the output of `")
             .and_then(|rest| rest.split_whitespace().next())

@@ -106,6 +106,11 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
             "removes Docker volumes, where database files live",
             text,
         ),
+        ["system", "reset", ..] => w.add(
+            Rule::DockerVolumeRemoval,
+            "podman system reset deletes every container, image and volume",
+            text,
+        ),
         ["system", "prune", tail @ ..] if tail.contains(&"--volumes") => w.add(
             Rule::DockerVolumeRemoval,
             "prunes Docker volumes, where database files live",
@@ -219,8 +224,11 @@ fn run_image(w: &mut Walker, inv: &Invocation, offset: usize, scope: &Scope) {
     run_elsewhere(w, inv, words, &place, scope);
 }
 
-/// `kubectl exec|run … -- COMMAND`.
+/// `kubectl exec|run … -- COMMAND`, and deletions ([`super::kubernetes`]).
 fn kubectl(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    if super::kubernetes::kubectl(w, inv, scope) {
+        return;
+    }
     let args = inv.args();
     let sub = args
         .iter()

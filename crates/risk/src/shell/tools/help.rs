@@ -22,6 +22,9 @@ pub fn only_asks_for_help(family: Option<Family>, args: &[Word]) -> bool {
                 | Family::Files
                 | Family::Backups
                 | Family::ObjectStorage
+                | Family::Iac
+                | Family::BackupTools
+                | Family::Helm
                 | Family::TaskRunner
                 | Family::Dbguard
         )

@@ -2,6 +2,7 @@
 //! A program dbguard does not know is searched for a database command it
 //! runs ([`nested`]), so the next wrapper is caught without a code change.
 
+mod backup_tools;
 mod backups;
 mod code;
 mod containers;
@@ -10,7 +11,9 @@ mod env_loaders;
 mod files;
 mod help;
 mod hosting;
+mod iac;
 mod interpreters;
+mod kubernetes;
 mod migrations;
 mod nested;
 mod object_storage;
@@ -23,7 +26,9 @@ mod process_wrappers;
 mod psql;
 mod remote;
 mod schedulers;
+mod script_edits;
 mod self_protection;
+mod sql_clients;
 mod task_runners;
 mod text_tools;
 mod wrappers;
@@ -52,6 +57,11 @@ enum Family {
     Files,
     Backups,
     ObjectStorage,
+    Iac,
+    BackupTools,
+    Helm,
+    ScriptEdits,
+    SqlClient,
     TextTools,
     Dbguard,
 }
@@ -73,8 +83,9 @@ fn family(name: &str) -> Option<Family> {
         "prisma" => Family::Prisma,
         "psql" => Family::Psql,
         "doctl" => Family::ObjectStorage,
-        "dropdb" | "dropuser" | "pg_restore" | "pg_ctl" | "pg_ctlcluster" | "pg_dropcluster"
-        | "pg_resetwal" | "pg_resetxlog" | "systemctl" | "service" => Family::Postgres,
+        "dropdb" | "dropuser" | "createdb" | "pg_restore" | "pg_ctl" | "pg_ctlcluster" | "pg_dropcluster"
+        | "pg_resetwal" | "pg_resetxlog" | "pg_rewind" | "pg_upgrade" | "pg_basebackup" | "systemctl"
+        | "service" => Family::Postgres,
         _ if migrations::handles(name) => Family::Migrations,
         "docker" | "docker-compose" | "podman" | "podman-compose" | "nerdctl" | "kubectl" => {
             Family::Containers
@@ -82,7 +93,13 @@ fn family(name: &str) -> Option<Family> {
         "rm" | "find" | "shred" | "unlink" | "truncate" | "git" => Family::Files,
         _ if backups::handles(name) => Family::Backups,
         _ if object_storage::handles(name) => Family::ObjectStorage,
+        _ if iac::handles(name) => Family::Iac,
+        _ if backup_tools::handles(name) => Family::BackupTools,
+        "helm" => Family::Helm,
+        "usql" | "pgcli" => Family::Psql,
+        "duckdb" => Family::SqlClient,
         "sed" | "gsed" => Family::TextTools,
+        "json" | "jq" => Family::ScriptEdits,
         "dbguard" => Family::Dbguard,
         _ => return None,
     })
@@ -107,6 +124,9 @@ fn is_database_tool(name: &str) -> bool {
                 | Family::Containers
                 | Family::Code
                 | Family::ObjectStorage
+                | Family::Iac
+                | Family::BackupTools
+                | Family::SqlClient
                 | Family::Dbguard
         )
     ) || matches!(
@@ -152,6 +172,11 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Backups) => backups::classify(w, &name, inv),
         Some(Family::ObjectStorage) => object_storage::classify(w, &name, inv, scope),
         Some(Family::TextTools) => text_tools::classify(w, inv, scope),
+        Some(Family::Iac) => iac::classify(w, &name, inv, scope),
+        Some(Family::BackupTools) => backup_tools::classify(w, &name, inv),
+        Some(Family::Helm) => kubernetes::helm(w, inv),
+        Some(Family::ScriptEdits) => script_edits::edit(w, inv),
+        Some(Family::SqlClient) => sql_clients::duckdb(w, inv, scope),
         Some(Family::Dbguard) => dbguard::classify(w, inv),
         None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
         None => nested::unknown(w, &name, inv, scope),

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::super::ast::Word;
 use super::super::opts::{read, Items, Spec};
 use super::super::walk::{Invocation, Scope, Walker};
+use super::script_edits;
 use crate::rules::Rule;
 use crate::ReadError;
 
@@ -226,6 +227,14 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
     }
 }
 
+/// Script `name` of the nearest package.json, if there is one.
+fn package_script(w: &Walker, scope: &Scope, name: &str) -> Option<String> {
+    match find_scripts(w, scope) {
+        Found::Scripts(_, scripts) => scripts.get(name).and_then(|v| v.as_str()).map(str::to_string),
+        _ => None,
+    }
+}
+
 /// Whether the package at `scope`'s folder exists and has no script `name`
 /// (a workspace runner skips it); `false` when the folder is unknown.
 pub fn lacks_script(w: &Walker, scope: &Scope, name: &str) -> bool {
@@ -262,6 +271,17 @@ fn subcommand(w: &mut Walker, manager: &str, sub: &Word, rest: &[Word], inv: &In
             let words: Vec<Word> = start.map(|s| rest[s..].to_vec()).unwrap_or_default();
             if !words.is_empty() {
                 w.invocation(&inv.with_words(words), scope);
+            }
+        }
+        (_, "pkg") if rest.first().is_some_and(|a| a.text == "set") => script_edits::pkg_set(w, &rest[1..]),
+        ("npm", "set-script") => script_edits::set_script(w, rest),
+        (_, "install" | "i" | "ci" | "add") if rest.iter().all(|a| a.text.starts_with('-')) => {
+            // Installing the project runs its lifecycle scripts.
+            for hook in ["preinstall", "install", "postinstall", "prepare"] {
+                if let Some(text) = script_edits::defined(w, hook).or_else(|| package_script(w, scope, hook))
+                {
+                    w.nested_shell(&text, format!("{manager} lifecycle script `{hook}`"), scope);
+                }
             }
         }
         ("npm", _) => {}
@@ -381,6 +401,19 @@ pub fn run_script(
     bin_fallback: bool,
 ) {
     let args: Vec<&Word> = args.iter().filter(|a| a.text != "--").collect();
+    // A script defined earlier on the line runs as defined, whatever its name.
+    if let Some(defined) = script_edits::defined(w, &name.text) {
+        let mut text = defined;
+        for arg in &args {
+            text.push(' ');
+            text.push_str(&quote(&arg.text));
+        }
+        return w.nested_shell(
+            &text,
+            format!("{manager} script `{}` defined on this line", name.text),
+            scope,
+        );
+    }
     match find_scripts(w, scope) {
         Found::Scripts(dir, scripts) => {
             let get = |key: &str| scripts.get(key).and_then(|v| v.as_str()).map(str::to_string);

@@ -24,6 +24,18 @@ const ARCHIVE_ENDINGS: &[&str] = &[
     ".sql", ".gz", ".zst", ".tar", ".xz", ".bz2", ".lz4", ".tgz", ".age", ".gpg", ".enc",
 ];
 
+/// Path components of backup repositories and WAL archives.
+const BACKUP_COMPONENTS: &[&str] = &[
+    "pgbackrest",
+    "barman",
+    "wal_archive",
+    "wal-archive",
+    "walarchive",
+    "wal-g",
+    "walg",
+    "archive_wal",
+];
+
 /// Path components of PostgreSQL data folders.
 const DATA_COMPONENTS: &[&str] = &["pgdata", "pg_data", "postgres", "pg_wal", "pg_xlog", ".dbguard"];
 
@@ -45,7 +57,11 @@ pub fn target(word: &Word) -> Target {
     let lower = word.text.to_lowercase();
     let components: Vec<&str> = lower.split('/').filter(|c| !c.is_empty()).collect();
     let name = components.last().copied().unwrap_or_default();
-    if components.iter().any(|c| c.contains("backup")) || BACKUP_ENDINGS.iter().any(|e| name.ends_with(e)) {
+    if components
+        .iter()
+        .any(|c| c.contains("backup") || BACKUP_COMPONENTS.contains(c))
+        || BACKUP_ENDINGS.iter().any(|e| name.ends_with(e))
+    {
         return Target::Backup;
     }
     if components
