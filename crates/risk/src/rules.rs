@@ -184,6 +184,8 @@ rules! {
     BasebackupOverData = "basebackup-over-data", High, "pg_basebackup into a PostgreSQL data folder that may be in use";
     /// A hosted database, branch or project deleted or overwritten.
     HostedDatabaseDelete = "hosted-database-delete", High, "deletes or overwrites a hosted database, branch or project";
+    /// An HTTP DELETE or destructive mutation against an unknown host's database-like path.
+    HttpDeleteUnknown = "http-delete-unknown", Medium, "a destructive HTTP request to a database-like resource of an unknown service";
     /// cp/mv/dd/tee/`>` over a backup.
     OverwriteBackups = "overwrite-backups", High, "overwrites or empties a backup, the last line of defence";
     /// ORM calls that delete every row or drop tables.

@@ -1,6 +1,6 @@
 //! Backup and archive tools that delete: pgBackRest (`stanza-delete`,
 //! `expire` of a named set or with retention 0, `restore --delta` over a
-//! live data folder), WAL-G (`delete`), Barman (`delete`), restic (`forget`
+//! live data folder), WAL-G (`delete … --confirm`; without it, a dry run), Barman (`delete`), restic (`forget`
 //! of a snapshot), borg (`delete`), and `pg_archivecleanup`, which removes
 //! archived WAL. Backups, listings and checks stay low.
 
@@ -40,17 +40,7 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
         ("pgbackrest", cmd) if cmd.contains(&"restore") && (flag("--delta") || flag("--force")) => {
             Some("pgbackrest restore --delta overwrites a data folder in place")
         }
-        ("wal-g" | "walg", ["delete", ..])
-            if !flag("--dry-run")
-                && words.iter().any(|a| {
-                    *a == "--confirm"
-                        || *a == "FORCE"
-                        || *a == "everything"
-                        || *a == "retain"
-                        || *a == "before"
-                        || *a == "target"
-                }) =>
-        {
+        ("wal-g" | "walg", ["delete", ..]) if flag("--confirm") => {
             Some("wal-g delete removes backups and archived WAL")
         }
         ("barman", ["delete", ..]) => Some("barman delete removes a backup"),

@@ -11,6 +11,7 @@ mod env_loaders;
 mod files;
 mod help;
 mod hosting;
+mod http_clients;
 mod iac;
 mod interpreters;
 mod kubernetes;
@@ -62,6 +63,7 @@ enum Family {
     Helm,
     ScriptEdits,
     SqlClient,
+    Http,
     TextTools,
     Dbguard,
 }
@@ -100,6 +102,7 @@ fn family(name: &str) -> Option<Family> {
         "duckdb" => Family::SqlClient,
         "sed" | "gsed" => Family::TextTools,
         "json" | "jq" => Family::ScriptEdits,
+        _ if http_clients::handles(name) => Family::Http,
         "dbguard" => Family::Dbguard,
         _ => return None,
     })
@@ -177,6 +180,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Helm) => kubernetes::helm(w, inv),
         Some(Family::ScriptEdits) => script_edits::edit(w, inv),
         Some(Family::SqlClient) => sql_clients::duckdb(w, inv, scope),
+        Some(Family::Http) => http_clients::classify(w, &name, inv),
         Some(Family::Dbguard) => dbguard::classify(w, inv),
         None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
         None => nested::unknown(w, &name, inv, scope),
