@@ -99,10 +99,19 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("sh", "terraform destroy -target=aws_instance.web"),
     ("sh", "kubectl delete pvc data-postgres-0"),
     ("sh", "pgbackrest --stanza=main stanza-delete"),
-    ("sh", "pg_rewind --target-pgdata=/var/lib/postgresql/15/main --source-server='host=primary'"),
-    ("sh", "pg_upgrade --link -d /old/data -D /new/data && pg_ctl -D /old/data start"),
+    (
+        "sh",
+        "pg_rewind --target-pgdata=/var/lib/postgresql/15/main --source-server='host=primary'",
+    ),
+    (
+        "sh",
+        "pg_upgrade --link -d /old/data -D /new/data && pg_ctl -D /old/data start",
+    ),
     ("sh", "pg_basebackup -D /var/lib/postgresql/15/main -h primary"),
-    ("sh", "curl -X DELETE https://internal.example.invalid/api/databases/farm"),
+    (
+        "sh",
+        "curl -X DELETE https://internal.example.invalid/api/databases/farm",
+    ),
     ("sh", "pg_dump farm_prod | psql farm_dev"),
     ("sh", "dbguard restore backup_farm_20261124_223000"),
 ];

@@ -137,7 +137,7 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                         at,
                         len,
                     );
-                } else if filtered && chain.contains(".objects") || filtered && chain.contains(".query(") {
+                } else if filtered && (chain.contains(".objects") || chain.contains(".query(")) {
                     add(
                         Rule::OrmFilteredWrite,
                         &format!(

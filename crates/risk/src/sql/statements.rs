@@ -62,9 +62,11 @@ impl Walker<'_> {
                 self.row_write(
                     "DELETE FROM",
                     Rule::DeleteManyRows,
-                    s.relation.as_ref(),
-                    s.where_clause.as_deref(),
-                    !s.using_clause.is_empty(),
+                    (
+                        s.relation.as_ref(),
+                        s.where_clause.as_deref(),
+                        !s.using_clause.is_empty(),
+                    ),
                     text,
                     span,
                 );
@@ -74,9 +76,11 @@ impl Walker<'_> {
                 self.row_write(
                     "UPDATE",
                     Rule::UpdateManyRows,
-                    s.relation.as_ref(),
-                    s.where_clause.as_deref(),
-                    !s.from_clause.is_empty(),
+                    (
+                        s.relation.as_ref(),
+                        s.where_clause.as_deref(),
+                        !s.from_clause.is_empty(),
+                    ),
                     text,
                     span,
                 );
@@ -291,9 +295,7 @@ impl Walker<'_> {
         &mut self,
         verb: &str,
         many: Rule,
-        relation: Option<&RangeVar>,
-        where_clause: Option<&Node>,
-        joined: bool,
+        (relation, where_clause, joined): (Option<&RangeVar>, Option<&Node>, bool),
         text: &str,
         span: Loc,
     ) {

@@ -122,18 +122,18 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
             let Some(destination) = operands.last() else {
                 return;
             };
-            if flag("--delete") || flag("--del") {
-                if matches!(target(destination), Target::Backup | Target::DatabaseFiles) {
-                    add(
-                        w,
-                        inv,
-                        Rule::DeleteBackups,
-                        format!(
-                            "rsync --delete removes files in {} that the source lacks",
-                            destination.text
-                        ),
-                    );
-                }
+            if (flag("--delete") || flag("--del"))
+                && matches!(target(destination), Target::Backup | Target::DatabaseFiles)
+            {
+                add(
+                    w,
+                    inv,
+                    Rule::DeleteBackups,
+                    format!(
+                        "rsync --delete removes files in {} that the source lacks",
+                        destination.text
+                    ),
+                );
             }
             if flag("--remove-source-files") {
                 if let Some(source) = operands[..operands.len() - 1]

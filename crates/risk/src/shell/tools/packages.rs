@@ -214,7 +214,7 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
         true => vec![scope.clone()],
         false => package_scopes(w, &scope, &place),
     };
-    let in_packages = !(place.filters.is_empty() && !place.all);
+    let in_packages = !place.filters.is_empty() || place.all;
     for scope in &scopes {
         let script = match sub.text.as_str() {
             "run" | "run-script" => rest.first().map(|s| s.text.as_str()),

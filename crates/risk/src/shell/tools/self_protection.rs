@@ -147,8 +147,9 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation) {
             &inv.text,
         );
     }
-    if !READERS.contains(&name) && !(name == "git" && git_reads(args)) && !(name == "sed" && !sed_edits(args))
-    {
+    let reads =
+        READERS.contains(&name) || (name == "git" && git_reads(args)) || (name == "sed" && !sed_edits(args));
+    if !reads {
         if let Some((path, what)) = args
             .iter()
             .find_map(|a| argument_path(&a.text).and_then(|p| protected(p).map(|w| (p, w))))

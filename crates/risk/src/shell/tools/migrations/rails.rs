@@ -22,7 +22,7 @@ const SPEC: Spec = Spec {
 pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     let args = Args::read(inv, &SPEC);
     let ops = args.ops();
-    let version_zero = ops.iter().any(|o| *o == "VERSION=0");
+    let version_zero = ops.contains(&"VERSION=0");
     let mut judged = None;
     for task in &ops {
         judged = judged.or(match *task {
