@@ -152,7 +152,7 @@ fn read_literal(
         };
         if holes && hole_open {
             let open_at = source[i..].find('{').map_or(i, |n| i + n);
-            let close = matching_brace(bytes, open_at).unwrap_or(bytes.len());
+            let close = matching(bytes, open_at, usize::MAX).unwrap_or(bytes.len());
             text.push_str("$1");
             had_holes = true;
             i = (close + 1).min(bytes.len());
@@ -165,18 +165,24 @@ fn read_literal(
     ((text, had_holes), bytes.len())
 }
 
-fn matching_brace(bytes: &[u8], open: usize) -> Option<usize> {
+/// The offset of the byte closing the one at `open` (`{`→`}`, `(`→`)`),
+/// nested pairs skipped; looks at most `limit` bytes ahead.
+pub fn matching(bytes: &[u8], open: usize, limit: usize) -> Option<usize> {
+    let (opener, closer) = match bytes.get(open)? {
+        b'{' => (b'{', b'}'),
+        b'(' => (b'(', b')'),
+        b'[' => (b'[', b']'),
+        _ => return None,
+    };
     let mut depth = 0usize;
-    for (offset, &b) in bytes[open..].iter().enumerate() {
-        match b {
-            b'{' => depth += 1,
-            b'}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(open + offset);
-                }
+    for (offset, &b) in bytes[open..].iter().enumerate().take(limit) {
+        if b == opener {
+            depth += 1;
+        } else if b == closer {
+            depth -= 1;
+            if depth == 0 {
+                return Some(open + offset);
             }
-            _ => {}
         }
     }
     None

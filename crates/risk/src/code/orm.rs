@@ -9,6 +9,7 @@
 //! `drop_table`). A filtered bulk write is medium: its filter is not
 //! evaluated.
 
+use super::literals::matching;
 use super::Lang;
 use crate::rules::Rule;
 
@@ -212,29 +213,12 @@ fn method_calls(code: &str) -> Vec<(usize, &str, &str)> {
         if start == open {
             continue;
         }
-        let Some(close) = matching_paren(bytes, open) else {
+        let Some(close) = matching(bytes, open, 20_000) else {
             continue;
         };
         calls.push((start, &code[start..open], &code[open + 1..close]));
     }
     calls
-}
-
-fn matching_paren(bytes: &[u8], open: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    for (offset, &b) in bytes[open..].iter().enumerate().take(20_000) {
-        match b {
-            b'(' => depth += 1,
-            b')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(open + offset);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Where the statement holding offset `at` starts: after the previous `;`,

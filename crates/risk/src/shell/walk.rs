@@ -65,6 +65,16 @@ impl Invocation {
         &self.words[1..]
     }
 
+    /// The arguments that do not start with `-`, as text: a rough view of
+    /// the subcommand words for tools whose options need no table.
+    pub fn plain_words(&self) -> Vec<&str> {
+        self.args()
+            .iter()
+            .map(|a| a.text.as_str())
+            .filter(|a| !a.starts_with('-'))
+            .collect()
+    }
+
     /// The same invocation running `words` instead (for wrappers).
     pub fn with_words(&self, words: Vec<Word>) -> Invocation {
         Invocation {

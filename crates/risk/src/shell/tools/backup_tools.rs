@@ -25,7 +25,7 @@ pub fn handles(name: &str) -> bool {
 /// Classifies a backup tool's command.
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
     let words: Vec<&str> = inv.args().iter().map(|a| a.text.as_str()).collect();
-    let operands: Vec<&str> = words.iter().copied().filter(|a| !a.starts_with('-')).collect();
+    let operands = inv.plain_words();
     let flag = |f: &str| words.iter().any(|a| *a == f || a.starts_with(&format!("{f}=")));
     let zero_retention = words
         .iter()

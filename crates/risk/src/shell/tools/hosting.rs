@@ -12,12 +12,7 @@ use crate::rules::Rule;
 
 /// Classifies the database commands of a cloud CLI (`aws`, `gcloud`, `az`, `doctl`).
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
-    let words: Vec<&str> = inv
-        .args()
-        .iter()
-        .map(|a| a.text.as_str())
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let words: Vec<&str> = inv.plain_words();
     let flag = |f: &str| {
         inv.args()
             .iter()
@@ -90,12 +85,7 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
 /// Fly: `postgres|pg|mpg destroy`, `volumes destroy|delete`, `apps destroy`,
 /// and `ssh console -C CMD` (run on the machine).
 pub fn fly(w: &mut Walker, inv: &Invocation, scope: &Scope) {
-    let words: Vec<&str> = inv
-        .args()
-        .iter()
-        .map(|a| a.text.as_str())
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let words: Vec<&str> = inv.plain_words();
     match words.as_slice() {
         ["ssh", "console", ..] | ["console", ..] => {
             super::remote::command_option(w, inv, &["-C", "--command"], "a Fly machine", scope)

@@ -71,7 +71,7 @@ fn holds_data(text: &str) -> bool {
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
     let words: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
-    let operands: Vec<&str> = words.iter().copied().filter(|a| !a.starts_with('-')).collect();
+    let operands = inv.plain_words();
     let flag = |f: &str| words.iter().any(|a| *a == f || a.starts_with(&format!("{f}=")));
     let targets: Vec<&str> = words
         .iter()

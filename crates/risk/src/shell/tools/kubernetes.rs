@@ -113,12 +113,7 @@ pub fn kubectl(w: &mut Walker, inv: &Invocation, scope: &Scope) -> bool {
 
 /// `helm uninstall|delete RELEASE…` of a PostgreSQL release.
 pub fn helm(w: &mut Walker, inv: &Invocation) {
-    let operands: Vec<&str> = inv
-        .args()
-        .iter()
-        .map(|a| a.text.as_str())
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    let operands: Vec<&str> = inv.plain_words();
     if let ["uninstall" | "delete" | "del" | "un", releases @ ..] = operands.as_slice() {
         if inv.args().iter().any(|a| a.text == "--dry-run") {
             return;

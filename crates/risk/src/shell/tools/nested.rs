@@ -16,48 +16,68 @@ use super::super::walk::{Invocation, Scope, Walker};
 use super::{is_database_tool, is_known, program_name};
 
 /// Programs whose arguments are text, patterns, names or files to show.
-const DATA_PROGRAMS: &[&str] = &[
-    "echo",
-    "printf",
-    "grep",
-    "egrep",
-    "fgrep",
-    "rg",
-    "ag",
-    "ack",
-    "man",
-    "info",
-    "which",
-    "whereis",
-    "type",
-    "whatis",
-    "apropos",
-    "tldr",
-    "history",
+/// Programs that only read or show the files and text they are given.
+pub const READERS: &[&str] = &[
     "cat",
     "bat",
     "less",
     "more",
     "head",
     "tail",
+    "grep",
+    "egrep",
+    "fgrep",
+    "rg",
+    "ag",
+    "ls",
+    "ll",
+    "stat",
+    "file",
     "wc",
+    "yq",
+    "diff",
+    "cmp",
+    "tree",
+    "du",
+    "md5sum",
+    "sha256sum",
+    "echo",
+    "printf",
+    "test",
+    "[",
+    "realpath",
+    "readlink",
+    "basename",
+    "dirname",
+    "column",
     "sort",
     "uniq",
     "cut",
+    "xxd",
+    "od",
+    "hexdump",
+    "strings",
+    "man",
+    "which",
+    "type",
+];
+
+/// Other programs whose arguments are text, patterns, names or files to show
+/// (editors, installers, shell builtins).
+const OTHER_DATA_PROGRAMS: &[&str] = &[
+    "ack",
+    "info",
+    "whereis",
+    "whatis",
+    "apropos",
+    "tldr",
+    "history",
     "tr",
-    "diff",
-    "cmp",
-    "yq",
     "gh",
     "glab",
     "hub",
     "touch",
     "mkdir",
-    "ls",
-    "ll",
-    "tree",
-    "stat",
-    "file",
     "open",
     "xdg-open",
     "code",
@@ -93,8 +113,6 @@ const DATA_PROGRAMS: &[&str] = &[
     "readonly",
     "set",
     "read",
-    "test",
-    "[",
     "logger",
     "notify-send",
     "say",
@@ -104,10 +122,6 @@ const DATA_PROGRAMS: &[&str] = &[
     "true",
     "false",
     ":",
-    "basename",
-    "dirname",
-    "realpath",
-    "readlink",
     "pwd",
     "tput",
     "clear",
@@ -131,14 +145,7 @@ const DATA_PROGRAMS: &[&str] = &[
     "getopts",
     "let",
     "mktemp",
-    "md5sum",
-    "sha256sum",
     "base64",
-    "xxd",
-    "od",
-    "hexdump",
-    "strings",
-    "column",
     "fmt",
     "fold",
     "nl",
@@ -159,7 +166,6 @@ const DATA_PROGRAMS: &[&str] = &[
     "id",
     "uname",
     "df",
-    "du",
     "free",
     "uptime",
     "top",
@@ -169,9 +175,13 @@ const DATA_PROGRAMS: &[&str] = &[
     "unset",
 ];
 
+fn is_data_program(name: &str) -> bool {
+    READERS.contains(&name) || OTHER_DATA_PROGRAMS.contains(&name)
+}
+
 /// Classifies the command an unknown program `name` runs, if its arguments show one.
 pub fn unknown(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
-    if DATA_PROGRAMS.contains(&name) {
+    if is_data_program(name) {
         return;
     }
     let args = inv.args();
@@ -221,5 +231,5 @@ fn list_runs_known(list: &List) -> bool {
 }
 
 fn known_program_word(word: &Word) -> bool {
-    !word.dynamic && is_known(&word.text) && !DATA_PROGRAMS.contains(&program_name(&word.text).as_str())
+    !word.dynamic && is_known(&word.text) && !is_data_program(&program_name(&word.text))
 }

@@ -17,6 +17,7 @@
 
 use super::super::ast::{Redirect, RedirectKind, Simple, Word};
 use super::super::walk::{Invocation, Scope, Walker};
+use super::nested::READERS;
 use crate::rules::Rule;
 
 /// The variables by which dbguard knows an agent runs the command.
@@ -29,55 +30,8 @@ const PRISMA_CONSENT: &str = "PRISMA_USER_CONSENT_FOR_DANGEROUS_AI_ACTION";
 const PERSON: &str = "a person must approve in their own terminal";
 
 /// Programs that only read the files they are given.
-const READERS: &[&str] = &[
-    "cat",
-    "bat",
-    "less",
-    "more",
-    "head",
-    "tail",
-    "grep",
-    "egrep",
-    "fgrep",
-    "rg",
-    "ag",
-    "ls",
-    "ll",
-    "stat",
-    "file",
-    "wc",
-    "jq",
-    "yq",
-    "diff",
-    "cmp",
-    "tree",
-    "du",
-    "md5sum",
-    "sha256sum",
-    "sha1sum",
-    "echo",
-    "printf",
-    "test",
-    "[",
-    "realpath",
-    "readlink",
-    "basename",
-    "dirname",
-    "dbguard",
-    "find",
-    "awk",
-    "column",
-    "sort",
-    "uniq",
-    "cut",
-    "xxd",
-    "od",
-    "hexdump",
-    "strings",
-    "man",
-    "which",
-    "type",
-];
+/// Programs beside [`READERS`] that only read the files they are given.
+const MORE_READERS: &[&str] = &["jq", "sha1sum", "dbguard", "find", "awk"];
 
 /// Programs that drive another program through a pseudo-terminal.
 const PTY_DRIVERS: &[&str] = &[
@@ -147,8 +101,10 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation) {
             &inv.text,
         );
     }
-    let reads =
-        READERS.contains(&name) || (name == "git" && git_reads(args)) || (name == "sed" && !sed_edits(args));
+    let reads = READERS.contains(&name)
+        || MORE_READERS.contains(&name)
+        || (name == "git" && git_reads(args))
+        || (name == "sed" && !sed_edits(args));
     if !reads {
         if let Some((path, what)) = args
             .iter()
