@@ -15,6 +15,8 @@
 //! - setting Prisma's consent variable, which only dbguard sets after a
 //!   person approved.
 
+use std::path::Path;
+
 use super::super::ast::{Redirect, RedirectKind, Simple, Word};
 use super::super::walk::{Invocation, Scope, Walker};
 use super::nested::READERS;
@@ -46,28 +48,26 @@ fn is_marker(name: &str) -> bool {
     AGENT_MARKERS.contains(&name) || (name.starts_with("CODEX_") && name != "CODEX_HOME")
 }
 
-/// What protected file or folder `path` is, if any.
+/// What protected file or folder `path` is, if any: the files of
+/// [`crate::protected`], and the spellings a command line adds (the
+/// approver's folder under `$XDG_CONFIG_HOME`, anything under `.codex/`).
 pub fn protected(path: &str) -> Option<&'static str> {
+    if let Some(what) = crate::protected::protected_path(Path::new(path), Path::new("/"), None) {
+        return Some(what);
+    }
     let lower = path.to_lowercase();
     let components: Vec<&str> = lower.split('/').filter(|c| !c.is_empty()).collect();
-    let name = components.last().copied().unwrap_or_default();
-    let has = |c: &str| components.contains(&c);
-    if has(".dbguard") {
-        return Some("dbguard's state folder");
-    }
-    if name == "dbguard.toml" {
-        return Some("dbguard's configuration");
-    }
-    let config_dbguard = components
+    if components
         .windows(2)
-        .any(|w| w[1] == "dbguard" && (w[0] == ".config" || w[0].contains("xdg_config_home")));
-    if config_dbguard {
+        .any(|w| w[1] == "dbguard" && w[0].contains("xdg_config_home"))
+    {
         return Some("the approver's folder");
     }
-    let hook_settings = (has(".claude") && name.starts_with("settings") && name.ends_with(".json"))
-        || (has(".cursor") && name == "hooks.json")
-        || (has(".gemini") && name == "settings.json")
-        || has(".codex");
+    let hook_settings = (components.contains(&".claude")
+        && components
+            .last()
+            .is_some_and(|n| n.starts_with("settings") && n.ends_with(".json")))
+        || components.contains(&".codex");
     hook_settings.then_some("an agent's hook settings")
 }
 
@@ -112,7 +112,7 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation) {
         {
             w.add(
                 Rule::EditDbguardState,
-                format!("{name} changes {what} ({path}); {PERSON}"),
+                format!("{name} changes {path}, {what}; {PERSON}"),
                 &inv.text,
             );
         }
@@ -269,7 +269,7 @@ pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, _scope: &S
         let words: Vec<&str> = simple.words.iter().map(|w| w.text.as_str()).collect();
         w.add(
             Rule::EditDbguardState,
-            format!("writes to {what} ({}); {PERSON}", redirect.target.text),
+            format!("writes to {}, {what}; {PERSON}", redirect.target.text),
             &format!("{} > {}", words.join(" "), redirect.target.text),
         );
     }
