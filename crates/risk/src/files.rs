@@ -18,6 +18,12 @@ pub enum ReadError {
 pub trait FileSource {
     /// The text of `path` (absolute).
     fn read(&self, path: &Path) -> Result<String, ReadError>;
+
+    /// The names of the entries of folder `dir` (absolute), for workspace
+    /// globs such as `packages/*`. Sources that cannot list say so.
+    fn list(&self, _dir: &Path) -> Result<Vec<String>, ReadError> {
+        Err(ReadError::Unreadable("folders cannot be listed here".into()))
+    }
 }
 
 /// Reads nothing: every file is missing. For pure classification.
@@ -45,7 +51,26 @@ impl FileSource for MemoryFiles {
     fn read(&self, path: &Path) -> Result<String, ReadError> {
         self.0.get(path).cloned().ok_or(ReadError::NotFound)
     }
+
+    fn list(&self, dir: &Path) -> Result<Vec<String>, ReadError> {
+        let mut names: Vec<String> = self
+            .0
+            .keys()
+            .filter_map(|path| path.strip_prefix(dir).ok())
+            .filter_map(|rest| rest.components().next())
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names.dedup();
+        match names.is_empty() {
+            true => Err(ReadError::NotFound),
+            false => Ok(names),
+        }
+    }
 }
+
+/// The most entries of one folder the classifier looks at.
+pub const MAX_LISTED: usize = 1000;
 
 /// The largest file the classifier reads.
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -72,5 +97,23 @@ impl FileSource for DiskFiles {
         }
         let bytes = std::fs::read(path).map_err(|e| ReadError::Unreadable(e.to_string()))?;
         String::from_utf8(bytes).map_err(|_| ReadError::Unreadable("not valid UTF-8".into()))
+    }
+
+    fn list(&self, dir: &Path) -> Result<Vec<String>, ReadError> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ReadError::NotFound),
+            Err(e) => return Err(ReadError::Unreadable(e.to_string())),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| ReadError::Unreadable(e.to_string()))?;
+            if names.len() == MAX_LISTED {
+                return Err(ReadError::Unreadable(format!("more than {MAX_LISTED} entries")));
+            }
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
     }
 }

@@ -5,6 +5,7 @@
 //! points at, through [`FileSource`]. Anything that cannot be parsed or
 //! resolved is judged as the worst it could be, with a finding saying so.
 
+pub mod code;
 pub mod files;
 pub mod protected;
 pub mod rules;

@@ -71,10 +71,22 @@ rules! {
     CascadeDelete = "cascade-delete", High, "a DELETE of one row whose ON DELETE CASCADE reaches rows in other tables";
     /// DELETE or UPDATE pinned to one row by a key.
     WriteOneRow = "write-one-row", Low, "DELETE or UPDATE of one row, pinned by equality on a key";
+    /// ALTER TABLE … SET UNLOGGED.
+    SetUnlogged = "set-unlogged", High, "an unlogged table is emptied after a crash and is absent from standbys and base backups";
+    /// ALTER SYSTEM SET fsync | full_page_writes = off.
+    DisableDurability = "disable-durability", High, "turning fsync or full_page_writes off can corrupt the database on a crash";
     /// Other schema changes (CREATE, ALTER, COMMENT, …).
     SchemaChange = "schema-change", Medium, "a schema change outside a reviewed migration";
     /// ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY.
-    DisableRowSecurity = "disable-row-security", Medium, "turning row-level security off removes tenant isolation";
+    DisableRowSecurity = "disable-row-security", High, "turning row-level security off removes tenant isolation";
+    /// ALTER ROLE … BYPASSRLS, CREATE ROLE … BYPASSRLS.
+    BypassRowSecurity = "bypass-row-security", High, "a role that bypasses row-level security sees and changes every tenant's rows";
+    /// DROP POLICY.
+    DropPolicy = "drop-policy", High, "DROP POLICY removes a row-level security policy (tenant isolation)";
+    /// SET session_replication_role, ALTER TABLE … DISABLE TRIGGER.
+    DisableTriggers = "disable-triggers", High, "switches off triggers and foreign-key checks (and dbguard's guard in the database)";
+    /// REASSIGN OWNED.
+    ReassignOwned = "reassign-owned", High, "REASSIGN OWNED hands every object of a role to another, bypassing ownership checks";
     /// GRANT, REVOKE, roles.
     PermissionChange = "permission-change", Medium, "a change of roles or privileges";
     /// CALL of a procedure.
@@ -155,6 +167,45 @@ rules! {
     ApprovalFromCommand = "approval-from-command", High, "approvals come from a person at their own terminal, never from a command an agent runs";
     /// A command whose name or script is only known at run time.
     DynamicCommand = "dynamic-command", High, "a command or script known only at run time (eval, $CMD, bash -c \"$X\")";
+
+    /// terraform/tofu/pulumi/cdk/sst/serverless destroy of a database, volume or backups.
+    IacDestroy = "iac-destroy", High, "destroys infrastructure that holds a database, a volume or backups";
+    /// The same, when the configuration shows no such resource.
+    IacDestroyOther = "iac-destroy-other", Medium, "destroys infrastructure (no database, volume or backups seen in its configuration)";
+    /// kubectl delete of a namespace, PVC, StatefulSet or PostgreSQL cluster; helm uninstall of one.
+    KubernetesDelete = "kubernetes-delete", High, "deletes a namespace, volume claim, stateful set or PostgreSQL cluster";
+    /// pgBackRest, WAL-G, Barman, pg_archivecleanup deleting backups or WAL.
+    BackupToolDelete = "backup-tool-delete", High, "a backup tool deletes backups or archived WAL, or restores over a live data folder";
+    /// pg_rewind.
+    PgRewind = "pg-rewind", High, "pg_rewind rewrites a data folder to match another server, discarding its own changes";
+    /// pg_upgrade --link and then starting the old cluster.
+    PgUpgradeLink = "pg-upgrade-link", High, "after pg_upgrade --link, starting the old cluster corrupts the new one";
+    /// pg_basebackup into a PostgreSQL data folder.
+    BasebackupOverData = "basebackup-over-data", High, "pg_basebackup into a PostgreSQL data folder that may be in use";
+    /// A hosted database, branch or project deleted or overwritten.
+    HostedDatabaseDelete = "hosted-database-delete", High, "deletes or overwrites a hosted database, branch or project";
+    /// An HTTP DELETE or destructive mutation against an unknown host's database-like path.
+    HttpDeleteUnknown = "http-delete-unknown", Medium, "a destructive HTTP request to a database-like resource of an unknown service";
+    /// cp/mv/dd/tee/`>` over a backup.
+    OverwriteBackups = "overwrite-backups", High, "overwrites or empties a backup, the last line of defence";
+    /// ORM calls that delete every row or drop tables.
+    OrmDestructiveCall = "orm-destructive-call", High, "code calls an ORM to delete every row, empty or drop tables";
+    /// ORM bulk writes with a filter.
+    OrmFilteredWrite = "orm-filtered-write", Medium, "code calls an ORM to write every row its filter matches";
+    /// Code that cannot be read.
+    CodeUnreadable = "code-unreadable", Medium, "runs code that dbguard cannot read";
+
+    // Shell: dbguard itself
+    /// Writing dbguard's state, config, the approver's folder or hook settings.
+    EditDbguardState = "edit-dbguard-state", High, "changes dbguard's own state or configuration, or an agent's hook settings";
+    /// Driving dbguard through a pseudo-terminal.
+    PtyDrivenApproval = "pty-driven-approval", High, "drives dbguard through a pseudo-terminal, as if a person were typing";
+    /// Removing or changing agent markers.
+    UnsetAgentMarker = "unset-agent-marker", High, "hides from dbguard that an agent runs the command";
+    /// dbguard approver init|rotate.
+    ApproverSetup = "approver-setup", High, "sets up or changes who can approve";
+    /// PRISMA_USER_CONSENT_FOR_DANGEROUS_AI_ACTION set by a command.
+    PrismaConsentVariable = "prisma-consent-variable", High, "sets Prisma's consent variable, which only a person's approval may set";
 
     // Limits
     /// Shell syntax that cannot be parsed.

@@ -178,11 +178,6 @@ fn medium_statements() {
         Medium,
         Some("schema-change"),
     );
-    expect(
-        "ALTER TABLE batches DISABLE ROW LEVEL SECURITY",
-        Medium,
-        Some("disable-row-security"),
-    );
     expect("GRANT ALL ON batches TO app", Medium, Some("permission-change"));
     expect("CALL cleanup()", Medium, Some("call-procedure"));
     expect(
@@ -241,4 +236,112 @@ fn findings_point_at_their_statement() {
     let span = finding.span.unwrap();
     assert_eq!((span.line, span.column), (3, 3));
     assert_eq!(finding.text, "TRUNCATE tasks");
+}
+
+#[test]
+fn one_row_means_a_key_of_the_table_written() {
+    use Risk::{High, Low};
+    // Another table's key pins nothing in the table written.
+    expect(
+        "UPDATE users SET admin = true FROM orgs WHERE orgs.id = 1",
+        High,
+        Some("update-many-rows"),
+    );
+    expect(
+        "DELETE FROM tasks USING farms WHERE farms.id = 7 AND tasks.farm_id = farms.id",
+        High,
+        Some("delete-many-rows"),
+    );
+    // Unqualified columns are ambiguous once other tables are joined in.
+    expect(
+        "DELETE FROM tasks USING farms WHERE id = 7",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "DELETE FROM tasks WHERE other.id = 7",
+        High,
+        Some("delete-many-rows"),
+    );
+    expect(
+        "DELETE FROM tasks WHERE id IN (1, 2, 3)",
+        High,
+        Some("delete-many-rows"),
+    );
+    // The written table's own key, by name or alias, still pins one row.
+    expect(
+        "DELETE FROM tasks t USING farms f WHERE t.id = 5 AND t.farm_id = f.id",
+        Low,
+        Some("write-one-row"),
+    );
+    expect(
+        "UPDATE tasks SET done = true WHERE tasks.id = 5",
+        Low,
+        Some("write-one-row"),
+    );
+    expect(
+        "UPDATE public.tasks SET done = true WHERE public.tasks.id = 5",
+        Low,
+        Some("write-one-row"),
+    );
+}
+
+#[test]
+fn isolation_and_safety_switches_are_high() {
+    use Risk::{High, Low, Medium};
+    expect(
+        "ALTER TABLE batches DISABLE ROW LEVEL SECURITY",
+        High,
+        Some("disable-row-security"),
+    );
+    expect("ALTER ROLE farm_app BYPASSRLS", High, Some("bypass-row-security"));
+    expect(
+        "CREATE ROLE helper LOGIN BYPASSRLS",
+        High,
+        Some("bypass-row-security"),
+    );
+    expect(
+        "ALTER ROLE farm_app NOBYPASSRLS",
+        Medium,
+        Some("permission-change"),
+    );
+    expect(
+        "DROP POLICY tenant_isolation ON batches",
+        High,
+        Some("drop-policy"),
+    );
+    expect(
+        "SET session_replication_role = replica",
+        High,
+        Some("disable-triggers"),
+    );
+    expect(
+        "SET LOCAL session_replication_role TO 'replica'",
+        High,
+        Some("disable-triggers"),
+    );
+    expect("SET session_replication_role = DEFAULT", Low, None);
+    expect("SET session_replication_role = origin", Low, None);
+    expect(
+        "ALTER TABLE orders DISABLE TRIGGER ALL",
+        High,
+        Some("disable-triggers"),
+    );
+    expect(
+        "ALTER TABLE orders ENABLE TRIGGER ALL",
+        Medium,
+        Some("schema-change"),
+    );
+    expect(
+        "REASSIGN OWNED BY farm_app TO postgres",
+        High,
+        Some("reassign-owned"),
+    );
+    expect("DROP OWNED BY farm_app", High, Some("drop-owned"));
+    expect("COPY tasks FROM PROGRAM 'curl -s x'", High, Some("copy-program"));
+    expect(
+        "MERGE INTO tasks t USING done d ON t.id = d.id WHEN MATCHED THEN DELETE",
+        High,
+        Some("merge"),
+    );
 }

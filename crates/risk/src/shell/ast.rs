@@ -31,8 +31,10 @@ impl Word {
 pub enum RedirectKind {
     /// `< file`
     Input,
-    /// `> file`, `>> file`, `&> file`, `>| file`
+    /// `> file`, `&> file`, `>| file`: the file is emptied first.
     Output,
+    /// `>> file`, `&>> file`: appended to.
+    Append,
     /// `<> file`
     ReadWrite,
     /// `<&n`, `>&n`

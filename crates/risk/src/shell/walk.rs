@@ -28,6 +28,14 @@ pub enum Input {
     Files(Vec<Word>),
     /// Output of a program dbguard cannot predict.
     Unknown(String),
+    /// A `pg_dump` in plain format: schema and data, with DROPs only when
+    /// `clean` (`--clean`, `-c`).
+    Dump {
+        /// The dump drops each object before creating it.
+        clean: bool,
+        /// The command, for messages.
+        origin: String,
+    },
 }
 
 /// What reading an [`Input`] gave.
@@ -57,6 +65,16 @@ impl Invocation {
         &self.words[1..]
     }
 
+    /// The arguments that do not start with `-`, as text: a rough view of
+    /// the subcommand words for tools whose options need no table.
+    pub fn plain_words(&self) -> Vec<&str> {
+        self.args()
+            .iter()
+            .map(|a| a.text.as_str())
+            .filter(|a| !a.starts_with('-'))
+            .collect()
+    }
+
     /// The same invocation running `words` instead (for wrappers).
     pub fn with_words(&self, words: Vec<Word>) -> Invocation {
         Invocation {
@@ -72,6 +90,40 @@ impl Invocation {
 pub struct Scope {
     /// `None` once a `cd` went somewhere only known at run time.
     pub cwd: Option<PathBuf>,
+    /// The folders `pushd` saved, for `popd`.
+    pub saved: Vec<Option<PathBuf>>,
+    /// The machine the command runs on when it is not this one (`ssh host`,
+    /// a container): its files cannot be read here, and a local file of the
+    /// same name says nothing about them.
+    pub remote: Option<String>,
+}
+
+impl Scope {
+    /// The top-level scope: the caller's folder, on this machine.
+    pub fn local(cwd: PathBuf) -> Scope {
+        Scope {
+            cwd: Some(cwd),
+            saved: Vec::new(),
+            remote: None,
+        }
+    }
+
+    /// The same scope on another machine `host` (its folder unknown).
+    pub fn on(&self, host: impl Into<String>) -> Scope {
+        Scope {
+            cwd: None,
+            saved: Vec::new(),
+            remote: Some(host.into()),
+        }
+    }
+
+    /// The same scope in folder `dir`.
+    pub fn in_dir(&self, dir: Option<PathBuf>) -> Scope {
+        Scope {
+            cwd: dir,
+            ..self.clone()
+        }
+    }
 }
 
 /// Collects findings while walking.
@@ -88,6 +140,17 @@ pub struct Walker<'a> {
     /// Bytes of shell text and of SQL that may still be analysed.
     shell_budget: usize,
     sql_budget: usize,
+    /// What earlier commands of the line set up for later ones.
+    pub(crate) memory: Memory,
+}
+
+/// What earlier commands of a line set up for later ones.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Package scripts defined on the line (`npm pkg set scripts.x=…`), by name.
+    pub scripts: std::collections::HashMap<String, String>,
+    /// Databases created on the line (`createdb copy`), so empty.
+    pub created_databases: Vec<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -103,6 +166,7 @@ impl<'a> Walker<'a> {
             depth: 0,
             shell_budget: super::MAX_LINE_BYTES.saturating_sub(src.len()),
             sql_budget: crate::sql::MAX_SQL_BYTES,
+            memory: Memory::default(),
         }
     }
 
@@ -128,6 +192,11 @@ impl<'a> Walker<'a> {
             .map(|(start, len)| self.lines.span(self.src, start, len))
     }
 
+    /// The whole line being classified.
+    pub fn source_line(&self) -> &str {
+        self.src
+    }
+
     /// Records a finding for the command being analysed.
     pub fn add(&mut self, rule: Rule, message: impl Into<String>, text: &str) {
         let (anchor, src, lines, via) = (self.anchor, self.src, &self.lines, &self.via);
@@ -144,9 +213,7 @@ impl<'a> Walker<'a> {
         let src = self.src;
         match parse(src) {
             Ok(script) => {
-                let mut scope = Scope {
-                    cwd: Some(self.ctx.cwd.clone()),
-                };
+                let mut scope = Scope::local(self.ctx.cwd.clone());
                 self.script(&script, &mut scope, Some(src));
             }
             Err(e) => {
@@ -168,13 +235,19 @@ impl<'a> Walker<'a> {
     /// Parses and walks shell text reached from the line (`bash -c`, a
     /// script file, an npm script), one level deeper.
     pub fn nested_shell(&mut self, text: &str, via: String, scope: &Scope) {
+        self.nested_shell_with_input(text, via, scope, Input::Terminal);
+    }
+
+    /// [`Walker::nested_shell`] for shell text whose commands read `input`
+    /// (`ssh host 'psql' < file`).
+    pub fn nested_shell_with_input(&mut self, text: &str, via: String, scope: &Scope, input: Input) {
         if !self.spend(false, text.len(), text) || !self.descend(&via, text) {
             return;
         }
         match parse(text) {
             Ok(script) => {
                 let mut inner = scope.clone();
-                self.script(&script, &mut inner, None);
+                self.list(&script.list, &script.heredocs, &mut inner, None, &input);
             }
             Err(e) => {
                 let rule = if e.too_deep {
@@ -331,11 +404,14 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        tools::environment(self, simple, scope);
+        for redirect in &simple.redirects {
+            tools::redirect(self, simple, redirect, scope);
+        }
         if simple.words.is_empty() {
             return;
         }
-        if simple.words[0].text == "cd" && !simple.words[0].dynamic {
-            scope.cwd = change_dir(scope, simple.words.get(1));
+        if !simple.words[0].dynamic && folder_builtin(scope, &simple.words) {
             return;
         }
         let stdin = redirected_stdin(&simple.redirects, heredocs).unwrap_or(stdin);
@@ -372,6 +448,12 @@ impl<'a> Walker<'a> {
 
     /// Reads a file named on the line, relative to the command's folder.
     pub fn read_file(&self, word: &Word, scope: &Scope) -> Result<(String, String), String> {
+        if let Some(host) = &scope.remote {
+            return Err(format!(
+                "`{}` is on {host}, not on this machine, so it cannot be read",
+                word.text
+            ));
+        }
         if word.dynamic || word.glob {
             return Err(format!("`{}` is only known at run time", word.text));
         }
@@ -409,6 +491,7 @@ impl<'a> Walker<'a> {
             } => InputText::Unreadable(format!("{origin} holds expansions only known at run time")),
             Input::Text { text, origin, .. } => InputText::Text(text.clone(), origin.clone()),
             Input::Unknown(why) => InputText::Unreadable(why.clone()),
+            Input::Dump { origin, .. } => InputText::Unreadable(format!("the output of `{origin}`")),
             Input::Files(words) => {
                 let mut all = String::new();
                 let mut names = Vec::new();
@@ -425,6 +508,20 @@ impl<'a> Walker<'a> {
             }
         }
     }
+}
+
+/// `cd`, `pushd` and `popd`: the folder changes; `true` when `words` was one of them.
+fn folder_builtin(scope: &mut Scope, words: &[Word]) -> bool {
+    match words[0].text.as_str() {
+        "cd" => scope.cwd = change_dir(scope, words.get(1)),
+        "pushd" => {
+            let next = change_dir(scope, words.get(1));
+            scope.saved.push(std::mem::replace(&mut scope.cwd, next));
+        }
+        "popd" => scope.cwd = scope.saved.pop().flatten(),
+        _ => return false,
+    }
+    true
 }
 
 fn change_dir(scope: &Scope, target: Option<&Word>) -> Option<PathBuf> {
@@ -475,8 +572,12 @@ fn redirected_stdin(redirects: &[Redirect], heredocs: &[HereDoc]) -> Option<Inpu
 /// What a command writes to a pipe, when dbguard can tell: `echo`,
 /// `printf` and `cat` (of files, or of its own input).
 fn producer_output(command: &Command, heredocs: &[HereDoc], stdin: &Input) -> Input {
-    let Command::Simple(simple) = command else {
-        return Input::Unknown("the output of a command group".to_string());
+    let simple = match command {
+        Command::Simple(simple) => simple,
+        Command::Group { body, redirects, .. } => {
+            let stdin = redirected_stdin(redirects, heredocs).unwrap_or_else(|| stdin.clone());
+            return group_output(body, heredocs, &stdin);
+        }
     };
     let own_stdin = redirected_stdin(&simple.redirects, heredocs).unwrap_or_else(|| stdin.clone());
     let Some(first) = simple.words.first() else {
@@ -510,6 +611,35 @@ fn producer_output(command: &Command, heredocs: &[HereDoc], stdin: &Input) -> In
             },
             None => Input::Unknown("printf without a format".to_string()),
         },
+        "pg_dump" => {
+            let clean = args.iter().any(|a| {
+                a.text == "--clean"
+                    || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('c'))
+            });
+            let to_file = args.iter().any(|a| {
+                a.text == "-f"
+                    || a.text.starts_with("--file")
+                    || a.text.starts_with("-F") && !a.text.ends_with('p')
+            });
+            if to_file {
+                return Input::Unknown("the output of `pg_dump`, which writes to a file".to_string());
+            }
+            Input::Dump {
+                clean,
+                origin: simple
+                    .words
+                    .iter()
+                    .map(|w| w.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            }
+        }
+        // The lines already installed: not new commands.
+        "crontab" if args.iter().any(|a| a.text == "-l") => Input::Text {
+            text: String::new(),
+            dynamic: false,
+            origin: "crontab -l".to_string(),
+        },
         "cat" => {
             let files: Vec<Word> = args
                 .iter()
@@ -524,7 +654,39 @@ fn producer_output(command: &Command, heredocs: &[HereDoc], stdin: &Input) -> In
                 Input::Files(files)
             }
         }
-        other => Input::Unknown(format!("the output of `{other}`")),
+        _ => Input::Unknown(format!(
+            "the output of `{}`",
+            simple
+                .words
+                .iter()
+                .map(|w| w.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        )),
+    }
+}
+
+/// What a group (`{ a; b; }`, `( a; b )`) writes: its pipelines' outputs in turn.
+fn group_output(body: &List, heredocs: &[HereDoc], stdin: &Input) -> Input {
+    let mut all = String::new();
+    let mut any_dynamic = false;
+    for pipeline in &body.pipelines {
+        let Some(last) = pipeline.commands.last() else {
+            continue;
+        };
+        match producer_output(last, heredocs, stdin) {
+            Input::Text { text, dynamic, .. } => {
+                all.push_str(&text);
+                all.push('\n');
+                any_dynamic |= dynamic;
+            }
+            other => return other,
+        }
+    }
+    Input::Text {
+        text: all,
+        dynamic: any_dynamic,
+        origin: "a command group".to_string(),
     }
 }
 

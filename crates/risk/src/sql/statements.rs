@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType, RangeVar, WithClause};
 use pg_query::{Node, NodeEnum};
 
-use super::where_clause::pins_one_row;
+use super::where_clause::{pins_one_row, Written};
 use super::{Loc, SqlOptions};
 use crate::rules::Rule;
 use crate::verdict::{Collector, Finding, LineIndex};
@@ -62,8 +62,11 @@ impl Walker<'_> {
                 self.row_write(
                     "DELETE FROM",
                     Rule::DeleteManyRows,
-                    s.relation.as_ref(),
-                    s.where_clause.as_deref(),
+                    (
+                        s.relation.as_ref(),
+                        s.where_clause.as_deref(),
+                        !s.using_clause.is_empty(),
+                    ),
                     text,
                     span,
                 );
@@ -73,8 +76,11 @@ impl Walker<'_> {
                 self.row_write(
                     "UPDATE",
                     Rule::UpdateManyRows,
-                    s.relation.as_ref(),
-                    s.where_clause.as_deref(),
+                    (
+                        s.relation.as_ref(),
+                        s.where_clause.as_deref(),
+                        !s.from_clause.is_empty(),
+                    ),
                     text,
                     span,
                 );
@@ -82,12 +88,18 @@ impl Walker<'_> {
             NodeEnum::MergeStmt(s) => {
                 self.with_clause(s.with_clause.as_ref(), text, span);
                 let table = s.relation.as_ref().map(table_name).unwrap_or_default();
-                self.add(
-                    Rule::Merge,
-                    format!("MERGE INTO {table} can update or delete many rows"),
-                    text,
-                    span,
-                );
+                let deletes = text
+                    .to_lowercase()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .any(|w| w == ["then", "delete"]);
+                let what = if deletes {
+                    "deletes every matched row (THEN DELETE)"
+                } else {
+                    "can update or delete many rows"
+                };
+                self.add(Rule::Merge, format!("MERGE INTO {table} {what}"), text, span);
             }
             NodeEnum::TruncateStmt(s) => {
                 let tables = names(s.relations.iter().filter_map(|n| match &n.node {
@@ -192,14 +204,50 @@ impl Walker<'_> {
                 text,
                 span,
             ),
+            NodeEnum::CreateRoleStmt(r) if bypasses_rls(&r.options) => self.add(
+                Rule::BypassRowSecurity,
+                format!(
+                    "creates role {} with BYPASSRLS, which ignores every row-level security policy",
+                    r.role
+                ),
+                text,
+                span,
+            ),
+            NodeEnum::AlterRoleStmt(r) if bypasses_rls(&r.options) => self.add(
+                Rule::BypassRowSecurity,
+                "gives a role BYPASSRLS, which ignores every row-level security policy".into(),
+                text,
+                span,
+            ),
+            NodeEnum::ReassignOwnedStmt(_) => self.add(
+                Rule::ReassignOwned,
+                "REASSIGN OWNED gives every object of the roles to another role".into(),
+                text,
+                span,
+            ),
+            NodeEnum::VariableSetStmt(v)
+                if v.name.eq_ignore_ascii_case("session_replication_role") && !restores_origin(&v.args) =>
+            {
+                self.add(
+                    Rule::DisableTriggers,
+                    "SET session_replication_role switches off triggers and foreign-key checks".into(),
+                    text,
+                    span,
+                )
+            }
+            NodeEnum::AlterSystemStmt(a) if disables_durability(a) => self.add(
+                Rule::DisableDurability,
+                "ALTER SYSTEM turns fsync or full_page_writes off".into(),
+                text,
+                span,
+            ),
             NodeEnum::GrantStmt(_)
             | NodeEnum::GrantRoleStmt(_)
             | NodeEnum::CreateRoleStmt(_)
             | NodeEnum::AlterRoleStmt(_)
             | NodeEnum::AlterRoleSetStmt(_)
             | NodeEnum::DropRoleStmt(_)
-            | NodeEnum::AlterDefaultPrivilegesStmt(_)
-            | NodeEnum::ReassignOwnedStmt(_) => self.add(
+            | NodeEnum::AlterDefaultPrivilegesStmt(_) => self.add(
                 Rule::PermissionChange,
                 "changes roles or privileges".into(),
                 text,
@@ -247,20 +295,32 @@ impl Walker<'_> {
         &mut self,
         verb: &str,
         many: Rule,
-        relation: Option<&RangeVar>,
-        where_clause: Option<&Node>,
+        (relation, where_clause, joined): (Option<&RangeVar>, Option<&Node>, bool),
         text: &str,
         span: Loc,
     ) {
         let Some(relation) = relation else { return };
         let table = table_name(relation);
+        let written = Written {
+            names: match &relation.alias {
+                Some(alias) => vec![alias.aliasname.to_lowercase()],
+                None => vec![relation.relname.to_lowercase(), table.to_lowercase()],
+            },
+            joined,
+        };
         let keys = self.options.keys_of(&relation.schemaname, &relation.relname);
         let key_text = keys.iter().map(|k| k.join(", ")).collect::<Vec<_>>().join(" or ");
         match where_clause {
             None => self.add(many, format!("{verb} {table} has no WHERE: every row is affected"), text, span),
-            Some(w) if pins_one_row(w, &keys) => {
+            Some(w) if pins_one_row(w, &keys, &written) => {
                 self.add(Rule::WriteOneRow, format!("{verb} {table} touches at most one row (equality on {key_text})"), text, span)
             }
+            Some(_) if joined => self.add(
+                many,
+                format!("{verb} {table} joins other tables and can affect more than one row: its WHERE does not pin the key ({key_text}) of {table} itself"),
+                text,
+                span,
+            ),
             Some(_) => self.add(
                 many,
                 format!("{verb} {table} can affect more than one row: its WHERE is not equality on a key ({key_text})"),
@@ -277,6 +337,7 @@ impl Walker<'_> {
         let rule = match kind {
             ObjectType::ObjectTable => Rule::DropTable,
             ObjectType::ObjectSchema => Rule::DropSchema,
+            ObjectType::ObjectPolicy => Rule::DropPolicy,
             ObjectType::ObjectIndex if !cascade => Rule::DropIndex,
             _ if cascade => Rule::DropCascade,
             _ => Rule::DropObject,
@@ -313,6 +374,20 @@ impl Walker<'_> {
                 AlterTableType::AtDropConstraint => self.add(
                     Rule::DropConstraint,
                     format!("drops constraint {} of {table}", c.name),
+                    text,
+                    span,
+                ),
+                AlterTableType::AtDisableTrig
+                | AlterTableType::AtDisableTrigAll
+                | AlterTableType::AtDisableTrigUser => self.add(
+                    Rule::DisableTriggers,
+                    format!("switches off triggers of {table}"),
+                    text,
+                    span,
+                ),
+                AlterTableType::AtSetUnLogged => self.add(
+                    Rule::SetUnlogged,
+                    format!("makes {table} unlogged: emptied after a crash, missing from standbys and base backups"),
                     text,
                     span,
                 ),
@@ -367,6 +442,53 @@ fn collect_function_names(value: &serde_json::Value, out: &mut Vec<String>) {
         }
         serde_json::Value::Array(items) => items.iter().for_each(|v| collect_function_names(v, out)),
         _ => {}
+    }
+}
+
+/// Whether role options include `BYPASSRLS` (not `NOBYPASSRLS`).
+fn bypasses_rls(options: &[Node]) -> bool {
+    options.iter().any(|o| match &o.node {
+        Some(NodeEnum::DefElem(d)) if d.defname == "bypassrls" => {
+            match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+                Some(NodeEnum::Boolean(b)) => b.boolval,
+                Some(NodeEnum::Integer(i)) => i.ival != 0,
+                _ => true,
+            }
+        }
+        _ => false,
+    })
+}
+
+/// `ALTER SYSTEM SET fsync | full_page_writes = off`.
+fn disables_durability(a: &pg_query::protobuf::AlterSystemStmt) -> bool {
+    let Some(set) = &a.setstmt else { return false };
+    if !matches!(set.name.to_lowercase().as_str(), "fsync" | "full_page_writes") {
+        return false;
+    }
+    set.args.iter().any(|arg| match &arg.node {
+        Some(NodeEnum::AConst(c)) => match &c.val {
+            Some(pg_query::protobuf::a_const::Val::Sval(s)) => {
+                matches!(s.sval.to_lowercase().as_str(), "off" | "false" | "no" | "0")
+            }
+            Some(pg_query::protobuf::a_const::Val::Ival(i)) => i.ival == 0,
+            Some(pg_query::protobuf::a_const::Val::Boolval(b)) => !b.boolval,
+            _ => false,
+        },
+        _ => false,
+    })
+}
+
+/// `SET session_replication_role = origin | DEFAULT`: back to normal.
+fn restores_origin(args: &[Node]) -> bool {
+    match args {
+        [] => true,
+        [arg] => match &arg.node {
+            Some(NodeEnum::AConst(c)) => {
+                matches!(&c.val, Some(pg_query::protobuf::a_const::Val::Sval(s)) if s.sval.eq_ignore_ascii_case("origin"))
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 

@@ -10,30 +10,43 @@ use pg_query::{Node, NodeEnum};
 /// The unique keys of a table, each a list of column names.
 pub type Keys = [Vec<String>];
 
+/// The table a statement writes, as its columns may be qualified.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// The names a column of the written table may be qualified with (its
+    /// alias, or its name and schema-qualified name).
+    pub names: Vec<String>,
+    /// Other tables are joined in (`UPDATE … FROM`, `DELETE … USING`), so an
+    /// unqualified column may belong to them.
+    pub joined: bool,
+}
+
 /// Whether `where_clause` can match at most one row of a table with `keys`.
-pub fn pins_one_row(where_clause: &Node, keys: &Keys) -> bool {
+/// Only columns of the written table count: equality on another table's key
+/// (`UPDATE t … FROM o WHERE o.id = 1`) pins nothing in `t`.
+pub fn pins_one_row(where_clause: &Node, keys: &Keys, written: &Written) -> bool {
     if matches!(where_clause.node, Some(NodeEnum::CurrentOfExpr(_))) {
         return true;
     }
     let mut pinned = HashSet::new();
-    collect_equalities(where_clause, &mut pinned);
+    collect_equalities(where_clause, &mut pinned, written);
     keys.iter()
         .any(|key| !key.is_empty() && key.iter().all(|column| pinned.contains(&column.to_lowercase())))
 }
 
 /// Columns set equal to a constant or parameter in the top-level AND chain.
-fn collect_equalities(node: &Node, pinned: &mut HashSet<String>) {
+fn collect_equalities(node: &Node, pinned: &mut HashSet<String>, written: &Written) {
     match &node.node {
         Some(NodeEnum::BoolExpr(b)) if b.boolop() == BoolExprType::AndExpr => {
             for arg in &b.args {
-                collect_equalities(arg, pinned);
+                collect_equalities(arg, pinned, written);
             }
         }
         Some(NodeEnum::AExpr(e)) if e.kind() == AExprKind::AexprOp && is_equals(&e.name) => {
             let (Some(l), Some(r)) = (e.lexpr.as_deref(), e.rexpr.as_deref()) else {
                 return;
             };
-            let column = match (column_name(l), column_name(r)) {
+            let column = match (column_name(l, written), column_name(r, written)) {
                 (Some(c), None) if is_value(r) => c,
                 (None, Some(c)) if is_value(l) => c,
                 _ => return,
@@ -48,15 +61,27 @@ fn is_equals(name: &[Node]) -> bool {
     matches!(name, [n] if matches!(&n.node, Some(NodeEnum::String(s)) if s.sval == "="))
 }
 
-/// The last field of a column reference, lower-cased (`t.id` -> `id`).
-fn column_name(node: &Node) -> Option<String> {
+/// The column of the written table a reference names, lower-cased (`t.id`
+/// -> `id`); `None` for another table's column, or an unqualified one when
+/// other tables are joined in.
+fn column_name(node: &Node, written: &Written) -> Option<String> {
     let Some(NodeEnum::ColumnRef(c)) = &node.node else {
         return None;
     };
-    match c.fields.last()?.node.as_ref()? {
-        NodeEnum::String(s) => Some(s.sval.to_lowercase()),
-        _ => None,
-    }
+    let parts: Vec<String> = c
+        .fields
+        .iter()
+        .map(|f| match f.node.as_ref() {
+            Some(NodeEnum::String(s)) => Some(s.sval.to_lowercase()),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let (column, qualifier) = parts.split_last()?;
+    let ours = match qualifier {
+        [] => !written.joined,
+        _ => written.names.contains(&qualifier.join(".")),
+    };
+    ours.then(|| column.clone())
 }
 
 /// A non-NULL constant or a parameter, possibly cast.
@@ -83,7 +108,11 @@ mod tests {
             .iter()
             .map(|k| k.iter().map(|c| c.to_string()).collect())
             .collect();
-        pins_one_row(d.where_clause.as_deref().unwrap(), &keys)
+        let written = Written {
+            names: vec!["t".to_string()],
+            joined: !d.using_clause.is_empty(),
+        };
+        pins_one_row(d.where_clause.as_deref().unwrap(), &keys, &written)
     }
 
     #[test]
@@ -94,6 +123,7 @@ mod tests {
         assert!(pins("DELETE FROM t WHERE id = $1", id));
         assert!(pins("DELETE FROM t WHERE id = '7f1c'::uuid AND status = 'x'", id));
         assert!(pins("DELETE FROM t WHERE CURRENT OF c", id));
+        assert!(pins("DELETE FROM t USING o WHERE t.id = 1 AND o.t_id = t.id", id));
     }
 
     #[test]
@@ -110,6 +140,9 @@ mod tests {
             "DELETE FROM t WHERE id = (SELECT max(id) FROM t)",
             "DELETE FROM t WHERE NOT (id = 1)",
             "DELETE FROM t WHERE id IN (1, 2)",
+            "DELETE FROM t USING o WHERE o.id = 1",
+            "DELETE FROM t USING o WHERE id = 1",
+            "DELETE FROM t WHERE x.id = 1",
         ] {
             assert!(!pins(sql, id), "{sql}");
         }

@@ -1,8 +1,13 @@
-//! Supabase, Docker, Podman and Kubernetes: volume removal and resets, and
-//! commands run inside containers.
+//! Docker, Podman, nerdctl and Kubernetes: volume removal, removing every
+//! container (`docker rm -f $(docker ps -aq)`), and the commands run inside
+//! containers (`docker exec`, `docker run IMAGE CMD`, `docker compose
+//! exec|run`, `kubectl exec|run … -- CMD`), which are classified as
+//! running elsewhere: the container's files are not read from this machine.
 
-use super::super::opts::{read, Spec};
+use super::super::ast::Word;
+use super::super::opts::{read, Items, Spec};
 use super::super::walk::{Invocation, Scope, Walker};
+use super::remote::run_elsewhere;
 use crate::rules::Rule;
 
 const EXEC: Spec = Spec {
@@ -19,76 +24,172 @@ const EXEC: Spec = Spec {
     ],
 };
 
-/// Classifies container and platform tools.
+/// `docker run` / `compose run` options that take a value.
+const RUN: Spec = Spec {
+    short_values: "evpwuhlmac",
+    long_values: &[
+        "env",
+        "env-file",
+        "volume",
+        "publish",
+        "name",
+        "workdir",
+        "network",
+        "net",
+        "user",
+        "entrypoint",
+        "mount",
+        "label",
+        "hostname",
+        "add-host",
+        "cpus",
+        "memory",
+        "restart",
+        "platform",
+        "pull",
+        "log-driver",
+        "log-opt",
+        "device",
+        "cap-add",
+        "cap-drop",
+        "security-opt",
+        "tmpfs",
+        "ulimit",
+        "dns",
+        "link",
+        "ipc",
+        "pid",
+        "shm-size",
+        "stop-signal",
+        "health-cmd",
+        "attach",
+        "cpu-shares",
+        "gpus",
+        "runtime",
+        "volumes-from",
+        "label-file",
+        "cidfile",
+        "expose",
+        "group-add",
+        "network-alias",
+        "stop-timeout",
+        "memory-swap",
+    ],
+};
+
+/// Database-looking container or service names.
+fn is_database_container(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    ["postgres", "pg", "db", "database", "supabase"].iter().any(|n| {
+        lower
+            .split(['-', '_', '.', '/', ':'])
+            .any(|part| part == *n || part.starts_with("postgres"))
+    })
+}
+
+/// Classifies container tools.
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let words: Vec<&str> = inv.args().iter().map(|a| a.text.as_str()).collect();
     let text = &inv.text;
-    match name {
-        "supabase" => match words.as_slice() {
-            ["db", "reset", ..] => w.add(
-                Rule::SupabaseDbReset,
-                "supabase db reset drops and re-creates the local database",
-                text,
-            ),
-            ["db", "push", ..] => w.add(
-                Rule::FrameworkSchemaChange,
-                "supabase db push applies migrations to the linked database",
-                text,
-            ),
-            ["stop", ..] if words.contains(&"--no-backup") => w.add(
-                Rule::DockerVolumeRemoval,
-                "supabase stop --no-backup deletes the local database's data",
-                text,
-            ),
-            _ => {}
-        },
-        "kubectl" => {
-            if let (Some(&"exec"), Some(dash)) = (words.first(), words.iter().position(|a| *a == "--")) {
-                run_inner(w, inv, dash + 1, scope);
-            }
+    if name == "kubectl" {
+        return kubectl(w, inv, scope);
+    }
+    if name.ends_with("compose") {
+        return compose(w, inv, 0, scope);
+    }
+    if words.first() == Some(&"compose") {
+        return compose(w, inv, 1, scope);
+    }
+    match words.as_slice() {
+        ["volume", "rm" | "remove" | "prune", ..] => w.add(
+            Rule::DockerVolumeRemoval,
+            "removes Docker volumes, where database files live",
+            text,
+        ),
+        ["system", "reset", ..] => w.add(
+            Rule::DockerVolumeRemoval,
+            "podman system reset deletes every container, image and volume",
+            text,
+        ),
+        ["system", "prune", tail @ ..] if tail.contains(&"--volumes") => w.add(
+            Rule::DockerVolumeRemoval,
+            "prunes Docker volumes, where database files live",
+            text,
+        ),
+        ["rm" | "container", tail @ ..] if removes_volumes(tail) => w.add(
+            Rule::DockerVolumeRemoval,
+            "removes containers with their volumes",
+            text,
+        ),
+        ["rm", ..] | ["container", "rm", ..] => remove_containers(w, inv),
+        ["exec", ..] | ["container", "exec", ..] => {
+            in_container(w, inv, if words[0] == "exec" { 1 } else { 2 }, scope)
         }
-        _ if name.ends_with("compose") => compose(w, inv, 0, scope),
-        _ if words.first() == Some(&"compose") => compose(w, inv, 1, scope),
-        _ => match words.as_slice() {
-            ["volume", "rm" | "remove" | "prune", ..] => w.add(
-                Rule::DockerVolumeRemoval,
-                "removes Docker volumes, where database files live",
-                text,
+        ["run", ..] | ["container", "run", ..] => {
+            run_image(w, inv, if words[0] == "run" { 1 } else { 2 }, scope)
+        }
+        _ => {}
+    }
+}
+
+/// `docker rm -f …` of a database container, or of a list only known at run
+/// time (`$(docker ps -aq)`), which includes the database's.
+fn remove_containers(w: &mut Walker, inv: &Invocation) {
+    let targets: Vec<&Word> = inv
+        .args()
+        .iter()
+        .skip(1)
+        .filter(|a| !a.text.starts_with('-') && a.text != "rm")
+        .collect();
+    if let Some(target) = targets
+        .iter()
+        .find(|t| t.dynamic || is_database_container(&t.text))
+    {
+        w.add(
+            Rule::DockerVolumeRemoval,
+            format!(
+                "removes containers ({}), the database's among them, with the data not kept in a named volume",
+                target.text
             ),
-            ["system", "prune", tail @ ..] if tail.contains(&"--volumes") => w.add(
-                Rule::DockerVolumeRemoval,
-                "prunes Docker volumes, where database files live",
-                text,
-            ),
-            ["rm" | "container", tail @ ..] if removes_volumes(tail) => w.add(
-                Rule::DockerVolumeRemoval,
-                "removes containers with their volumes",
-                text,
-            ),
-            ["exec", ..] => in_container(w, inv, 1, scope),
-            _ => {}
-        },
+            &inv.text,
+        );
     }
 }
 
 /// `docker compose …` whose subcommand is at or after argument `start`.
 fn compose(w: &mut Walker, inv: &Invocation, start: usize, scope: &Scope) {
     let words: Vec<&str> = inv.args().iter().map(|a| a.text.as_str()).collect();
-    let Some(sub) = words
-        .iter()
-        .skip(start)
-        .position(|a| !a.starts_with('-'))
-        .map(|i| i + start)
-    else {
-        return;
-    };
+    let compose_values = [
+        "-f",
+        "--file",
+        "-p",
+        "--project-name",
+        "--env-file",
+        "--profile",
+        "--project-directory",
+    ];
+    let mut sub = None;
+    let mut i = start;
+    while i < words.len() {
+        if compose_values.contains(&words[i]) {
+            i += 2;
+            continue;
+        }
+        if !words[i].starts_with('-') {
+            sub = Some(i);
+            break;
+        }
+        i += 1;
+    }
+    let Some(sub) = sub else { return };
     match words[sub] {
         "down" | "rm" if removes_volumes(&words[sub + 1..]) => w.add(
             Rule::DockerVolumeRemoval,
             "removes the services' volumes, and the database files in them",
             &inv.text,
         ),
-        "exec" | "run" => in_container(w, inv, sub + 1, scope),
+        "exec" => in_container(w, inv, sub + 1, scope),
+        "run" => run_image(w, inv, sub + 1, scope),
         _ => {}
     }
 }
@@ -99,20 +200,49 @@ fn removes_volumes(args: &[&str]) -> bool {
 }
 
 /// `… exec [OPTIONS] CONTAINER COMMAND…` with options starting at argument
-/// `offset`: classifies COMMAND.
+/// `offset`: classifies COMMAND, in the container.
 fn in_container(w: &mut Walker, inv: &Invocation, offset: usize, scope: &Scope) {
     let Some(after) = inv.args().get(offset..) else {
         return;
     };
     if let (_, Some(container)) = read(after, &EXEC, true) {
-        run_inner(w, inv, offset + container + 1, scope);
+        let place = format!("container {}", after[container].text);
+        run_elsewhere(w, inv, after[container + 1..].to_vec(), &place, scope);
     }
 }
 
-/// Classifies the arguments from index `start` on as a command of their own.
-fn run_inner(w: &mut Walker, inv: &Invocation, start: usize, scope: &Scope) {
-    let inner = inv.args().get(start..).unwrap_or_default().to_vec();
-    if !inner.is_empty() {
-        w.invocation(&inv.with_words(inner), scope);
+/// `… run [OPTIONS] IMAGE [COMMAND…]`, `--entrypoint` included.
+fn run_image(w: &mut Walker, inv: &Invocation, offset: usize, scope: &Scope) {
+    let Some(after) = inv.args().get(offset..) else {
+        return;
+    };
+    let (items, rest) = read(after, &RUN, true);
+    let Some(image) = rest else { return };
+    let mut words: Vec<Word> = items.values(&["--entrypoint"]).into_iter().cloned().collect();
+    words.extend(after[image + 1..].iter().cloned());
+    let place = format!("a container of {}", after[image].text);
+    run_elsewhere(w, inv, words, &place, scope);
+}
+
+/// `kubectl exec|run … -- COMMAND`, and deletions ([`super::kubernetes`]).
+fn kubectl(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    if super::kubernetes::kubectl(w, inv, scope) {
+        return;
+    }
+    let args = inv.args();
+    let sub = args
+        .iter()
+        .find(|a| !a.text.starts_with('-'))
+        .map(|a| a.text.as_str());
+    if !matches!(sub, Some("exec" | "run" | "debug" | "attach")) {
+        return;
+    }
+    if let Some(dash) = args.iter().position(|a| a.text == "--") {
+        let pod = args[..dash]
+            .iter()
+            .skip(1)
+            .find(|a| !a.text.starts_with('-'))
+            .map_or("a pod".to_string(), |p| format!("pod {}", p.text));
+        run_elsewhere(w, inv, args[dash + 1..].to_vec(), &pod, scope);
     }
 }

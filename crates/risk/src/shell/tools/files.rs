@@ -1,62 +1,17 @@
-//! Deleting files: backups (the last line of defence) and PostgreSQL data
-//! folders are high risk; a recursive delete of a path known only at run
-//! time is medium.
+//! Deleting files with `rm`, `shred`, `unlink`, `truncate`, `find -delete`,
+//! `find -exec|-execdir|-ok CMD {} ;` (the command is classified with `{}`
+//! standing for what find matches), `git clean` and `git rm`: backups (the
+//! last line of defence) and PostgreSQL data folders are high risk; a
+//! recursive delete of a path known only at run time is medium. Dry runs
+//! (`git clean -n`) delete nothing.
 
 use super::super::ast::Word;
-use super::super::walk::{Invocation, Walker};
+use super::super::walk::{Invocation, Scope, Walker};
+use super::paths::{target, Target};
 use crate::rules::Rule;
 
-/// File endings of dumps and compressed SQL.
-const BACKUP_ENDINGS: &[&str] = &[
-    ".dump",
-    ".backup",
-    ".pgdump",
-    ".sql.gz",
-    ".sql.zst",
-    ".sql.bz2",
-    ".sql.xz",
-    ".dump.zst",
-    ".dump.gz",
-    ".tar.zst",
-];
-
-/// Path components of PostgreSQL data folders.
-const DATA_COMPONENTS: &[&str] = &["pgdata", "pg_data", "postgres", "pg_wal", "pg_xlog", ".dbguard"];
-
-/// What a path is, as far as deleting it goes.
-#[derive(Debug, PartialEq, Eq)]
-enum Target {
-    Backup,
-    DatabaseFiles,
-    Unseen,
-    Other,
-}
-
-fn target(word: &Word) -> Target {
-    let lower = word.text.to_lowercase();
-    let components: Vec<&str> = lower.split('/').filter(|c| !c.is_empty()).collect();
-    let name = components.last().copied().unwrap_or_default();
-    if components.iter().any(|c| c.contains("backup")) || BACKUP_ENDINGS.iter().any(|e| name.ends_with(e)) {
-        return Target::Backup;
-    }
-    if components
-        .iter()
-        .any(|c| DATA_COMPONENTS.iter().any(|d| c.contains(d)))
-    {
-        return Target::DatabaseFiles;
-    }
-    let broad = matches!(
-        lower.trim_end_matches('/'),
-        "" | "." | ".." | "~" | "*" | "./*" | "~/*" | ".*"
-    );
-    if word.dynamic || broad || (word.glob && components.len() <= 1) {
-        return Target::Unseen;
-    }
-    Target::Other
-}
-
 /// Classifies file-deleting commands.
-pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
+pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
     match name {
         "rm" | "shred" | "unlink" | "truncate" => {
@@ -64,31 +19,64 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
                 a.text == "--recursive"
                     || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains(['r', 'R']))
             });
-            let mut options_done = false;
-            for arg in args {
-                if arg.text == "--" {
-                    options_done = true;
-                    continue;
-                }
-                if !options_done && arg.text.starts_with('-') {
-                    continue;
-                }
+            for arg in operands(args) {
                 report(w, name, arg, recursive, inv);
             }
         }
-        "find" => find(w, inv),
-        "git" => {
-            let words: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
-            if words.first() == Some(&"clean")
-                && words.iter().any(|a| {
-                    a.starts_with('-') && !a.starts_with("--") && (a.contains('x') || a.contains('X'))
-                })
-            {
+        "find" => find(w, inv, scope),
+        "git" => git(w, inv),
+        _ => {}
+    }
+}
+
+/// The arguments that are not options (all of them after `--`).
+fn operands(args: &[Word]) -> impl Iterator<Item = &Word> {
+    let mut options_done = false;
+    args.iter().filter(move |arg| {
+        if arg.text == "--" && !options_done {
+            options_done = true;
+            return false;
+        }
+        options_done || !arg.text.starts_with('-')
+    })
+}
+
+fn git(w: &mut Walker, inv: &Invocation) {
+    let args = inv.args();
+    let Some(sub) = args.iter().position(|a| !a.text.starts_with('-')) else {
+        return;
+    };
+    let rest = &args[sub + 1..];
+    let short = |c: char| {
+        rest.iter()
+            .any(|a| a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains(c))
+    };
+    match args[sub].text.as_str() {
+        "clean" => {
+            if short('n') || rest.iter().any(|a| a.text == "--dry-run") {
+                return;
+            }
+            let paths: Vec<&Word> = operands(rest).collect();
+            if let Some(backup) = paths.iter().find(|p| target(p) != Target::Other) {
+                let kind = target(backup);
+                if matches!(kind, Target::Backup | Target::DatabaseFiles) {
+                    return report(w, "git clean", backup, true, inv);
+                }
+            }
+            if short('x') || short('X') {
                 w.add(
                     Rule::DeleteUnseenFiles,
                     "git clean -x deletes ignored files, and backups and local database files are usually ignored",
                     &inv.text,
                 );
+            }
+        }
+        "rm" if !rest
+            .iter()
+            .any(|a| a.text == "--cached" || a.text == "-n" || a.text == "--dry-run") =>
+        {
+            for path in operands(rest) {
+                report(w, "git rm", path, false, inv);
             }
         }
         _ => {}
@@ -119,23 +107,15 @@ fn report(w: &mut Walker, program: &str, path: &Word, recursive: bool, inv: &Inv
     }
 }
 
-/// `find PATHS… EXPRESSION` that deletes (`-delete`, `-exec rm`).
-fn find(w: &mut Walker, inv: &Invocation) {
+/// `find PATHS… EXPRESSION`: `-delete` deletes what it matches; `-exec` and
+/// friends run a command on each match.
+fn find(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
-    let deletes = args.iter().enumerate().any(|(i, a)| {
-        a.text == "-delete"
-            || (matches!(a.text.as_str(), "-exec" | "-execdir" | "-ok" | "-okdir")
-                && args
-                    .get(i + 1)
-                    .is_some_and(|c| matches!(c.text.rsplit('/').next(), Some("rm" | "shred" | "unlink"))))
-    });
-    if !deletes {
-        return;
-    }
-    let paths = args
+    let paths: Vec<&Word> = args
         .iter()
-        .take_while(|a| !a.text.starts_with('-') && a.text != "(" && a.text != "!");
-    let patterns = args
+        .take_while(|a| !a.text.starts_with('-') && a.text != "(" && a.text != "!")
+        .collect();
+    let patterns: Vec<&Word> = args
         .windows(2)
         .filter(|p| {
             matches!(
@@ -143,31 +123,53 @@ fn find(w: &mut Walker, inv: &Invocation) {
                 "-name" | "-iname" | "-path" | "-ipath" | "-wholename" | "-regex"
             )
         })
-        .map(|p| &p[1]);
-    for word in paths.chain(patterns) {
-        report(w, "find", word, true, inv);
+        .map(|p| &p[1])
+        .collect();
+    if args.iter().any(|a| a.text == "-delete") {
+        for word in paths.iter().chain(&patterns) {
+            report(w, "find", word, true, inv);
+        }
     }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets() {
-        assert_eq!(target(&Word::literal("backups/")), Target::Backup);
-        assert_eq!(
-            target(&Word::literal("backups/backup_mydb_20241201_101500.sql.gz")),
-            Target::Backup
-        );
-        assert_eq!(target(&Word::literal("/srv/farm.dump")), Target::Backup);
-        assert_eq!(
-            target(&Word::literal("/var/lib/postgresql/15/main")),
-            Target::DatabaseFiles
-        );
-        assert_eq!(target(&Word::literal(".dbguard")), Target::DatabaseFiles);
-        assert_eq!(target(&Word::literal("target")), Target::Other);
-        assert_eq!(target(&Word::literal("node_modules/.cache")), Target::Other);
-        assert_eq!(target(&Word::literal("*")), Target::Unseen);
+    // What `{}` stands for: the first path, with the name pattern when there is one.
+    let root = paths.first().map_or(".", |p| p.text.as_str());
+    let matched = match patterns.first() {
+        Some(pattern) => format!("{}/{}", root.trim_end_matches('/'), pattern.text),
+        None => format!("{}/…", root.trim_end_matches('/')),
+    };
+    let mut i = 0;
+    while i < args.len() {
+        if !matches!(args[i].text.as_str(), "-exec" | "-execdir" | "-ok" | "-okdir") {
+            i += 1;
+            continue;
+        }
+        let end = args[i + 1..]
+            .iter()
+            .position(|a| a.text == ";" || a.text == "+")
+            .map_or(args.len(), |e| i + 1 + e);
+        let command: Vec<Word> = args[i + 1..end]
+            .iter()
+            .map(|a| match a.text.contains("{}") {
+                true => Word {
+                    text: a.text.replace("{}", &matched),
+                    dynamic: false,
+                    glob: false,
+                    ..a.clone()
+                },
+                false => a.clone(),
+            })
+            .collect();
+        if !command.is_empty() {
+            let deletes = matches!(
+                super::program_name(&command[0].text).as_str(),
+                "rm" | "shred" | "unlink"
+            );
+            if deletes {
+                for word in paths.iter().chain(&patterns) {
+                    report(w, "find", word, true, inv);
+                }
+            }
+            w.invocation(&inv.with_words(command), scope);
+        }
+        i = end + 1;
     }
 }

@@ -1,6 +1,6 @@
 //! Programs that run shell text: shells (`bash -c`, a script file, a script
-//! on standard input), `eval`, `su -c`, `ssh host command`, `source`, and
-//! script files run by path.
+//! on standard input), `eval`, `su -c`, `source`, and script files run by
+//! path. Remote shells (`ssh`) are in [`super::remote`].
 
 use super::super::ast::Word;
 use super::super::opts::{read, Items, Spec};
@@ -57,20 +57,6 @@ pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
                     "su opens an interactive shell",
                     &inv.text,
                 ),
-            }
-        }
-        "ssh" => {
-            let spec = Spec {
-                short_values: "BbcDEeFIiJLlmOopQRSWw",
-                long_values: &[],
-            };
-            let (_, rest) = read(args, &spec, true);
-            if let Some(host) = rest {
-                let command = &args[host + 1..];
-                if !command.is_empty() {
-                    let via = format!("ssh {}", args[host].text);
-                    shell_text(w, &joined(command), &via, scope);
-                }
             }
         }
         _ => shell(w, name, inv, scope),

@@ -1,61 +1,108 @@
 //! What each known program does to a database, one module per family.
+//! A program dbguard does not know is searched for a database command it
+//! runs ([`nested`]), so the next wrapper is caught without a code change.
 
+mod backup_tools;
+mod backups;
+mod code;
 mod containers;
+mod dbguard;
+mod env_loaders;
 mod files;
-mod frameworks;
+mod help;
+mod hosting;
+mod http_clients;
+mod iac;
 mod interpreters;
+mod kubernetes;
+mod migrations;
+mod nested;
+mod object_storage;
 mod packages;
+mod parallel;
+mod paths;
 mod postgres;
 mod prisma;
+mod process_wrappers;
 mod psql;
+mod remote;
+mod schedulers;
+mod script_edits;
+mod self_protection;
+mod sql_clients;
+mod task_runners;
+mod text_tools;
 mod wrappers;
 
-use super::opts;
+use super::ast::{Redirect, Simple};
 use super::walk::{Invocation, Scope, Walker};
 
 /// The families of programs dbguard knows.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Family {
     Wrapper,
+    ProcessWrapper,
+    EnvLoader,
+    Scheduler,
+    Parallel,
     Interpreter,
+    Remote,
+    Code,
     PackageManager,
+    TaskRunner,
     Prisma,
     Psql,
     Postgres,
+    Migrations,
     Containers,
     Files,
-    Frameworks,
+    Backups,
+    ObjectStorage,
+    Iac,
+    BackupTools,
+    Helm,
+    ScriptEdits,
+    SqlClient,
+    Http,
+    TextTools,
     Dbguard,
 }
 
 fn family(name: &str) -> Option<Family> {
     Some(match name {
         "env" | "sudo" | "doas" | "command" | "exec" | "nice" | "nohup" | "time" | "timeout" | "stdbuf"
-        | "ionice" | "xargs" | "npx" | "bunx" | "dotenv" | "watch" | "doppler" | "op" | "infisical"
-        | "bundle" => Family::Wrapper,
-        "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "eval" | "su" | "ssh" | "source" | "."
+        | "ionice" | "xargs" | "npx" | "bunx" | "watch" | "bundle" | "corepack" => Family::Wrapper,
+        _ if process_wrappers::handles(name) => Family::ProcessWrapper,
+        _ if env_loaders::handles(name) => Family::EnvLoader,
+        "at" | "batch" | "crontab" => Family::Scheduler,
+        "parallel" => Family::Parallel,
+        "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "fish" | "eval" | "su" | "source" | "."
         | "script" => Family::Interpreter,
+        "ssh" | "fly" | "flyctl" => Family::Remote,
+        _ if code::handles(name) => Family::Code,
         "npm" | "pnpm" | "yarn" | "bun" => Family::PackageManager,
+        _ if task_runners::handles(name) => Family::TaskRunner,
         "prisma" => Family::Prisma,
         "psql" => Family::Psql,
-        "dropdb" | "dropuser" | "pg_restore" | "pg_ctl" | "pg_ctlcluster" | "pg_dropcluster"
-        | "pg_resetwal" | "pg_resetxlog" | "systemctl" | "service" => Family::Postgres,
-        "supabase" | "docker" | "docker-compose" | "podman" | "podman-compose" | "kubectl" => {
+        "doctl" => Family::ObjectStorage,
+        "dropdb" | "dropuser" | "createdb" | "pg_restore" | "pg_ctl" | "pg_ctlcluster" | "pg_dropcluster"
+        | "pg_resetwal" | "pg_resetxlog" | "pg_rewind" | "pg_upgrade" | "pg_basebackup" | "systemctl"
+        | "service" => Family::Postgres,
+        _ if migrations::handles(name) => Family::Migrations,
+        "docker" | "docker-compose" | "podman" | "podman-compose" | "nerdctl" | "kubectl" => {
             Family::Containers
         }
         "rm" | "find" | "shred" | "unlink" | "truncate" | "git" => Family::Files,
-        "drizzle-kit"
-        | "sequelize"
-        | "sequelize-cli"
-        | "knex"
-        | "typeorm"
-        | "typeorm-ts-node-commonjs"
-        | "typeorm-ts-node-esm"
-        | "rails"
-        | "rake"
-        | "python"
-        | "python3"
-        | "django-admin" => Family::Frameworks,
+        _ if backups::handles(name) => Family::Backups,
+        _ if object_storage::handles(name) => Family::ObjectStorage,
+        _ if iac::handles(name) => Family::Iac,
+        _ if backup_tools::handles(name) => Family::BackupTools,
+        "helm" => Family::Helm,
+        "usql" | "pgcli" => Family::Psql,
+        "duckdb" => Family::SqlClient,
+        "sed" | "gsed" => Family::TextTools,
+        "json" | "jq" => Family::ScriptEdits,
+        _ if http_clients::handles(name) => Family::Http,
         "dbguard" => Family::Dbguard,
         _ => return None,
     })
@@ -66,59 +113,89 @@ pub fn is_known(name: &str) -> bool {
     family(&program_name(name)).is_some()
 }
 
+/// Whether `name` is a program that acts on a database or its files by
+/// itself (not a wrapper or shell), so that finding it among another
+/// program's arguments means that program runs it.
+fn is_database_tool(name: &str) -> bool {
+    matches!(
+        family(name),
+        Some(
+            Family::PackageManager
+                | Family::Prisma
+                | Family::Psql
+                | Family::Migrations
+                | Family::Containers
+                | Family::Code
+                | Family::ObjectStorage
+                | Family::Iac
+                | Family::BackupTools
+                | Family::SqlClient
+                | Family::Dbguard
+        )
+    ) || matches!(
+        name,
+        "dropdb"
+            | "pg_restore"
+            | "pg_dropcluster"
+            | "pg_resetwal"
+            | "pg_resetxlog"
+            | "pg_ctl"
+            | "rm"
+            | "shred"
+            | "npx"
+            | "bunx"
+    )
+}
+
 /// Hands an invocation to the rules of its program.
 pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     let name = program_name(&inv.words[0].text);
-    match family(&name) {
+    self_protection::command(w, &name, inv);
+    let family = family(&name);
+    if help::only_asks_for_help(family, inv.args()) {
+        return;
+    }
+    match family {
         Some(Family::Wrapper) => wrappers::unwrap(w, &name, inv, scope),
+        Some(Family::ProcessWrapper) => process_wrappers::unwrap(w, &name, inv, scope),
+        Some(Family::EnvLoader) => env_loaders::unwrap(w, &name, inv, scope),
+        Some(Family::Scheduler) => schedulers::classify(w, &name, inv, scope),
+        Some(Family::Parallel) => parallel::classify(w, inv, scope),
         Some(Family::Interpreter) => interpreters::run(w, &name, inv, scope),
+        Some(Family::Remote) => remote::classify(w, &name, inv, scope),
+        Some(Family::Code) => code::run(w, &name, inv, scope),
         Some(Family::PackageManager) => packages::run(w, &name, inv, scope),
+        Some(Family::TaskRunner) => task_runners::run(w, &name, inv, scope),
         Some(Family::Prisma) => prisma::classify(w, inv, scope),
         Some(Family::Psql) => psql::classify(w, inv, scope),
         Some(Family::Postgres) => postgres::classify(w, &name, inv),
+        Some(Family::Migrations) => migrations::classify(w, &name, inv, scope),
         Some(Family::Containers) => containers::classify(w, &name, inv, scope),
-        Some(Family::Files) => files::classify(w, &name, inv),
-        Some(Family::Frameworks) => frameworks::classify(w, &name, inv),
-        Some(Family::Dbguard) => dbguard(w, inv),
+        Some(Family::Files) => files::classify(w, &name, inv, scope),
+        Some(Family::Backups) => backups::classify(w, &name, inv),
+        Some(Family::ObjectStorage) => object_storage::classify(w, &name, inv, scope),
+        Some(Family::TextTools) => text_tools::classify(w, inv, scope),
+        Some(Family::Iac) => iac::classify(w, &name, inv, scope),
+        Some(Family::BackupTools) => backup_tools::classify(w, &name, inv),
+        Some(Family::Helm) => kubernetes::helm(w, inv),
+        Some(Family::ScriptEdits) => script_edits::edit(w, inv),
+        Some(Family::SqlClient) => sql_clients::duckdb(w, inv, scope),
+        Some(Family::Http) => http_clients::classify(w, &name, inv),
+        Some(Family::Dbguard) => dbguard::classify(w, inv),
         None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
-        None => {}
+        None => nested::unknown(w, &name, inv, scope),
     }
 }
 
-/// dbguard itself: its commands are low (those that change data run the
-/// safety protocol themselves), but approvals never come from a command
-/// line, and a restore over the live database is high.
-fn dbguard(w: &mut Walker, inv: &Invocation) {
-    let spec = opts::Spec {
-        short_values: "",
-        long_values: &["format", "database-url", "into"],
-    };
-    let (items, _) = opts::read(inv.args(), &spec, false);
-    let operands = opts::Items::operands(items.as_slice());
-    // `dbguard run -- dbguard approve …` is an approval on a command line too.
-    let nested_approve = inv
-        .words
-        .windows(2)
-        .skip(1)
-        .any(|pair| program_name(&pair[0].text) == "dbguard" && pair[1].text == "approve");
-    match operands.first().map(|w| w.text.as_str()) {
-        _ if nested_approve => w.add(
-            crate::rules::Rule::ApprovalFromCommand,
-            "`dbguard approve` must be run by a person in their own terminal",
-            &inv.text,
-        ),
-        Some("approve") => w.add(
-            crate::rules::Rule::ApprovalFromCommand,
-            "`dbguard approve` must be run by a person in their own terminal",
-            &inv.text,
-        ),
-        Some("restore") if !opts::Items::has(items.as_slice(), &["--into"]) => w.add(
-            crate::rules::Rule::RestoreOverLive,
-            "dbguard restore without --into replaces the live database",
-            &inv.text,
-        ),
-        _ => {}
-    }
+/// Output redirections of a command: overwriting backups, or dbguard's own files.
+pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Scope) {
+    backups::redirect(w, simple, redirect);
+    self_protection::redirect(w, simple, redirect, scope);
+}
+
+/// `NAME=value` before a command.
+pub fn environment(w: &mut Walker, simple: &Simple, _scope: &Scope) {
+    self_protection::assignments(w, simple);
 }
 
 /// The program's name as the rules know it: the last path component

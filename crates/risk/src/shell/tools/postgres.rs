@@ -28,6 +28,40 @@ const PG_RESTORE: Spec = Spec {
     ],
 };
 
+/// The old data folder of `pg_upgrade` (`-d`, `--old-datadir`).
+fn old_cluster(args: &[super::super::ast::Word]) -> Option<String> {
+    let spec = Spec {
+        short_values: "bBdDjoOpPsUr",
+        long_values: &[
+            "old-bindir",
+            "new-bindir",
+            "old-datadir",
+            "new-datadir",
+            "jobs",
+            "old-options",
+            "new-options",
+            "old-port",
+            "new-port",
+            "socketdir",
+            "username",
+        ],
+    };
+    let (items, _) = read(args, &spec, false);
+    items
+        .values(&["-d", "--old-datadir"])
+        .first()
+        .map(|w| w.text.clone())
+}
+
+/// Whether the line starts a server on data folder `dir` (`pg_ctl -D DIR start`, `pg_ctlcluster … start`).
+fn starts_cluster(line: &str, dir: &str) -> bool {
+    line.split(['&', ';', '|', '\n']).any(|command| {
+        command.contains("start")
+            && command.contains(dir)
+            && (command.contains("pg_ctl") || command.contains("postgres "))
+    })
+}
+
 /// Classifies PostgreSQL server and client programs.
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
     let text = &inv.text;
@@ -38,15 +72,44 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
             w.add(Rule::Dropdb, format!("dropdb deletes database {target}"), text);
         }
         "dropuser" => w.add(Rule::PermissionChange, "dropuser removes a role", text),
+        "createdb" => {
+            let spec = Spec {
+                short_values: "DEhlOpTU",
+                long_values: &[
+                    "tablespace",
+                    "encoding",
+                    "host",
+                    "locale",
+                    "owner",
+                    "port",
+                    "template",
+                    "username",
+                    "maintenance-db",
+                    "lc-collate",
+                    "lc-ctype",
+                    "icu-locale",
+                    "strategy",
+                    "builtin-locale",
+                    "icu-rules",
+                    "locale-provider",
+                ],
+            };
+            let (items, _) = read(inv.args(), &spec, false);
+            if let Some(db) = items.operands().first() {
+                w.memory.created_databases.push(db.text.clone());
+            }
+        }
         "pg_restore" => {
             let (items, _) = read(inv.args(), &PG_RESTORE, false);
-            if items.has(&["-c", "--clean"]) {
+            // Without a database, pg_restore writes a script (to -f or standard output).
+            let into_database = items.has(&["-d", "--dbname"]) && !items.has(&["-l", "--list"]);
+            if items.has(&["-c", "--clean"]) && into_database {
                 w.add(
                     Rule::PgRestoreClean,
                     "pg_restore --clean drops every object of the archive before restoring it",
                     text,
                 );
-            } else if items.has(&["-d", "--dbname"]) && !items.has(&["-l", "--list"]) {
+            } else if into_database {
                 w.add(
                     Rule::PgRestore,
                     "pg_restore writes into an existing database",
@@ -71,6 +134,62 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
             "pg_dropcluster deletes a whole cluster",
             text,
         ),
+        "pg_rewind" if !args.iter().any(|a| *a == "-n" || *a == "--dry-run") => w.add(
+            Rule::PgRewind,
+            "pg_rewind rewrites the target data folder, discarding what only it had",
+            text,
+        ),
+        "pg_upgrade" if args.iter().any(|a| *a == "--link" || *a == "-k") => {
+            if let Some(old) = old_cluster(inv.args()) {
+                if starts_cluster(w.source_line(), &old) {
+                    w.add(
+                        Rule::PgUpgradeLink,
+                        format!("pg_upgrade --link shares files with {old}, and this line starts that old cluster again"),
+                        text,
+                    );
+                }
+            }
+        }
+        "pg_basebackup" => {
+            let (items, _) = read(
+                inv.args(),
+                &Spec {
+                    short_values: "DFrTXcCdhpUSZtl",
+                    long_values: &[
+                        "pgdata",
+                        "format",
+                        "max-rate",
+                        "tablespace-mapping",
+                        "wal-method",
+                        "checkpoint",
+                        "label",
+                        "dbname",
+                        "host",
+                        "port",
+                        "username",
+                        "slot",
+                        "compress",
+                        "target",
+                        "waldir",
+                    ],
+                },
+                false,
+            );
+            if let Some(dir) = items.values(&["-D", "--pgdata"]).first() {
+                let lower = dir.text.to_lowercase();
+                let data = lower.starts_with("/var/lib/postgresql")
+                    || lower.contains("pgdata")
+                    || dir.text.contains("$PGDATA")
+                    || lower.contains("/data/postgres");
+                if data && !lower.contains("backup") {
+                    w.add(
+                        Rule::BasebackupOverData,
+                        format!("pg_basebackup writes into {}, a PostgreSQL data folder", dir.text),
+                        text,
+                    );
+                }
+            }
+        }
         "pg_resetwal" | "pg_resetxlog" => w.add(
             Rule::DestroyCluster,
             format!("{name} rewrites the write-ahead log and can corrupt data"),

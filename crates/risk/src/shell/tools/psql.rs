@@ -4,7 +4,7 @@
 
 use super::super::ast::Word;
 use super::super::opts::{read, Item, Spec};
-use super::super::walk::{InputText, Invocation, Scope, Walker};
+use super::super::walk::{Input, InputText, Invocation, Scope, Walker};
 use crate::rules::Rule;
 
 const SPEC: Spec = Spec {
@@ -76,6 +76,9 @@ fn command(w: &mut Walker, sql: &Word, inv: &Invocation, scope: &Scope) {
 }
 
 fn stdin(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    if let Input::Dump { clean, origin } = &inv.stdin {
+        return dump(w, inv, *clean, origin);
+    }
     match w.read_input(&inv.stdin, scope) {
         InputText::Interactive => w.add(
             Rule::InteractiveSession,
@@ -93,6 +96,29 @@ fn stdin(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             format!("psql reads SQL that cannot be read: {why}"),
             &inv.text,
         ),
+    }
+}
+
+/// `pg_dump … | psql TARGET`: a dump without `--clean` only creates and
+/// fills objects, so loading it into a database this line just created is
+/// low; with `--clean`, or into a database that may hold tables, it is high.
+fn dump(w: &mut Walker, inv: &Invocation, clean: bool, origin: &str) {
+    let (items, _) = read(inv.args(), &SPEC, false);
+    let target = items
+        .iter()
+        .find_map(|item| match item {
+            Item::Value(name, db) if name == "-d" || name == "--dbname" => Some(db.text.clone()),
+            Item::Operand(db) => Some(db.text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    if clean {
+        let message = format!("`{origin}` emits a DROP for every object, run in {target}");
+        return w.add(Rule::PgRestoreClean, message, &inv.text);
+    }
+    if !w.memory.created_databases.contains(&target) {
+        let message = format!("psql loads `{origin}` into {target}, which may already hold the same tables");
+        w.add(Rule::SqlUnreadable, message, &inv.text);
     }
 }
 

@@ -14,7 +14,16 @@ pub fn unwrap(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
         "env" => return env(w, inv, scope),
         "watch" => return watch(w, inv, scope),
         "xargs" => return xargs(w, inv, scope),
-        "doppler" | "op" | "infisical" => return after_double_dash(w, inv, scope),
+        // `corepack pnpm …`, `corepack yarn@4 …`: the package manager it names.
+        "corepack" => {
+            if args
+                .first()
+                .is_some_and(|a| !a.text.starts_with('-') && super::is_known(&a.text))
+            {
+                w.invocation(&inv.with_words(args.to_vec()), scope);
+            }
+            return;
+        }
         "bundle" => {
             if args.first().is_some_and(|a| a.text == "exec") {
                 w.invocation(&inv.with_words(args[1..].to_vec()), scope);
@@ -76,10 +85,6 @@ pub fn unwrap(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
         "bunx" => Spec {
             short_values: "p",
             long_values: &["package"],
-        },
-        "dotenv" => Spec {
-            short_values: "evc",
-            long_values: &[],
         },
         _ => Spec {
             short_values: "",
@@ -175,24 +180,28 @@ fn xargs(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(start) => inv.args()[start..].to_vec(),
         None => vec![Word::literal("echo")],
     };
-    words.push(Word {
-        text: "…(arguments from standard input)".to_string(),
-        dynamic: true,
-        ..Word::default()
-    });
+    // The arguments come from the input: known text gives known words; else
+    // one word that says where they come from (`ls backups | xargs rm`).
+    let origin = match &inv.stdin {
+        Input::Text {
+            text, dynamic: false, ..
+        } if !text.trim().is_empty() => {
+            words.extend(text.split_whitespace().map(Word::literal));
+            None
+        }
+        Input::Unknown(origin) => Some(origin.clone()),
+        _ => Some("standard input".to_string()),
+    };
+    if let Some(origin) = origin {
+        words.push(Word {
+            text: format!("…(arguments from {origin})"),
+            dynamic: true,
+            ..Word::default()
+        });
+    }
     let mut inner = inv.with_words(words);
     inner.stdin = Input::Unknown("the input xargs reads".to_string());
     w.invocation(&inner, scope);
-}
-
-/// `doppler run -- COMMAND…`, `op run -- COMMAND…`.
-fn after_double_dash(w: &mut Walker, inv: &Invocation, scope: &Scope) {
-    if let Some(dash) = inv.args().iter().position(|a| a.text == "--") {
-        let words = inv.args()[dash + 1..].to_vec();
-        if !words.is_empty() {
-            w.invocation(&inv.with_words(words), scope);
-        }
-    }
 }
 
 /// Words joined by spaces into one (dynamic when any of them is), as
@@ -242,7 +251,8 @@ fn split_words(text: &str) -> Vec<Word> {
         .unwrap_or_default()
 }
 
-fn is_assignment(text: &str) -> bool {
+/// Whether `text` is `NAME=value`.
+pub fn is_assignment(text: &str) -> bool {
     text.split_once('=').is_some_and(|(name, _)| {
         !name.is_empty()
             && name

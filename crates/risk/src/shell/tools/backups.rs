@@ -1,0 +1,214 @@
+//! Destroying backups and data folders by any verb, not only `rm`:
+//! `cp /dev/null` or `cp`/`mv`/`install` over a dump, `dd of=`, `rsync
+//! --delete` into a backup or data folder, `tar --remove-files`, `tee` and
+//! `>` redirections that empty a dump. Writing a *new* dump is the normal
+//! way to make a backup, so a redirection or `tee` fed by a dump or
+//! compression program (`pg_dump … > backups/x.sql`) stays low.
+
+use super::super::ast::{Redirect, RedirectKind, Simple, Word};
+use super::super::walk::{Input, Invocation, Walker};
+use super::paths::{is_dump_file, target, Target};
+use super::program_name;
+use crate::rules::Rule;
+
+const NAMES: &[&str] = &["cp", "mv", "install", "dd", "rsync", "tar", "tee", "ln"];
+
+/// Programs whose output written onto a backup path is a new backup.
+const DUMP_PRODUCERS: &[&str] = &[
+    "pg_dump",
+    "pg_dumpall",
+    "pg_basebackup",
+    "gzip",
+    "pigz",
+    "zstd",
+    "xz",
+    "bzip2",
+    "lz4",
+    "brotli",
+    "tar",
+    "gpg",
+    "age",
+    "openssl",
+    "dbguard",
+    "docker",
+    "kubectl",
+    "ssh",
+    "aws",
+    "gsutil",
+    "rclone",
+    "restic",
+    "borg",
+    "pgbackrest",
+    "wal-g",
+    "barman",
+];
+
+/// Whether `name` is one of these programs.
+pub fn handles(name: &str) -> bool {
+    NAMES.contains(&name)
+}
+
+fn is_emptying_source(text: &str) -> bool {
+    matches!(text, "/dev/null" | "/dev/zero" | "/dev/urandom" | "/dev/random")
+}
+
+/// Whether overwriting `path` destroys a backup or database files.
+fn destroyed(path: &Word) -> Option<(Rule, &'static str)> {
+    if super::self_protection::protected(&path.text).is_some() {
+        return None; // judged as an edit of dbguard's own files
+    }
+    match target(path) {
+        Target::Backup if is_dump_file(path) => Some((Rule::OverwriteBackups, "a backup")),
+        Target::DatabaseFiles => Some((Rule::DeleteDatabaseFiles, "PostgreSQL data files")),
+        _ => None,
+    }
+}
+
+/// Classifies copying, moving and archiving commands.
+pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
+    let args = inv.args();
+    let operands: Vec<&Word> = args.iter().filter(|a| !a.text.starts_with('-')).collect();
+    let flag = |prefix: &str| args.iter().any(|a| a.text.starts_with(prefix));
+    match name {
+        "cp" | "mv" | "install" | "ln" => {
+            let Some((destination, sources)) = operands.split_last() else {
+                return;
+            };
+            if let Some(from) = sources.iter().find(|s| is_emptying_source(&s.text)) {
+                if target(destination) != Target::Other {
+                    return add(
+                        w,
+                        inv,
+                        Rule::OverwriteBackups,
+                        format!("{name} {} empties {}", from.text, destination.text),
+                    );
+                }
+            }
+            if name == "mv" && is_emptying_source(&destination.text) {
+                if let Some(source) = sources.iter().find(|s| target(s) != Target::Other) {
+                    return add(
+                        w,
+                        inv,
+                        Rule::DeleteBackups,
+                        format!("mv {} /dev/null deletes it", source.text),
+                    );
+                }
+            }
+            // Copying a dump elsewhere makes a copy; writing into the backups replaces one.
+            let among_backups = destination.text.to_lowercase().contains("backup");
+            if let Some((rule, what)) =
+                destroyed(destination).filter(|(rule, _)| among_backups || *rule != Rule::OverwriteBackups)
+            {
+                add(
+                    w,
+                    inv,
+                    rule,
+                    format!("{name} writes over {what} ({})", destination.text),
+                );
+            }
+        }
+        "dd" => {
+            if let Some(of) = args.iter().find_map(|a| a.text.strip_prefix("of=")) {
+                let word = Word {
+                    text: of.to_string(),
+                    ..Word::default()
+                };
+                if target(&word) != Target::Other && target(&word) != Target::Unseen {
+                    add(w, inv, Rule::OverwriteBackups, format!("dd writes over {of}"));
+                }
+            }
+        }
+        "rsync" => {
+            let Some(destination) = operands.last() else {
+                return;
+            };
+            if (flag("--delete") || flag("--del"))
+                && matches!(target(destination), Target::Backup | Target::DatabaseFiles)
+            {
+                add(
+                    w,
+                    inv,
+                    Rule::DeleteBackups,
+                    format!(
+                        "rsync --delete removes files in {} that the source lacks",
+                        destination.text
+                    ),
+                );
+            }
+            if flag("--remove-source-files") {
+                if let Some(source) = operands[..operands.len() - 1]
+                    .iter()
+                    .find(|s| target(s) == Target::Backup)
+                {
+                    add(
+                        w,
+                        inv,
+                        Rule::DeleteBackups,
+                        format!("rsync --remove-source-files deletes {}", source.text),
+                    );
+                }
+            }
+        }
+        "tar" if flag("--remove-files") => {
+            if let Some(path) = operands
+                .iter()
+                .find(|p| matches!(target(p), Target::Backup | Target::DatabaseFiles))
+            {
+                add(
+                    w,
+                    inv,
+                    Rule::DeleteBackups,
+                    format!("tar --remove-files deletes {} after archiving it", path.text),
+                );
+            }
+        }
+        "tee" if !flag("-a") && !flag("--append") => {
+            if fed_by_producer(&inv.stdin) {
+                return;
+            }
+            if let Some((path, (rule, what))) = operands.iter().find_map(|p| destroyed(p).map(|d| (p, d))) {
+                add(w, inv, rule, format!("tee writes over {what} ({})", path.text));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn add(w: &mut Walker, inv: &Invocation, rule: Rule, message: String) {
+    w.add(rule, message, &inv.text);
+}
+
+fn fed_by_producer(stdin: &Input) -> bool {
+    match stdin {
+        Input::Dump { .. } => true,
+        Input::Unknown(origin) => origin
+            .strip_prefix("the output of `")
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|program| DUMP_PRODUCERS.contains(&program_name(program).as_str())),
+        _ => false,
+    }
+}
+
+/// `> backups/farm.dump` (also `: >`, `echo >`, a bare `> file`) empties a
+/// dump unless the command writing is one that makes dumps.
+pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect) {
+    if redirect.kind != RedirectKind::Output || redirect.fd.is_some_and(|fd| fd != 1) {
+        return;
+    }
+    let program = simple.words.first().map(|p| program_name(&p.text));
+    if program.as_deref().is_some_and(|p| DUMP_PRODUCERS.contains(&p)) {
+        return;
+    }
+    if let Some((rule, what)) = destroyed(&redirect.target) {
+        let writer = program.map_or("an empty command".to_string(), |p| format!("`{p}`"));
+        let words: Vec<&str> = simple.words.iter().map(|w| w.text.as_str()).collect();
+        w.add(
+            rule,
+            format!(
+                "`>` empties {what} ({}) and writes the output of {writer} in its place",
+                redirect.target.text
+            ),
+            &format!("{} > {}", words.join(" "), redirect.target.text),
+        );
+    }
+}

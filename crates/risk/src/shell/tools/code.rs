@@ -1,0 +1,339 @@
+//! Interpreters running code: `node`/`tsx`/`ts-node`/`deno`/`bun` (JS and
+//! TS), `python`, `ruby`, `perl` and `php`, with code from `-e`/`-c`/`eval`,
+//! a heredoc or pipe on standard input, or a script file (read through the
+//! file source). The code's SQL literals are classified as SQL, its shell
+//! command literals as shell, and destructive ORM calls by their own rules
+//! ([`crate::code`]). Entry points of database tools run through an
+//! interpreter (`node node_modules/prisma/build/index.js`, `python -m
+//! alembic`, `python manage.py`, `php artisan`, `ruby bin/rails`) are
+//! handed to those tools. Code that cannot be read is medium.
+
+use super::super::ast::Word;
+use super::super::opts::{read, Items, Spec};
+use super::super::walk::{InputText, Invocation, Scope, Walker};
+use super::nested::runs_known_program;
+use super::{is_database_tool, program_name};
+use crate::code::{glued, orm, scan, sql_of, Lang};
+use crate::rules::Rule;
+
+const NAMES: &[&str] = &[
+    "node",
+    "nodejs",
+    "tsx",
+    "ts-node",
+    "ts-node-esm",
+    "deno",
+    "python",
+    "python2",
+    "python3",
+    "ruby",
+    "perl",
+    "php",
+];
+
+/// Whether `name` is an interpreter of this module.
+pub fn handles(name: &str) -> bool {
+    NAMES.contains(&name) || name.starts_with("python3.")
+}
+
+fn language(name: &str) -> Lang {
+    match name {
+        _ if name.starts_with("python") => Lang::Python,
+        "ruby" => Lang::Ruby,
+        // Perl and PHP quote like JavaScript closely enough for literals.
+        _ => Lang::JavaScript,
+    }
+}
+
+const NODE: Spec = Spec {
+    short_values: "erpC",
+    long_values: &[
+        "eval",
+        "print",
+        "require",
+        "import",
+        "loader",
+        "env-file",
+        "conditions",
+        "input-type",
+        "experimental-loader",
+        "tsconfig",
+        "project",
+    ],
+};
+const PYTHON: Spec = Spec {
+    short_values: "cmWX",
+    long_values: &["check-hash-based-pycs"],
+};
+const RUBY: Spec = Spec {
+    short_values: "erICE",
+    long_values: &["encoding"],
+};
+
+/// Classifies an interpreter invocation.
+pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    let lang = language(name);
+    let args = inv.args();
+    if name == "deno" {
+        return deno(w, inv, scope);
+    }
+    let spec = match lang {
+        Lang::Python => &PYTHON,
+        Lang::Ruby => &RUBY,
+        Lang::JavaScript => &NODE,
+    };
+    let (items, rest) = read(args, spec, true);
+    let inline: Vec<&Word> = match lang {
+        Lang::Python => items.values(&["-c"]),
+        _ => items.values(&["-e", "--eval", "-p", "--print"]),
+    };
+    if let Some(module) = items.values(&["-m"]).first() {
+        let mut words = vec![Word::literal(module.text.clone())];
+        words.extend(rest.map(|r| args[r..].to_vec()).unwrap_or_default());
+        if is_database_tool(&module.text) || super::is_known(&module.text) {
+            return w.invocation(&inv.with_words(words), scope);
+        }
+        return;
+    }
+    if !inline.is_empty() {
+        for code in inline {
+            source(
+                w,
+                &code.text,
+                code.dynamic,
+                lang,
+                &format!("{name} -e"),
+                scope,
+                inv,
+            );
+        }
+        return;
+    }
+    match rest.map(|r| &args[r..]) {
+        Some([file, tail @ ..]) if file.text != "-" => script(w, name, file, tail, lang, inv, scope),
+        _ => match w.read_input(&inv.stdin, scope) {
+            InputText::Interactive => {}
+            InputText::Text(text, origin) => source(
+                w,
+                &text,
+                false,
+                lang,
+                &format!("{name} reading {origin}"),
+                scope,
+                inv,
+            ),
+            InputText::Unreadable(why) => w.add(
+                Rule::CodeUnreadable,
+                format!("{name} runs code that cannot be read: {why}"),
+                &inv.text,
+            ),
+        },
+    }
+}
+
+/// `deno run [opts] npm:prisma …` / `deno run file.ts` / `deno eval CODE`.
+fn deno(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let args = inv.args();
+    let Some((sub, rest)) = args.split_first() else {
+        return;
+    };
+    let spec = Spec {
+        short_values: "c",
+        long_values: &["config", "import-map", "env-file", "location", "v8-flags", "lock"],
+    };
+    let (_, start) = read(rest, &spec, true);
+    let rest = start.map(|s| &rest[s..]).unwrap_or_default();
+    match (sub.text.as_str(), rest) {
+        ("eval", [code, ..]) => source(
+            w,
+            &code.text,
+            code.dynamic,
+            Lang::JavaScript,
+            "deno eval",
+            scope,
+            inv,
+        ),
+        ("run" | "task", [target, tail @ ..]) => {
+            if let Some(package) = target
+                .text
+                .strip_prefix("npm:")
+                .or_else(|| target.text.strip_prefix("jsr:"))
+            {
+                let mut words = vec![Word::literal(program_name(
+                    package.split('/').next().unwrap_or(package),
+                ))];
+                words.extend(tail.iter().cloned());
+                return w.invocation(&inv.with_words(words), scope);
+            }
+            if sub.text == "run" {
+                script(w, "deno", target, tail, Lang::JavaScript, inv, scope);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A script file: a database tool's entry point, or code to read.
+fn script(
+    w: &mut Walker,
+    name: &str,
+    file: &Word,
+    tail: &[Word],
+    lang: Lang,
+    inv: &Invocation,
+    scope: &Scope,
+) {
+    if let Some(tool) = entry_point(&file.text) {
+        let mut words = vec![Word::literal(tool)];
+        words.extend(tail.iter().cloned());
+        return w.invocation(&inv.with_words(words), scope);
+    }
+    match w.read_file(file, scope) {
+        Ok((text, origin)) => {
+            if w.enter(&origin, &inv.text) {
+                source(w, &text, false, lang, &origin, scope, inv);
+                w.leave();
+            }
+        }
+        Err(why) => {
+            let missing = why.ends_with("does not exist");
+            if !missing || looks_like_database(&file.text) {
+                w.add(
+                    Rule::CodeUnreadable,
+                    format!("{name} runs code that cannot be read: {why}"),
+                    &inv.text,
+                );
+            }
+        }
+    }
+}
+
+/// The tool a script path is the entry point of.
+fn entry_point(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    if let Some(i) = parts.iter().position(|p| *p == "node_modules") {
+        let package = match parts.get(i + 1) {
+            Some(&".bin") => parts.get(i + 2).copied(),
+            Some(scope) if scope.starts_with('@') => parts.get(i + 2).copied(),
+            other => other.copied(),
+        }?;
+        let tool = program_name(package);
+        let tool = match tool.as_str() {
+            "cli" | "sequelize-cli" => "sequelize".to_string(),
+            _ => tool,
+        };
+        return super::is_known(&tool).then_some(tool);
+    }
+    let base = program_name(path);
+    match base.as_str() {
+        "manage.py" | "artisan" | "rails" | "rake" => Some(base),
+        _ => None,
+    }
+}
+
+fn looks_like_database(path: &str) -> bool {
+    let lower = path.to_lowercase();
+    [
+        "db", "database", "migrat", "seed", "reset", "drop", "truncate", "wipe", "restore", "schema", "sql",
+        "purge", "flush", "clean", "prisma",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// Classifies code text: its SQL literals, shell command literals and ORM calls.
+fn source(w: &mut Walker, text: &str, dynamic: bool, lang: Lang, via: &str, scope: &Scope, inv: &Invocation) {
+    if dynamic {
+        w.add(
+            Rule::CodeUnreadable,
+            format!("{via} runs code only known at run time"),
+            &inv.text,
+        );
+        return;
+    }
+    let (literals, code) = scan(text, lang);
+    for (i, literal) in literals.iter().enumerate() {
+        if printed(&code, literal.start) {
+            continue;
+        }
+        if let Some(sql) = sql_of(&literal.text) {
+            if glued(&code, literal) {
+                let verb = sql.split_whitespace().next().unwrap_or_default().to_uppercase();
+                if verb != "SELECT" && verb != "INSERT" {
+                    w.add(
+                        Rule::DynamicSql,
+                        format!("{via} builds `{verb} …` SQL by joining strings at run time"),
+                        &literal.text,
+                    );
+                }
+                continue;
+            }
+            w.nested_sql(&sql, Some(via.to_string()));
+        } else if runs_known_program(&literal.text) {
+            w.nested_shell(&literal.text, format!("{via} runs"), scope);
+        } else if is_database_tool(&program_name(&literal.text)) && !literal.text.contains(' ') {
+            // ["dropdb", "farm"], spawn('psql', ['-c', …]): the literals that follow.
+            let mut words = vec![Word::literal(literal.text.clone())];
+            let mut end = literal.end;
+            for next in &literals[i + 1..] {
+                let between = code.get(end..next.start).unwrap_or("x");
+                if !between
+                    .chars()
+                    .all(|c| c.is_whitespace() || matches!(c, ',' | '[' | '('))
+                {
+                    break;
+                }
+                words.push(Word::literal(next.text.clone()));
+                end = next.end;
+            }
+            if words.len() > 1 {
+                w.invocation(&inv.with_words(words), scope);
+            }
+        }
+    }
+    super::self_protection::code(w, text, &code, via, inv);
+    for call in orm::calls(&code, text, lang) {
+        w.add(call.rule, format!("{via}: {}", call.message), &call.text);
+    }
+}
+
+/// Whether the literal at `start` is only printed (`print(…)`, `console.log(…)`, `puts …`).
+fn printed(code: &str, start: usize) -> bool {
+    let before = code.get(..start).unwrap_or_default().trim_end();
+    [
+        "print(",
+        "console.log(",
+        "console.error(",
+        "console.info(",
+        "console.warn(",
+        "puts",
+        "echo",
+        "println!(",
+        "logger.info(",
+        "log.info(",
+        "print",
+    ]
+    .iter()
+    .any(|p| before.ends_with(p))
+}
+
+/// Python code given to a tool (`manage.py shell -c CODE`).
+pub fn python(w: &mut Walker, code: &Word, inv: &Invocation, scope: &Scope) {
+    source(
+        w,
+        &code.text,
+        code.dynamic,
+        Lang::Python,
+        "python code",
+        scope,
+        inv,
+    );
+}
+
+/// Ruby code or a Ruby file given to a tool (`rails runner …`).
+pub fn ruby(w: &mut Walker, code: &Word, inv: &Invocation, scope: &Scope) {
+    if code.text.ends_with(".rb") && !code.text.contains(char::is_whitespace) {
+        return script(w, "rails runner", code, &[], Lang::Ruby, inv, scope);
+    }
+    source(w, &code.text, code.dynamic, Lang::Ruby, "ruby code", scope, inv);
+}

@@ -1,0 +1,406 @@
+//! Commands that work around dbguard itself. Each is high risk, and each
+//! message says only that a person must approve in their own terminal:
+//!
+//! - editing dbguard's state or configuration (`.dbguard/`, `dbguard.toml`,
+//!   the approver's folder `~/.config/dbguard` or `$XDG_CONFIG_HOME/dbguard`)
+//!   or the agents' hook settings (`.claude/settings*.json`,
+//!   `.cursor/hooks.json`, `.gemini/settings.json`, `.codex/`) by any
+//!   writing program, interpreter code or redirection (reading stays low);
+//! - driving `dbguard approve|run|approver|…` through a pseudo-terminal
+//!   (`script`, `expect`, `unbuffer`, `socat … pty`, `tmux send-keys`,
+//!   `python -c 'import pty…'`, a script file that does so);
+//! - hiding the agent from dbguard (`env -u CLAUDECODE`, `unset`, `env -i …
+//!   dbguard`, `CLAUDECODE= …`);
+//! - setting up or rotating the approver (`dbguard approver init|rotate`);
+//! - setting Prisma's consent variable, which only dbguard sets after a
+//!   person approved.
+
+use std::path::Path;
+
+use super::super::ast::{Redirect, RedirectKind, Simple, Word};
+use super::super::walk::{Invocation, Scope, Walker};
+use super::nested::READERS;
+use crate::rules::Rule;
+
+/// The variables by which dbguard knows an agent runs the command.
+const AGENT_MARKERS: &[&str] = &["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI"];
+
+/// Prisma's consent variable.
+const PRISMA_CONSENT: &str = "PRISMA_USER_CONSENT_FOR_DANGEROUS_AI_ACTION";
+
+/// The end of every message of this module.
+const PERSON: &str = "a person must approve in their own terminal";
+
+/// Programs that only read the files they are given.
+/// Programs beside [`READERS`] that only read the files they are given.
+const MORE_READERS: &[&str] = &["jq", "sha1sum", "dbguard", "find", "awk"];
+
+/// Programs that drive another program through a pseudo-terminal.
+const PTY_DRIVERS: &[&str] = &[
+    "script", "expect", "unbuffer", "socat", "empty", "faketty", "pty", "tmux", "screen", "ptyrun", "winpty",
+    "zpty",
+];
+
+/// dbguard subcommands that a pseudo-terminal could answer for a person.
+const PERSON_COMMANDS: &[&str] = &["approve", "run", "approver", "restore", "reset", "sql", "migrate"];
+
+fn is_marker(name: &str) -> bool {
+    AGENT_MARKERS.contains(&name) || (name.starts_with("CODEX_") && name != "CODEX_HOME")
+}
+
+/// What protected file or folder `path` is, if any: the files of
+/// [`crate::protected`], and the spellings a command line adds (the
+/// approver's folder under `$XDG_CONFIG_HOME`, anything under `.codex/`).
+pub fn protected(path: &str) -> Option<&'static str> {
+    if let Some(what) = crate::protected::protected_path(Path::new(path), Path::new("/"), None) {
+        return Some(what);
+    }
+    let lower = path.to_lowercase();
+    let components: Vec<&str> = lower.split('/').filter(|c| !c.is_empty()).collect();
+    if components
+        .windows(2)
+        .any(|w| w[1] == "dbguard" && w[0].contains("xdg_config_home"))
+    {
+        return Some("the approver's folder");
+    }
+    let hook_settings = (components.contains(&".claude")
+        && components
+            .last()
+            .is_some_and(|n| n.starts_with("settings") && n.ends_with(".json")))
+        || components.contains(&".codex");
+    hook_settings.then_some("an agent's hook settings")
+}
+
+/// Checks every command's words for the workarounds above.
+pub fn command(w: &mut Walker, name: &str, inv: &Invocation) {
+    let args = inv.args();
+    if args
+        .iter()
+        .chain(&inv.words[..1])
+        .any(|a| a.text.contains(&format!("{PRISMA_CONSENT}=")))
+    {
+        w.add(
+            Rule::PrismaConsentVariable,
+            format!("sets {PRISMA_CONSENT}, which stands for a person's consent: {PERSON}"),
+            &inv.text,
+        );
+    }
+    match name {
+        "unset" if args.iter().any(|a| is_marker(&a.text)) => hides_agent(w, inv),
+        "export" | "declare" | "typeset" | "readonly" if args.iter().any(|a| assigns_marker(&a.text)) => {
+            hides_agent(w, inv)
+        }
+        "env" => env(w, inv),
+        "dbguard" => approver(w, inv),
+        _ => {}
+    }
+    if PTY_DRIVERS.contains(&name) && drives_dbguard(&joined(args)) {
+        w.add(
+            Rule::PtyDrivenApproval,
+            format!("{name} drives dbguard through a pseudo-terminal; {PERSON}"),
+            &inv.text,
+        );
+    }
+    let reads = READERS.contains(&name)
+        || MORE_READERS.contains(&name)
+        || (name == "git" && git_reads(args))
+        || (name == "sed" && !sed_edits(args));
+    if !reads {
+        if let Some((path, what)) = args
+            .iter()
+            .find_map(|a| argument_path(&a.text).and_then(|p| protected(p).map(|w| (p, w))))
+        {
+            w.add(
+                Rule::EditDbguardState,
+                format!("{name} changes {path}, {what}; {PERSON}"),
+                &inv.text,
+            );
+        }
+    }
+}
+
+/// The path in an argument: `of=PATH`, `--file=PATH` or the word itself.
+fn argument_path(text: &str) -> Option<&str> {
+    Some(match text.split_once('=') {
+        Some((option, path)) if option.starts_with('-') || option == "of" => path,
+        _ => text,
+    })
+}
+
+fn git_reads(args: &[Word]) -> bool {
+    let sub = args
+        .iter()
+        .find(|a| !a.text.starts_with('-'))
+        .map(|a| a.text.as_str());
+    matches!(
+        sub,
+        Some(
+            "status"
+                | "diff"
+                | "log"
+                | "show"
+                | "blame"
+                | "ls-files"
+                | "grep"
+                | "check-ignore"
+                | "add"
+                | "commit"
+        )
+    )
+}
+
+fn sed_edits(args: &[Word]) -> bool {
+    args.iter().any(|a| {
+        a.text == "-i"
+            || a.text.starts_with("--in-place")
+            || (a.text.starts_with("-i") && !a.text.starts_with("--"))
+            || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('i'))
+    })
+}
+
+fn joined(words: &[Word]) -> String {
+    words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether text runs a dbguard command a person answers.
+fn drives_dbguard(text: &str) -> bool {
+    text.match_indices("dbguard").any(|(at, _)| {
+        let rest = &text[at + "dbguard".len()..];
+        rest.split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | ',' | ']' | ')'))
+            .filter(|w| !w.is_empty() && !w.starts_with('-'))
+            .take(3)
+            .any(|w| PERSON_COMMANDS.contains(&w))
+    })
+}
+
+fn assigns_marker(text: &str) -> bool {
+    text.split_once('=').is_some_and(|(name, _)| is_marker(name))
+}
+
+fn hides_agent(w: &mut Walker, inv: &Invocation) {
+    w.add(
+        Rule::UnsetAgentMarker,
+        format!("hides the agent's marker from the commands that follow; {PERSON}"),
+        &inv.text,
+    );
+}
+
+/// `env -u MARKER`, `env MARKER=…`, `env -i … dbguard …`.
+fn env(w: &mut Walker, inv: &Invocation) {
+    let args = inv.args();
+    let unsets = args
+        .windows(2)
+        .any(|p| matches!(p[0].text.as_str(), "-u" | "--unset") && is_marker(&p[1].text))
+        || args.iter().any(|a| {
+            a.text
+                .strip_prefix("--unset=")
+                .or_else(|| a.text.strip_prefix("-u"))
+                .is_some_and(is_marker)
+                || assigns_marker(&a.text)
+        });
+    let clears = args
+        .iter()
+        .any(|a| matches!(a.text.as_str(), "-i" | "--ignore-environment" | "-"))
+        && args.iter().any(|a| a.text.contains("dbguard"));
+    if unsets || clears {
+        hides_agent(w, inv);
+    }
+}
+
+/// `dbguard approver init|rotate`.
+fn approver(w: &mut Walker, inv: &Invocation) {
+    let operands: Vec<&str> = inv
+        .args()
+        .iter()
+        .filter(|a| !a.text.starts_with('-'))
+        .map(|a| a.text.as_str())
+        .collect();
+    if let ["approver", sub @ ("init" | "rotate" | "reset" | "import"), ..] = operands.as_slice() {
+        w.add(
+            Rule::ApproverSetup,
+            format!("`dbguard approver {sub}` decides who can approve; {PERSON}"),
+            &inv.text,
+        );
+    }
+}
+
+/// `NAME=value` before a command: a marker emptied or changed, or Prisma's consent.
+pub fn assignments(w: &mut Walker, simple: &Simple) {
+    let text = simple
+        .words
+        .iter()
+        .map(|w| w.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    for assignment in &simple.assignments {
+        if is_marker(&assignment.name) {
+            w.add(
+                Rule::UnsetAgentMarker,
+                format!(
+                    "changes the agent's marker {} for the command; {PERSON}",
+                    assignment.name
+                ),
+                &format!("{}= {text}", assignment.name),
+            );
+        }
+        if assignment.name == PRISMA_CONSENT {
+            w.add(
+                Rule::PrismaConsentVariable,
+                format!("sets {PRISMA_CONSENT}, which stands for a person's consent: {PERSON}"),
+                &format!("{PRISMA_CONSENT}=… {text}"),
+            );
+        }
+    }
+}
+
+/// `> FILE`, `>> FILE`, `<> FILE` onto a protected file.
+pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, _scope: &Scope) {
+    if !matches!(
+        redirect.kind,
+        RedirectKind::Output | RedirectKind::Append | RedirectKind::ReadWrite
+    ) {
+        return;
+    }
+    if let Some(what) = protected(&redirect.target.text) {
+        let words: Vec<&str> = simple.words.iter().map(|w| w.text.as_str()).collect();
+        w.add(
+            Rule::EditDbguardState,
+            format!("writes to {}, {what}; {PERSON}", redirect.target.text),
+            &format!("{} > {}", words.join(" "), redirect.target.text),
+        );
+    }
+}
+
+/// Words in code that write, rename or delete files.
+const CODE_WRITES: &[&str] = &[
+    "'w'",
+    "\"w\"",
+    "'a'",
+    "\"a\"",
+    "'w+'",
+    "'r+'",
+    "\"r+\"",
+    "write",
+    "dump(",
+    "unlink",
+    "remove(",
+    "rmtree",
+    "rename",
+    "replace(",
+    "writefile",
+    "rmsync",
+    "rm(",
+    "truncate",
+    "chmod",
+    "copyfile",
+    "move(",
+    "mkdir",
+    "appendfile",
+    "symlink",
+];
+
+/// Interpreter code that writes a protected file or drives dbguard through
+/// a pseudo-terminal. `code` is `source` with strings blanked.
+pub fn code(w: &mut Walker, source: &str, code: &str, via: &str, inv: &Invocation) {
+    let lower = source.to_lowercase();
+    let code_lower = code.to_lowercase();
+    if let Some(what) = lower
+        .split(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '`' | '(' | ')' | ','))
+        .find_map(protected)
+    {
+        if CODE_WRITES.iter().any(|word| lower.contains(word)) {
+            w.add(
+                Rule::EditDbguardState,
+                format!("{via} writes to {what}; {PERSON}"),
+                &inv.text,
+            );
+        }
+    }
+    let pty = [
+        "import pty",
+        "from pty",
+        "pty.fork",
+        "pty.spawn",
+        "pexpect",
+        "ptyprocess",
+        "node-pty",
+        "openpty",
+        "expect",
+    ]
+    .iter()
+    .any(|p| lower.contains(p));
+    if pty && drives_dbguard(source) {
+        w.add(
+            Rule::PtyDrivenApproval,
+            format!("{via} drives dbguard through a pseudo-terminal; {PERSON}"),
+            &inv.text,
+        );
+    }
+    let removes_marker = AGENT_MARKERS.iter().any(|m| source.contains(m))
+        && ["pop(", "del ", "unset", "delete "]
+            .iter()
+            .any(|d| code_lower.contains(d) || lower.contains(d));
+    if removes_marker && source.contains("dbguard") {
+        w.add(
+            Rule::UnsetAgentMarker,
+            format!("{via} removes the agent's marker before running dbguard; {PERSON}"),
+            &inv.text,
+        );
+    }
+    if sets_consent(source) {
+        w.add(
+            Rule::PrismaConsentVariable,
+            format!("{via} sets {PRISMA_CONSENT}: {PERSON}"),
+            &inv.text,
+        );
+    }
+}
+
+/// Whether code assigns Prisma's consent variable (`X=`, `["X"] =`, `X: "…"`).
+fn sets_consent(source: &str) -> bool {
+    source.match_indices(PRISMA_CONSENT).any(|(at, _)| {
+        let rest = source[at + PRISMA_CONSENT.len()..].trim_start_matches(['\'', '"', ']', ' ', '`']);
+        (rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with(':') || rest.starts_with(',')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{drives_dbguard, protected, sets_consent};
+
+    #[test]
+    fn consent_is_set_not_read() {
+        assert!(sets_consent(
+            "os.environ['PRISMA_USER_CONSENT_FOR_DANGEROUS_AI_ACTION'] = 'yes'"
+        ));
+        assert!(sets_consent(
+            "env: { PRISMA_USER_CONSENT_FOR_DANGEROUS_AI_ACTION: '1' }"
+        ));
+        assert!(!sets_consent(
+            "print(os.environ.get('PRISMA_USER_CONSENT_FOR_DANGEROUS_AI_ACTION'))"
+        ));
+    }
+
+    #[test]
+    fn protected_paths() {
+        assert!(protected(".dbguard/approvals/x.json").is_some());
+        assert!(protected("/home/a/.config/dbguard/approver.key").is_some());
+        assert!(protected("$XDG_CONFIG_HOME/dbguard/pub").is_some());
+        assert!(protected(".claude/settings.local.json").is_some());
+        assert!(protected(".cursor/hooks.json").is_some());
+        assert!(protected("dbguard.toml").is_some());
+        assert!(protected("src/dbguard.rs").is_none());
+        assert!(protected(".claude/commands/x.md").is_none());
+    }
+
+    #[test]
+    fn pty_targets() {
+        assert!(drives_dbguard("dbguard approve 7f3a"));
+        assert!(drives_dbguard("spawn('dbguard', ['run', '--', 'psql'])"));
+        assert!(!drives_dbguard("dbguard status"));
+    }
+}
