@@ -16,17 +16,27 @@ fn farm_db() -> TestDb {
     let db = dbguard_testkit::server().fresh_db();
     let mut client = db.client();
     dbguard_migrate::runner::deploy(&mut client, &dbguard_farm::migrations(), &mut |_| Ok(())).unwrap();
+    // bcrypt's cheapest cost keeps the tests fast; the hashes are the same `$2b$` kind the seed writes.
+    let hash = |password: &str| bcrypt::hash(password, 4).unwrap();
     client
         .batch_execute(&format!(
-            "INSERT INTO users (id, email, name, role) VALUES ('u1', 'a@example.com', 'A', 'ADMIN'), ('u2', 'b@example.com', 'B', 'MANAGER'), ('u3', 'c@example.com', 'C', 'TEAM_MEMBER');
+            "INSERT INTO users (id, email, name, role, password_hash) VALUES ('u1', 'a@example.com', 'A', 'ADMIN', '{}'), ('u2', 'b@example.com', 'B', 'MANAGER', '{}'), ('u3', 'c@example.com', 'C', 'TEAM_MEMBER', '{}');
              INSERT INTO farms (id, farm_name, owner_id) VALUES ('{F1}', 'One', 'u1'), ('{F2}', 'Two', 'u2'), ('{F3}', 'Three', 'u3');
              INSERT INTO farm_users (farm_id, user_id, role) VALUES ('{F1}', 'u1', 'OWNER'), ('{F2}', 'u2', 'OWNER'), ('{F3}', 'u3', 'OWNER');
              INSERT INTO seed_varieties (farm_id, name, days_to_harvest) SELECT f, 'pea', 10 FROM unnest(ARRAY['{F1}', '{F2}', '{F3}']::uuid[]) f;
              INSERT INTO batches (farm_id, variety_id, trays, sown_at)
-               SELECT v.farm_id, v.id, g, now() FROM seed_varieties v, generate_series(1, 3) g;"
+               SELECT v.farm_id, v.id, g, now() FROM seed_varieties v, generate_series(1, 3) g;",
+            hash(&password("u1")),
+            hash(&password("u2")),
+            hash(&password("u3")),
         ))
         .unwrap();
     db
+}
+
+/// The fixture's password of `user`.
+fn password(user: &str) -> String {
+    format!("correct horse {user} battery")
 }
 
 /// A connection acting as the application role.
@@ -176,6 +186,102 @@ fn the_context_shows_one_farm_and_never_outlives_its_transaction() {
     assert!(
         client.execute("TRUNCATE batches", &[]).is_err(),
         "the application cannot TRUNCATE"
+    );
+}
+
+/// As the superuser: a value from `farms` or `users`, to see what an attack changed.
+fn scalar(db: &TestDb, sql: &str) -> String {
+    db.client().query_one(sql, &[]).unwrap().get(0)
+}
+
+/// The attacks of issue 14, item 1, from farm one's context and from no
+/// context: none reads farm two's user or any hash, renames farm two,
+/// takes over farm two's user, or creates a farm for someone else.
+#[test]
+fn farms_and_users_are_out_of_reach_of_other_farms() {
+    let db = farm_db();
+    let mut client = as_app(&db);
+    let visible = |c: &mut postgres::Transaction, sql: &str| -> i64 { c.query_one(sql, &[]).unwrap().get(0) };
+    let mut tx = FarmTx::begin(&mut client, F1, "u1").unwrap();
+    let c = tx.client();
+    assert_eq!(
+        visible(c, "SELECT count(*) FROM users WHERE id = 'u2'"),
+        0,
+        "farm two's user is visible"
+    );
+    assert_eq!(
+        visible(c, "SELECT count(*) FROM users"),
+        1,
+        "only farm one's member"
+    );
+    assert_eq!(
+        visible(c, &format!("SELECT count(*) FROM farms WHERE id <> '{F1}'")),
+        0,
+        "another farm is visible"
+    );
+    assert_eq!(visible(c, "SELECT count(*) FROM farms"), 1);
+    assert_eq!(
+        visible(c, "SELECT count(*) FROM farm_users"),
+        1,
+        "only farm one's memberships"
+    );
+    let attacks = [
+        "SELECT password_hash FROM users".to_string(),
+        "SELECT password_hash FROM users WHERE id = 'u1'".to_string(),
+        "SELECT row_to_json(u)::text FROM users u".to_string(),
+        format!("UPDATE farms SET farm_name = 'pwned' WHERE id = '{F2}'"),
+        "UPDATE users SET email = 'attacker@evil.example' WHERE id = 'u2'".to_string(),
+        "UPDATE users SET password_hash = 'x' WHERE id = 'u2'".to_string(),
+        "UPDATE users SET email = 'attacker@evil.example' WHERE id = 'u1'".to_string(),
+        "UPDATE users SET role = 'ADMIN' WHERE id = 'u1'".to_string(),
+        "INSERT INTO farms (farm_name, owner_id) VALUES ('mine', 'u2')".to_string(),
+        "INSERT INTO users (id, email, name) VALUES ('evil', 'evil@example.com', 'Evil')".to_string(),
+        format!("INSERT INTO farm_users (farm_id, user_id, role) VALUES ('{F1}', 'u2', 'TEAM_MEMBER')"),
+        "UPDATE farm_users SET user_id = 'u2'".to_string(),
+        format!("DELETE FROM farms WHERE id = '{F2}'"),
+    ];
+    for (i, attack) in attacks.iter().enumerate() {
+        c.batch_execute(&format!("SAVEPOINT a{i}")).unwrap();
+        match c.execute(attack.as_str(), &[]) {
+            Err(_) | Ok(0) => {}
+            Ok(n) => panic!("{attack}: {n} row(s)"),
+        }
+        c.batch_execute(&format!("ROLLBACK TO SAVEPOINT a{i}")).unwrap();
+    }
+    tx.commit().unwrap();
+    // No context at all: nothing.
+    for table in ["users", "farms", "farm_users"] {
+        let n: i64 = client
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 0, "{table} without a farm context");
+    }
+    assert!(client.query("SELECT password_hash FROM users", &[]).is_err());
+    assert!(client
+        .execute(
+            &format!("UPDATE farms SET farm_name = 'pwned' WHERE id = '{F2}'"),
+            &[]
+        )
+        .map_or(true, |n| n == 0));
+    assert_eq!(
+        scalar(&db, &format!("SELECT farm_name FROM farms WHERE id = '{F2}'")),
+        "Two"
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT email || ' ' || left(password_hash, 4) FROM users WHERE id = 'u2'"
+        ),
+        "b@example.com $2b$"
+    );
+    assert_eq!(scalar(&db, "SELECT count(*)::text FROM farms"), "3");
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT string_agg(user_id, ',' ORDER BY user_id) FROM farm_users"
+        ),
+        "u1,u2,u3"
     );
 }
 
