@@ -8,6 +8,7 @@ pub mod adopt;
 pub mod audit;
 pub mod context;
 pub mod export;
+pub mod reach;
 pub mod records;
 pub mod seed;
 pub mod validate;

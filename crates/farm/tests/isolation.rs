@@ -116,6 +116,71 @@ fn every_check_catches_a_table_built_to_break_it() {
     }
 }
 
+/// Issue 14, item 2: the audit covers everything the application role can
+/// reach — shared tables, other schemas, views, materialized views,
+/// sequences, functions — not only the tables with `farm_id`.
+#[test]
+fn the_audit_reports_every_hole_the_app_role_can_reach() {
+    let db = farm_db();
+    db.client()
+        .batch_execute(
+            "CREATE SCHEMA reports; GRANT USAGE ON SCHEMA reports TO farm_app;
+             CREATE TABLE reports.totals (farm_id uuid, total int); GRANT SELECT ON reports.totals TO farm_app;
+             CREATE VIEW reports.people AS SELECT id, email FROM users; GRANT SELECT ON reports.people TO farm_app;
+             CREATE MATERIALIZED VIEW reports.emails AS SELECT email FROM users; GRANT SELECT ON reports.emails TO farm_app;
+             CREATE SEQUENCE reports.ticket; GRANT USAGE ON SEQUENCE reports.ticket TO farm_app;
+             ALTER TABLE farms DISABLE ROW LEVEL SECURITY;
+             ALTER TABLE users NO FORCE ROW LEVEL SECURITY;
+             CREATE POLICY everyone ON users FOR SELECT TO farm_app USING (true);
+             GRANT SELECT (password_hash) ON users TO farm_app;
+             GRANT TRUNCATE ON farm_users TO farm_app;
+             CREATE FUNCTION public.peek() RETURNS SETOF text SECURITY DEFINER LANGUAGE sql AS 'SELECT email FROM users';
+             CREATE SCHEMA scratch; GRANT USAGE, CREATE ON SCHEMA scratch TO farm_app;
+             SET ROLE farm_owner;
+             CREATE FUNCTION app.count_members() RETURNS bigint SECURITY DEFINER SET search_path = pg_catalog, public
+               LANGUAGE sql AS 'SELECT count(*) FROM farm_users';
+             CREATE FUNCTION app.shadowed() RETURNS bigint SECURITY DEFINER SET search_path = scratch, pg_catalog, public, pg_temp
+               LANGUAGE sql AS 'SELECT count(*) FROM farm_users';
+             GRANT EXECUTE ON FUNCTION app.count_members(), app.shadowed() TO farm_app;
+             RESET ROLE;",
+        )
+        .unwrap();
+    let found = checks(&db);
+    let expect = [
+        ("reports.totals", "reachable-without-rls"),
+        ("reports.totals", "rls-inactive-for-app"),
+        ("reports.people", "view-without-security-invoker"),
+        ("reports.emails", "reachable-without-rls"),
+        ("farms", "reachable-without-rls"),
+        ("users", "rls-not-forced"),
+        ("users", "policy-not-on-farm-context"),
+        ("users", "secret-column-readable"),
+        ("farm_users", "app-can-truncate"),
+        ("peek()", "definer-without-search-path"),
+        ("peek()", "definer-owner-bypasses-rls"),
+        ("app.count_members()", "definer-search-path-pg-temp"),
+        ("app.shadowed()", "definer-search-path-writable"),
+    ];
+    for (object, check) in expect {
+        assert!(
+            found.contains(&(object.to_string(), check)),
+            "{check} on {object} not found in {found:?}"
+        );
+    }
+    assert!(
+        !found.iter().any(|(object, _)| object == "reports.ticket"),
+        "a sequence is fine to use: {found:?}"
+    );
+    let reach = dbguard_farm::reach::reachable(&mut db.client()).unwrap();
+    let kind_of = |object: &str| reach.iter().find(|r| r.object == object).map(|r| r.kind);
+    assert_eq!(kind_of("reports.ticket"), Some("sequence"), "but it is listed");
+    assert_eq!(
+        kind_of("app.sign_in(text,text)"),
+        Some("security definer function")
+    );
+    assert_eq!(kind_of("users"), Some("table"));
+}
+
 #[test]
 fn the_context_shows_one_farm_and_never_outlives_its_transaction() {
     let db = farm_db();
