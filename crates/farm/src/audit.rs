@@ -218,6 +218,18 @@ pub fn audit(client: &mut Client) -> Result<Vec<Finding>, postgres::Error> {
             let (constraint, target): (String, String) = (row.get(0), row.get(1));
             add(name, "single-column-tenant-reference", format!("{constraint} references {target} without farm_id, so a row can point into another farm"), format!("reference {target} (farm_id, id) with (farm_id, …)"));
         }
+        if name != "farm_users" {
+            for row in client.query(
+                "SELECT c.conname::text, a.attname::text FROM pg_constraint c
+                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                  WHERE c.conrelid = $1 AND c.contype = 'f' AND cardinality(c.conkey) = 1
+                    AND c.confrelid = to_regclass('public.users')",
+                &[&t.oid],
+            )? {
+                let (constraint, column): (String, String) = (row.get(0), row.get(1));
+                add(name, "user-reference-outside-farm", format!("{constraint} lets {name}.{column} name a user of another farm"), format!("reference farm_users (farm_id, user_id) with (farm_id, {column}) ON DELETE SET NULL ({column})"));
+            }
+        }
         for privilege in ["TRUNCATE", "REFERENCES"] {
             let has: bool = client
                 .query_one(

@@ -38,5 +38,9 @@ pub fn migrations() -> Vec<Migration> {
             "20260102000000_farm_accounts",
             include_str!("../migrations/20260102000000_farm_accounts/migration.sql"),
         ),
+        Migration::from_text(
+            "20260103000000_farm_member_references",
+            include_str!("../migrations/20260103000000_farm_member_references/migration.sql"),
+        ),
     ]
 }

@@ -64,6 +64,7 @@ pub fn validate(client: &mut Client) -> Result<Report, postgres::Error> {
     queries.extend(not_valid_constraints(&mut tx)?);
     queries.extend(cross_farm_references(&mut tx)?);
     queries.extend(unenforced_references(&mut tx)?);
+    queries.extend(non_member_references(&mut tx)?);
     queries.extend(negative_amounts(&mut tx)?);
     let mut report = Report {
         checks: queries.len(),
@@ -252,6 +253,43 @@ fn cross_farm_references(client: &mut impl GenericClient) -> Result<Vec<Query>, 
                     row_id(r.get(5)),
                     quote(&refcol),
                     quote(&col)
+                ),
+            }
+        })
+        .collect())
+}
+
+/// Columns of tenant tables that reference `users` without going through
+/// the farm's memberships (`tasks.assignee_id → users (id)` rather than
+/// `(farm_id, assignee_id) → farm_users`): rows naming a user who is not a
+/// member of the row's farm.
+fn non_member_references(client: &mut impl GenericClient) -> Result<Vec<Query>, postgres::Error> {
+    if !exists(client, "users")? || !exists(client, "farm_users")? {
+        return Ok(Vec::new());
+    }
+    let rows = client.query(
+        "SELECT format('%I.%I', n.nspname, t.relname), a.attname::text,
+                EXISTS (SELECT FROM pg_attribute x WHERE x.attrelid = c.conrelid AND x.attname = 'id' AND NOT x.attisdropped)
+           FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+          WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 AND c.confrelid = 'public.users'::regclass
+            AND n.nspname = 'public' AND t.oid <> 'public.farm_users'::regclass
+            AND EXISTS (SELECT FROM pg_attribute x WHERE x.attrelid = c.conrelid AND x.attname = 'farm_id' AND NOT x.attisdropped)
+          ORDER BY 1, 2",
+        &[],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (table, col): (String, String) = (r.get(0), r.get(1));
+            Query {
+                check: "non-member-reference".into(),
+                message: format!("{table}: rows whose {col} is not a member of the row's farm"),
+                sql: format!(
+                    "SELECT {} FROM {table} x WHERE x.{c} IS NOT NULL AND NOT EXISTS \
+                     (SELECT FROM farm_users m WHERE m.farm_id = x.farm_id AND m.user_id = x.{c})",
+                    row_id(r.get(2)),
+                    c = quote(&col)
                 ),
             }
         })

@@ -73,7 +73,7 @@ fn every_check_catches_a_table_built_to_break_it() {
              CREATE POLICY read_only ON half FOR SELECT TO farm_app USING (farm_id = NULLIF((SELECT current_setting('app.current_farm_id', true)), '')::uuid);
              CREATE UNIQUE INDEX customers_email_global ON customers (email);
              ALTER TABLE batches ADD CONSTRAINT batches_id_key UNIQUE (id);
-             CREATE TABLE labels (farm_id uuid NOT NULL REFERENCES farms ON DELETE CASCADE, id int, batch_id uuid REFERENCES batches (id), PRIMARY KEY (farm_id, id));
+             CREATE TABLE labels (farm_id uuid NOT NULL REFERENCES farms ON DELETE CASCADE, id int, batch_id uuid REFERENCES batches (id), made_by text REFERENCES users (id), PRIMARY KEY (farm_id, id));
              ALTER TABLE labels ENABLE ROW LEVEL SECURITY; ALTER TABLE labels FORCE ROW LEVEL SECURITY;
              CREATE POLICY tenant_isolation ON labels FOR ALL TO farm_app
                USING (farm_id = NULLIF((SELECT current_setting('app.current_farm_id', true)), '')::uuid)
@@ -101,6 +101,7 @@ fn every_check_catches_a_table_built_to_break_it() {
         ("half", "policy-check-not-on-farm-context"),
         ("customers", "unique-without-farm-id"),
         ("labels", "single-column-tenant-reference"),
+        ("labels", "user-reference-outside-farm"),
         ("equipment", "app-can-truncate"),
         ("equipment", "app-can-reference"),
         ("inventory_items", "rls-not-forced"),
@@ -370,6 +371,67 @@ fn a_row_cannot_point_into_another_farm() {
         )
         .unwrap_err();
     assert!(err.to_string().contains("foreign key"), "{err}");
+}
+
+/// Issue 14, item 3: a task's assignee and a quality check's checker are
+/// members of the row's farm; removing a member clears them.
+#[test]
+fn references_to_users_point_at_members_of_the_same_farm() {
+    let db = farm_db();
+    let mut client = as_app(&db);
+    let mut tx = FarmTx::begin(&mut client, F1, "u1").unwrap();
+    let batch = tx.rows("batches").unwrap()[0]["id"].as_str().unwrap().to_string();
+    let attempts = [
+        "INSERT INTO tasks (farm_id, title, assignee_id) VALUES ($1::text::uuid, 'work for another farm', 'u2')".to_string(),
+        format!("INSERT INTO quality_checks (farm_id, batch_id, score, checked_by) VALUES ($1::text::uuid, '{batch}', 3, 'u2')"),
+    ];
+    for (i, sql) in attempts.iter().enumerate() {
+        tx.client().batch_execute(&format!("SAVEPOINT s{i}")).unwrap();
+        let err = tx.client().execute(sql.as_str(), &[&F1]).map(|_| ()).unwrap_err();
+        assert!(
+            ContextError::from(err).to_string().contains("foreign key"),
+            "{sql}"
+        );
+        tx.client()
+            .batch_execute(&format!("ROLLBACK TO SAVEPOINT s{i}"))
+            .unwrap();
+    }
+    tx.client()
+        .execute(
+            "INSERT INTO tasks (farm_id, title, assignee_id) VALUES ($1::text::uuid, 'own work', 'u1')",
+            &[&F1],
+        )
+        .unwrap();
+    tx.client()
+        .execute(
+            &format!("INSERT INTO quality_checks (farm_id, batch_id, score, checked_by) VALUES ($1::text::uuid, '{batch}', 4, 'u1')"),
+            &[&F1],
+        )
+        .unwrap();
+    tx.commit().unwrap();
+    // u1 leaves farm one: the task and the check stay, with no one on them.
+    let mut admin = db.client();
+    admin
+        .execute(
+            "DELETE FROM farm_users WHERE farm_id = $1::text::uuid AND user_id = 'u1'",
+            &[&F1],
+        )
+        .unwrap();
+    let left: (i64, i64) = {
+        let r = admin
+            .query_one(
+                "SELECT (SELECT count(*) FROM tasks WHERE title = 'own work' AND assignee_id IS NULL),
+                        (SELECT count(*) FROM quality_checks WHERE score = 4 AND checked_by IS NULL)",
+                &[],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!(left, (1, 1));
+    // Deleting a farm still cascades through memberships and tasks alike.
+    admin
+        .execute("DELETE FROM farms WHERE id = $1::text::uuid", &[&F1])
+        .unwrap();
 }
 
 #[test]
