@@ -83,6 +83,11 @@ impl<'a> UserTx<'a> {
         Ok(UserTx { tx })
     }
 
+    /// The transaction, for queries on the user's behalf.
+    pub fn client(&mut self) -> &mut Transaction<'a> {
+        &mut self.tx
+    }
+
     /// The farms the user is an active member of.
     pub fn farms(&mut self) -> Result<Vec<Membership>, ContextError> {
         self.tx

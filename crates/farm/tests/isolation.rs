@@ -2,6 +2,7 @@
 //! check catches a table built to break it, and the tenant context isolates
 //! farms — also with random operations interleaved on shared connections.
 
+use dbguard_farm::accounts::UserTx;
 use dbguard_farm::audit::audit;
 use dbguard_farm::context::{ContextError, FarmTx};
 use dbguard_testkit::TestDb;
@@ -530,52 +531,211 @@ fn typed_records_round_trip_within_their_farm() {
     assert!(matches!(err, ContextError::Database(_)), "{err}");
 }
 
+/// Who acts in an operation: the farm's owner half of the time, else any of the four users.
+fn actor(farm: usize, pick: usize) -> usize {
+    if pick < 4 {
+        farm
+    } else {
+        pick - 4
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
-    Read { conn: usize, farm: usize },
-    Insert { conn: usize, farm: usize },
-    InsertElsewhere { conn: usize, farm: usize, target: usize },
-    NoContextRead { conn: usize },
-    NoContextWrite { conn: usize, farm: usize },
-    CrossReference { conn: usize, farm: usize, target: usize },
-    Truncate { conn: usize, farm: usize },
-    NotMember { conn: usize, farm: usize },
+    Read {
+        conn: usize,
+        farm: usize,
+    },
+    Insert {
+        conn: usize,
+        farm: usize,
+    },
+    InsertElsewhere {
+        conn: usize,
+        farm: usize,
+        target: usize,
+    },
+    NoContextRead {
+        conn: usize,
+    },
+    NoContextWrite {
+        conn: usize,
+        farm: usize,
+    },
+    CrossReference {
+        conn: usize,
+        farm: usize,
+        target: usize,
+    },
+    Truncate {
+        conn: usize,
+        farm: usize,
+    },
+    NotMember {
+        conn: usize,
+        farm: usize,
+        who: usize,
+    },
+    ReadShared {
+        conn: usize,
+        farm: usize,
+        who: usize,
+    },
+    TamperElsewhere {
+        conn: usize,
+        farm: usize,
+        who: usize,
+        target_farm: usize,
+        target_user: usize,
+    },
+    SignIn {
+        conn: usize,
+        user: usize,
+        correct: bool,
+    },
+    CreateFarm {
+        conn: usize,
+        who: usize,
+        for_other: usize,
+    },
+    AddMember {
+        conn: usize,
+        farm: usize,
+        who: usize,
+        target: usize,
+    },
+    ForgeMembership {
+        conn: usize,
+        farm: usize,
+        who: usize,
+        target: usize,
+    },
+    Assign {
+        conn: usize,
+        farm: usize,
+        who: usize,
+        target: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
+    let other = |farm: usize, d: usize| (farm + d) % 3;
     prop_oneof![
         (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::Read { conn, farm }),
         (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::Insert { conn, farm }),
-        (0..3usize, 0..3usize, 1..3usize).prop_map(|(conn, farm, d)| Op::InsertElsewhere {
+        (0..3usize, 0..3usize, 1..3usize).prop_map(move |(conn, farm, d)| Op::InsertElsewhere {
             conn,
             farm,
-            target: (farm + d) % 3
+            target: other(farm, d)
         }),
         (0..3usize).prop_map(|conn| Op::NoContextRead { conn }),
         (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::NoContextWrite { conn, farm }),
-        (0..3usize, 0..3usize, 1..3usize).prop_map(|(conn, farm, d)| Op::CrossReference {
+        (0..3usize, 0..3usize, 1..3usize).prop_map(move |(conn, farm, d)| Op::CrossReference {
             conn,
             farm,
-            target: (farm + d) % 3
+            target: other(farm, d)
         }),
         (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::Truncate { conn, farm }),
-        (0..3usize, 0..3usize).prop_map(|(conn, farm)| Op::NotMember { conn, farm }),
+        (0..3usize, 0..3usize, 0..4usize).prop_map(|(conn, farm, who)| Op::NotMember { conn, farm, who }),
+        (0..3usize, 0..3usize, 0..8usize).prop_map(|(conn, farm, pick)| Op::ReadShared {
+            conn,
+            farm,
+            who: actor(farm, pick)
+        }),
+        (0..3usize, 0..3usize, 0..8usize, 1..3usize, 0..4usize).prop_map(
+            move |(conn, farm, pick, d, target_user)| {
+                Op::TamperElsewhere {
+                    conn,
+                    farm,
+                    who: actor(farm, pick),
+                    target_farm: other(farm, d),
+                    target_user,
+                }
+            }
+        ),
+        (0..3usize, 0..4usize, any::<bool>()).prop_map(|(conn, user, correct)| Op::SignIn {
+            conn,
+            user,
+            correct
+        }),
+        (0..3usize, 0..4usize, 0..4usize).prop_map(|(conn, who, for_other)| Op::CreateFarm {
+            conn,
+            who,
+            for_other
+        }),
+        (0..3usize, 0..3usize, 0..8usize, 0..4usize).prop_map(|(conn, farm, pick, target)| Op::AddMember {
+            conn,
+            farm,
+            who: actor(farm, pick),
+            target
+        }),
+        (0..3usize, 0..3usize, 0..8usize, 0..4usize).prop_map(|(conn, farm, pick, target)| {
+            Op::ForgeMembership {
+                conn,
+                farm,
+                who: actor(farm, pick),
+                target,
+            }
+        }),
+        (0..3usize, 0..3usize, 0..8usize, 0..4usize).prop_map(|(conn, farm, pick, target)| Op::Assign {
+            conn,
+            farm,
+            who: actor(farm, pick),
+            target
+        }),
     ]
+}
+
+/// `sql` under a savepoint, rolled back: whatever it did is undone, its outcome returned.
+fn attempt(tx: &mut postgres::Transaction, sql: &str) -> Result<u64, postgres::Error> {
+    tx.batch_execute("SAVEPOINT attempt").unwrap();
+    let outcome = tx.execute(sql, &[]);
+    tx.batch_execute("ROLLBACK TO SAVEPOINT attempt").unwrap();
+    outcome
+}
+
+/// What the database must hold: each farm's members and their roles, and
+/// how many farms each user created.
+struct Model {
+    members: [std::collections::BTreeMap<usize, &'static str>; 3],
+    created: [usize; 4],
+}
+
+impl Model {
+    fn role(&self, farm: usize, user: usize) -> Option<&'static str> {
+        self.members[farm].get(&user).copied()
+    }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(16))]
 
-    /// Random operations for three farms (about two thousand per run),
-    /// interleaved on three shared connections of the application role: every
-    /// read returns exactly the context farm's rows, writes into another farm
-    /// and references into another farm fail, no context sees and changes
-    /// nothing, TRUNCATE is denied, strangers get no context.
+    /// Random operations for three farms and four users (u4 belongs to no
+    /// farm), interleaved on three shared connections of the application
+    /// role: every read returns exactly the context farm's rows, members and
+    /// farm; writes and references into another farm fail; no context sees
+    /// and changes nothing; TRUNCATE is denied; no password hash is ever
+    /// readable; sign-in succeeds only with the right password; nobody
+    /// creates a farm for someone else, renames another farm, changes
+    /// another user, forges a membership or adds members without the right;
+    /// tasks go only to members; strangers get no context.
     #[test]
     fn interleaved_operations_never_cross_farms(ops in proptest::collection::vec(op(), 1..250)) {
         let db = farm_db();
+        db.client()
+            .execute(
+                "INSERT INTO users (id, email, name, role, password_hash) VALUES ('u4', 'd@example.com', 'D', 'TEAM_MEMBER', $1)",
+                &[&bcrypt::hash(password("u4"), 4).unwrap()],
+            )
+            .unwrap();
         let farms = [F1, F2, F3];
-        let users = ["u1", "u2", "u3"];
+        let users = ["u1", "u2", "u3", "u4"];
+        let emails = ["a@example.com", "b@example.com", "c@example.com", "d@example.com"];
+        let credentials = scalar(&db, "SELECT string_agg(id || email || name || role || password_hash, ',' ORDER BY id) FROM users");
+        let mut model = Model {
+            members: [0, 1, 2].map(|f| [(f, "OWNER")].into_iter().collect()),
+            created: [0; 4],
+        };
         let mut conns: Vec<postgres::Client> = (0..3).map(|_| as_app(&db)).collect();
         let mut expected = [3i64, 3, 3];
         let ids: Vec<String> = farms
@@ -605,14 +765,20 @@ proptest! {
                     prop_assert!(tx.client().execute(&sql, &[]).is_err());
                 }
                 Op::NoContextRead { conn } => {
-                    let n: i64 = conns[conn].query_one("SELECT count(*) FROM batches", &[]).unwrap().get(0);
-                    prop_assert_eq!(n, 0);
+                    for table in ["batches", "users", "farms", "farm_users"] {
+                        let n: i64 = conns[conn].query_one(&format!("SELECT count(*) FROM {table}"), &[]).unwrap().get(0);
+                        prop_assert_eq!(n, 0, "{}", table);
+                    }
+                    prop_assert!(conns[conn].query("SELECT password_hash FROM users", &[]).is_err());
                 }
                 Op::NoContextWrite { conn, farm } => {
                     let changed = conns[conn].execute("UPDATE batches SET trays = trays + 1", &[]).unwrap();
                     prop_assert_eq!(changed, 0);
                     let sql = format!("INSERT INTO equipment (farm_id, name, kind) VALUES ('{}', 'x', 'y')", farms[farm]);
                     prop_assert!(conns[conn].execute(&sql, &[]).is_err());
+                    let rename = format!("UPDATE farms SET farm_name = 'pwned' WHERE id = '{}'", farms[farm]);
+                    prop_assert_eq!(conns[conn].execute(&rename, &[]).unwrap(), 0);
+                    prop_assert_eq!(conns[conn].execute("UPDATE users SET name = 'pwned'", &[]).unwrap(), 0);
                 }
                 Op::CrossReference { conn, farm, target } => {
                     let mut tx = FarmTx::begin(&mut conns[conn], farms[farm], users[farm]).unwrap();
@@ -622,13 +788,113 @@ proptest! {
                 }
                 Op::Truncate { conn, farm } => {
                     let mut tx = FarmTx::begin(&mut conns[conn], farms[farm], users[farm]).unwrap();
-                    prop_assert!(tx.client().execute("TRUNCATE batches", &[]).is_err());
+                    for table in ["batches", "users", "farms", "farm_users"] {
+                        prop_assert!(attempt(tx.client(), &format!("TRUNCATE {table}")).is_err(), "{}", table);
+                    }
                 }
-                Op::NotMember { conn, farm } => {
-                    let stranger = users[(farm + 1) % 3];
-                    prop_assert!(FarmTx::begin(&mut conns[conn], farms[farm], stranger).is_err());
+                Op::NotMember { conn, farm, who } => {
+                    let member = model.role(farm, who).is_some();
+                    prop_assert_eq!(FarmTx::begin(&mut conns[conn], farms[farm], users[who]).is_ok(), member);
+                }
+                Op::ReadShared { conn, farm, who } => {
+                    let Ok(mut tx) = FarmTx::begin(&mut conns[conn], farms[farm], users[who]) else {
+                        prop_assert!(model.role(farm, who).is_none());
+                        continue;
+                    };
+                    let seen: Vec<String> = tx.members().unwrap().into_iter().map(|u| u.id).collect();
+                    let expect: Vec<String> = model.members[farm].keys().map(|u| users[*u].to_string()).collect();
+                    prop_assert_eq!(seen, expect);
+                    let seen_farms = tx.rows("farms").unwrap();
+                    prop_assert_eq!(seen_farms.len(), 1);
+                    prop_assert_eq!(&seen_farms[0]["id"], farms[farm]);
+                    let memberships = tx.rows("farm_users").unwrap();
+                    prop_assert_eq!(memberships.len(), model.members[farm].len());
+                    prop_assert!(memberships.iter().all(|m| m["farm_id"] == farms[farm]));
+                    prop_assert!(attempt(tx.client(), "SELECT password_hash FROM users").is_err());
+                    prop_assert!(attempt(tx.client(), "SELECT row_to_json(u)::text FROM users u").is_err());
+                }
+                Op::TamperElsewhere { conn, farm, who, target_farm, target_user } => {
+                    let Ok(mut tx) = FarmTx::begin(&mut conns[conn], farms[farm], users[who]) else {
+                        prop_assert!(model.role(farm, who).is_none());
+                        continue;
+                    };
+                    let c = tx.client();
+                    let target = users[target_user];
+                    let rename = format!("UPDATE farms SET farm_name = 'pwned' WHERE id = '{}'", farms[target_farm]);
+                    prop_assert!(matches!(attempt(c, &rename), Err(_) | Ok(0)));
+                    for column in ["email = 'pwned@evil.example'", "password_hash = 'pwned'", "role = 'ADMIN'", "roles = '{ADMIN}'"] {
+                        let sql = format!("UPDATE users SET {column} WHERE id = '{target}'");
+                        prop_assert!(attempt(c, &sql).is_err(), "{}", sql);
+                    }
+                    if target_user != who {
+                        let sql = format!("UPDATE users SET name = 'pwned' WHERE id = '{target}'");
+                        prop_assert!(matches!(attempt(c, &sql), Err(_) | Ok(0)), "{}", sql);
+                    }
+                    prop_assert!(attempt(c, "UPDATE farms SET owner_id = 'u4'").is_err());
+                    let delete = format!("DELETE FROM farms WHERE id = '{}'", farms[target_farm]);
+                    prop_assert!(attempt(c, &delete).is_err());
+                }
+                Op::SignIn { conn, user, correct } => {
+                    let pw = if correct { password(users[user]) } else { format!("{} ", password(users[user])) };
+                    let signed = dbguard_farm::accounts::sign_in(&mut conns[conn], emails[user], &pw).unwrap();
+                    prop_assert_eq!(signed.map(|u| u.id), correct.then(|| users[user].to_string()));
+                }
+                Op::CreateFarm { conn, who, for_other } => {
+                    let mut tx = UserTx::begin(&mut conns[conn], users[who]).unwrap();
+                    let forged = format!("INSERT INTO farms (farm_name, owner_id) VALUES ('forged', '{}')", users[for_other]);
+                    prop_assert!(attempt(tx.client(), &forged).is_err());
+                    let farm = tx.create_farm("created", None).unwrap();
+                    let mine = tx.farms().unwrap();
+                    prop_assert!(mine.iter().any(|m| m.farm_id == farm && m.role == "OWNER"));
+                    tx.commit().unwrap();
+                    model.created[who] += 1;
+                }
+                Op::AddMember { conn, farm, who, target } => {
+                    let Ok(mut tx) = FarmTx::begin(&mut conns[conn], farms[farm], users[who]) else {
+                        prop_assert!(model.role(farm, who).is_none());
+                        continue;
+                    };
+                    let allowed = matches!(model.role(farm, who), Some("OWNER" | "FARM_MANAGER"));
+                    let added = tx.add_member(emails[target], "TEAM_MEMBER");
+                    prop_assert_eq!(added.is_ok(), allowed);
+                    if allowed {
+                        tx.commit().unwrap();
+                        model.members[farm].entry(target).or_insert("TEAM_MEMBER");
+                    }
+                }
+                Op::ForgeMembership { conn, farm, who, target } => {
+                    let Ok(mut tx) = FarmTx::begin(&mut conns[conn], farms[farm], users[who]) else {
+                        prop_assert!(model.role(farm, who).is_none());
+                        continue;
+                    };
+                    for f in farms {
+                        let sql = format!("INSERT INTO farm_users (farm_id, user_id, role) VALUES ('{f}', '{}', 'FARM_MANAGER')", users[target]);
+                        prop_assert!(attempt(tx.client(), &sql).is_err(), "{}", sql);
+                    }
+                    let sql = format!("UPDATE farm_users SET user_id = '{}'", users[target]);
+                    prop_assert!(attempt(tx.client(), &sql).is_err());
+                }
+                Op::Assign { conn, farm, who, target } => {
+                    let Ok(mut tx) = FarmTx::begin(&mut conns[conn], farms[farm], users[who]) else {
+                        prop_assert!(model.role(farm, who).is_none());
+                        continue;
+                    };
+                    let sql = format!("INSERT INTO tasks (farm_id, title, assignee_id) VALUES ('{}', 'work', '{}')", farms[farm], users[target]);
+                    prop_assert_eq!(attempt(tx.client(), &sql).is_ok(), model.role(farm, target).is_some());
                 }
             }
+        }
+        // As the superuser: nothing was renamed or taken over, and memberships and owners are as modelled.
+        prop_assert_eq!(scalar(&db, "SELECT count(*)::text FROM farms WHERE farm_name IN ('pwned', 'forged')"), "0");
+        prop_assert_eq!(scalar(&db, "SELECT string_agg(id || email || name || role || password_hash, ',' ORDER BY id) FROM users"), credentials);
+        for (f, farm) in farms.iter().enumerate() {
+            let found = scalar(&db, &format!("SELECT string_agg(user_id || ':' || role, ',' ORDER BY user_id) FROM farm_users WHERE farm_id = '{farm}'"));
+            let expect: Vec<String> = model.members[f].iter().map(|(u, r)| format!("{}:{r}", users[*u])).collect();
+            prop_assert_eq!(found, expect.join(","));
+        }
+        for (u, user) in users.iter().enumerate() {
+            let owned = scalar(&db, &format!("SELECT count(*)::text FROM farms f JOIN farm_users m ON m.farm_id = f.id AND m.user_id = f.owner_id AND m.role = 'OWNER' WHERE f.owner_id = '{user}'"));
+            prop_assert_eq!(owned, (model.created[u] + usize::from(u < 3)).to_string());
         }
     }
 }
