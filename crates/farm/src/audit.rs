@@ -223,8 +223,11 @@ pub fn audit(client: &mut Client) -> Result<Vec<Finding>, postgres::Error> {
                 "SELECT c.conname::text, a.attname::text FROM pg_constraint c
                    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
                   WHERE c.conrelid = $1 AND c.contype = 'f' AND cardinality(c.conkey) = 1
-                    AND c.confrelid = to_regclass('public.users')",
-                &[&t.oid],
+                    AND c.confrelid = to_regclass('public.users')
+                    AND NOT EXISTS (SELECT FROM pg_constraint m WHERE m.conrelid = c.conrelid AND m.contype = 'f'
+                                      AND m.confrelid = to_regclass('public.farm_users')
+                                      AND m.conkey @> ARRAY[$2, c.conkey[1]]::int2[] AND cardinality(m.conkey) = 2)",
+                &[&t.oid, &farm_col],
             )? {
                 let (constraint, column): (String, String) = (row.get(0), row.get(1));
                 add(name, "user-reference-outside-farm", format!("{constraint} lets {name}.{column} name a user of another farm"), format!("reference farm_users (farm_id, user_id) with (farm_id, {column}) ON DELETE SET NULL ({column})"));

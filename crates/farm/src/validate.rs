@@ -259,10 +259,10 @@ fn cross_farm_references(client: &mut impl GenericClient) -> Result<Vec<Query>, 
         .collect())
 }
 
-/// Columns of tenant tables that reference `users` without going through
-/// the farm's memberships (`tasks.assignee_id → users (id)` rather than
-/// `(farm_id, assignee_id) → farm_users`): rows naming a user who is not a
-/// member of the row's farm.
+/// Columns of tenant tables that reference `users` without also going
+/// through the farm's memberships (`tasks.assignee_id → users (id)` with no
+/// validated `(farm_id, assignee_id) → farm_users`): rows naming a user who
+/// is not a member of the row's farm.
 fn non_member_references(client: &mut impl GenericClient) -> Result<Vec<Query>, postgres::Error> {
     if !exists(client, "users")? || !exists(client, "farm_users")? {
         return Ok(Vec::new());
@@ -275,6 +275,10 @@ fn non_member_references(client: &mut impl GenericClient) -> Result<Vec<Query>, 
           WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 AND c.confrelid = 'public.users'::regclass
             AND n.nspname = 'public' AND t.oid <> 'public.farm_users'::regclass
             AND EXISTS (SELECT FROM pg_attribute x WHERE x.attrelid = c.conrelid AND x.attname = 'farm_id' AND NOT x.attisdropped)
+            AND NOT EXISTS (SELECT FROM pg_constraint m JOIN pg_attribute f ON f.attrelid = m.conrelid AND f.attname = 'farm_id'
+                             WHERE m.conrelid = c.conrelid AND m.contype = 'f' AND m.convalidated
+                               AND m.confrelid = 'public.farm_users'::regclass AND cardinality(m.conkey) = 2
+                               AND m.conkey @> ARRAY[f.attnum, c.conkey[1]])
           ORDER BY 1, 2",
         &[],
     )?;

@@ -429,6 +429,30 @@ fn references_to_users_point_at_members_of_the_same_farm() {
         (r.get(0), r.get(1))
     };
     assert_eq!(left, (1, 1));
+    // A user still assigned somewhere is not deleted (the older reference to
+    // users, kept, refuses it as before); removed from the farm first, they are.
+    admin
+        .batch_execute(&format!(
+            "INSERT INTO farm_users (farm_id, user_id, role) VALUES ('{F1}', 'u3', 'TEAM_MEMBER');
+             INSERT INTO tasks (farm_id, title, assignee_id) VALUES ('{F1}', 'for u3', 'u3');"
+        ))
+        .unwrap();
+    let refused =
+        admin.batch_execute("DELETE FROM farms WHERE owner_id = 'u3'; DELETE FROM users WHERE id = 'u3'");
+    assert!(refused.is_err(), "an assigned user was deleted");
+    admin
+        .batch_execute(&format!(
+            "DELETE FROM farm_users WHERE farm_id = '{F1}' AND user_id = 'u3';
+             DELETE FROM farms WHERE owner_id = 'u3'; DELETE FROM users WHERE id = 'u3';"
+        ))
+        .unwrap();
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*)::text FROM tasks WHERE title = 'for u3' AND assignee_id IS NULL"
+        ),
+        "1"
+    );
     // Deleting a farm still cascades through memberships and tasks alike.
     admin
         .execute("DELETE FROM farms WHERE id = $1::text::uuid", &[&F1])

@@ -38,8 +38,8 @@ fn seeded_data_is_clean_and_every_check_finds_its_planted_violation() {
              INSERT INTO legacy_links SELECT 1, f.id, c.id FROM farms f, customers c WHERE c.farm_id <> f.id LIMIT 1;
              CREATE TABLE delivery_notes (id int PRIMARY KEY, farm_id uuid, order_id uuid);
              INSERT INTO delivery_notes SELECT 7, id, gen_random_uuid() FROM farms LIMIT 1;
-             ALTER TABLE tasks DROP CONSTRAINT tasks_assignee_member_fkey, ADD FOREIGN KEY (assignee_id) REFERENCES users (id);
-             ALTER TABLE quality_checks DROP CONSTRAINT quality_checks_checker_member_fkey, ADD FOREIGN KEY (checked_by) REFERENCES users (id);
+             ALTER TABLE tasks DROP CONSTRAINT tasks_assignee_member_fkey;
+             ALTER TABLE quality_checks DROP CONSTRAINT quality_checks_checker_member_fkey;
              INSERT INTO users (id, email, name, role) VALUES ('outsider', 'outsider@example.com', 'Outsider', 'TEAM_MEMBER');
              INSERT INTO tasks (farm_id, id, title, assignee_id) SELECT id, '00000000-0000-0000-0000-0000000000aa', 'outsourced', 'outsider' FROM farms LIMIT 1;
              UPDATE quality_checks SET checked_by = 'outsider' WHERE id = (SELECT id FROM quality_checks ORDER BY id LIMIT 1);

@@ -26,6 +26,7 @@ BEGIN
 END $$;
 GRANT USAGE ON SCHEMA app TO farm_app;
 SET LOCAL ROLE farm_owner;
+SET LOCAL lock_timeout = '5s';
 -- (Per schema, default privileges can only add: the revoke has to be global.)
 ALTER DEFAULT PRIVILEGES FOR ROLE farm_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
