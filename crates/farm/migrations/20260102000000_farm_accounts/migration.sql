@@ -12,7 +12,9 @@
 -- already applied farm_core get these changes too.
 
 -- Functions live in `app`, owned by farm_owner; pgcrypto's crypt() checks
--- bcrypt hashes inside the database, so no hash ever leaves it.
+-- bcrypt hashes inside the database, so no hash ever leaves it. `app` is
+-- outside `public`, which `dbguard reset` drops and re-creates: so that this
+-- migration applies again after a reset, it creates or replaces.
 CREATE SCHEMA IF NOT EXISTS app AUTHORIZATION farm_owner;
 CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA app;
 DO $$
@@ -74,7 +76,7 @@ GRANT UPDATE (role, permissions, is_active) ON farm_users TO farm_app;
 -- same algorithm for passwords under 256 bytes. Without a usable hash it
 -- still spends one bcrypt of cost 12 (the seed's), so an unknown account
 -- answers like a wrong password. Not callable by the application.
-CREATE FUNCTION app.password_matches(password text, stored text) RETURNS boolean
+CREATE OR REPLACE FUNCTION app.password_matches(password text, stored text) RETURNS boolean
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, app, pg_temp AS $$
 DECLARE
   usable boolean := stored ~ '^\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$';
@@ -86,7 +88,7 @@ END $$;
 
 -- The signed-in user, or none: the same for an unknown email as for a
 -- wrong password. Never returns the hash.
-CREATE FUNCTION app.sign_in(email text, password text)
+CREATE OR REPLACE FUNCTION app.sign_in(email text, password text)
 RETURNS TABLE (id text, email text, name text, role "Role", roles "Role"[])
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
   SELECT u.id, u.email, u.name, u.role, u.roles
@@ -95,7 +97,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp
 $$;
 
 -- The user this transaction acts for, or an error.
-CREATE FUNCTION app.actor() RETURNS text
+CREATE OR REPLACE FUNCTION app.actor() RETURNS text
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, app, pg_temp AS $$
 DECLARE
   who text := NULLIF(current_setting('app.current_user_id', true), '');
@@ -107,14 +109,14 @@ BEGIN
 END $$;
 
 -- The farms the current user is an active member of, with their role.
-CREATE FUNCTION app.my_farms() RETURNS TABLE (farm_id uuid, farm_name text, role farm_role)
+CREATE OR REPLACE FUNCTION app.my_farms() RETURNS TABLE (farm_id uuid, farm_name text, role farm_role)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
   SELECT f.id, f.farm_name, m.role FROM farm_users m JOIN farms f ON f.id = m.farm_id
    WHERE m.user_id = app.actor() AND m.is_active ORDER BY f.farm_name, f.id
 $$;
 
 -- A new farm owned by the current user (never by anyone else), who becomes its OWNER member.
-CREATE FUNCTION app.create_farm(farm_name text, subdomain text DEFAULT NULL) RETURNS uuid
+CREATE OR REPLACE FUNCTION app.create_farm(farm_name text, subdomain text DEFAULT NULL) RETURNS uuid
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
 DECLARE
   owner text := app.actor();
@@ -128,7 +130,7 @@ END $$;
 
 -- Adds the user with `email` to the current farm; the current user must be
 -- an active OWNER or FARM_MANAGER of it. Ownership is not given this way.
-CREATE FUNCTION app.add_member(email text, role farm_role DEFAULT 'TEAM_MEMBER') RETURNS text
+CREATE OR REPLACE FUNCTION app.add_member(email text, role farm_role DEFAULT 'TEAM_MEMBER') RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
 DECLARE
   farm uuid := NULLIF(current_setting('app.current_farm_id', true), '')::uuid;
@@ -152,7 +154,7 @@ END $$;
 
 -- The current user's password, after checking the present one (12 to 72
 -- bytes, hashed with bcrypt cost 12).
-CREATE FUNCTION app.change_password(current_password text, new_password text) RETURNS void
+CREATE OR REPLACE FUNCTION app.change_password(current_password text, new_password text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
 DECLARE
   who text := app.actor();
@@ -167,7 +169,7 @@ BEGIN
 END $$;
 
 -- The current user's email, after checking their password (unique regardless of case).
-CREATE FUNCTION app.change_email(new_email text, password text) RETURNS void
+CREATE OR REPLACE FUNCTION app.change_email(new_email text, password text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
 DECLARE
   who text := app.actor();
