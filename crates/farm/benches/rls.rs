@@ -67,7 +67,10 @@ fn main() {
         start.elapsed().as_secs_f64()
     );
     let farms: Vec<(String, String)> = admin
-        .query("SELECT farm_id::text, user_id FROM farm_users WHERE role = 'OWNER' ORDER BY 1", &[])
+        .query(
+            "SELECT farm_id::text, user_id FROM farm_users WHERE role = 'OWNER' ORDER BY 1",
+            &[],
+        )
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1)))

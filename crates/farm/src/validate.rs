@@ -282,22 +282,17 @@ fn non_member_references(client: &mut impl GenericClient) -> Result<Vec<Query>, 
           ORDER BY 1, 2",
         &[],
     )?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let (table, col): (String, String) = (r.get(0), r.get(1));
-            Query {
-                check: "non-member-reference".into(),
-                message: format!("{table}: rows whose {col} is not a member of the row's farm"),
-                sql: format!(
-                    "SELECT {} FROM {table} x WHERE x.{c} IS NOT NULL AND NOT EXISTS \
-                     (SELECT FROM farm_users m WHERE m.farm_id = x.farm_id AND m.user_id = x.{c})",
-                    row_id(r.get(2)),
-                    c = quote(&col)
-                ),
-            }
-        })
-        .collect())
+    Ok(per_column(
+        &rows,
+        "non-member-reference",
+        |table, col| format!("{table}: rows whose {col} is not a member of the row's farm"),
+        |id, table, c| {
+            format!(
+                "SELECT {id} FROM {table} x WHERE x.{c} IS NOT NULL AND NOT EXISTS \
+                 (SELECT FROM farm_users m WHERE m.farm_id = x.farm_id AND m.user_id = x.{c})"
+            )
+        },
+    ))
 }
 
 /// Columns that name a reference (`order_id` → `orders.id`) without any
@@ -359,21 +354,32 @@ fn negative_amounts(client: &mut impl GenericClient) -> Result<Vec<Query>, postg
           ORDER BY 1, 2",
         &[],
     )?;
-    Ok(rows
-        .iter()
+    Ok(per_column(
+        &rows,
+        "negative-amount",
+        |table, col| format!("{table}: {col} below zero"),
+        |id, table, c| format!("SELECT {id} FROM {table} x WHERE x.{c} < 0"),
+    ))
+}
+
+/// One query per catalog row `(table, column, whether the table has id)`:
+/// `sql` gets the row id expression, the table and the quoted column.
+fn per_column(
+    rows: &[postgres::Row],
+    check: &str,
+    message: impl Fn(&str, &str) -> String,
+    sql: impl Fn(&str, &str, &str) -> String,
+) -> Vec<Query> {
+    rows.iter()
         .map(|r| {
             let (table, col): (String, String) = (r.get(0), r.get(1));
             Query {
-                check: "negative-amount".into(),
-                message: format!("{table}: {col} below zero"),
-                sql: format!(
-                    "SELECT {} FROM {table} x WHERE x.{} < 0",
-                    row_id(r.get(2)),
-                    quote(&col)
-                ),
+                check: check.into(),
+                message: message(&table, &col),
+                sql: sql(row_id(r.get(2)), &table, &quote(&col)),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// How an offending row is named: its `id`, else its physical position.

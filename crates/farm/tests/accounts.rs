@@ -7,17 +7,17 @@ use dbguard_farm::context::FarmTx;
 use dbguard_pg::connect::describe;
 use dbguard_testkit::TestDb;
 
+mod common;
+use common::{as_app, deployed, hash, password};
+
 const F1: &str = "11111111-1111-1111-1111-111111111111";
 const F2: &str = "22222222-2222-2222-2222-222222222222";
 
 /// Users u1 (owner of farm one), u2 (owner of farm two) and u3 (a team
 /// member of farm one), with `$2b$` hashes as the seed writes them.
 fn db() -> TestDb {
-    let db = dbguard_testkit::server().fresh_db();
-    let mut client = db.client();
-    dbguard_migrate::runner::deploy(&mut client, &dbguard_farm::migrations(), &mut |_| Ok(())).unwrap();
-    let hash = |user: &str| bcrypt::hash(password(user), 4).unwrap();
-    client
+    let db = deployed();
+    db.client()
         .batch_execute(&format!(
             "INSERT INTO users (id, email, name, password_hash) VALUES
                ('u1', 'One@Example.com', 'One', '{}'), ('u2', 'two@example.com', 'Two', '{}'), ('u3', 'three@example.com', 'Three', '{}');
@@ -29,16 +29,6 @@ fn db() -> TestDb {
         ))
         .unwrap();
     db
-}
-
-fn password(user: &str) -> String {
-    format!("correct horse {user} battery")
-}
-
-fn as_app(db: &TestDb) -> postgres::Client {
-    let mut client = db.client();
-    client.batch_execute("SET ROLE farm_app").unwrap();
-    client
 }
 
 #[test]

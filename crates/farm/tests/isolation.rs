@@ -8,18 +8,17 @@ use dbguard_farm::context::{ContextError, FarmTx};
 use dbguard_testkit::TestDb;
 use proptest::prelude::*;
 
+mod common;
+use common::{as_app, deployed, hash, password};
+
 const F1: &str = "11111111-1111-1111-1111-111111111111";
 const F2: &str = "22222222-2222-2222-2222-222222222222";
 const F3: &str = "33333333-3333-3333-3333-333333333333";
 
 /// A database with the farm schema and three farms, each with one member.
 fn farm_db() -> TestDb {
-    let db = dbguard_testkit::server().fresh_db();
-    let mut client = db.client();
-    dbguard_migrate::runner::deploy(&mut client, &dbguard_farm::migrations(), &mut |_| Ok(())).unwrap();
-    // bcrypt's cheapest cost keeps the tests fast; the hashes are the same `$2b$` kind the seed writes.
-    let hash = |password: &str| bcrypt::hash(password, 4).unwrap();
-    client
+    let db = deployed();
+    db.client()
         .batch_execute(&format!(
             "INSERT INTO users (id, email, name, role, password_hash) VALUES ('u1', 'a@example.com', 'A', 'ADMIN', '{}'), ('u2', 'b@example.com', 'B', 'MANAGER', '{}'), ('u3', 'c@example.com', 'C', 'TEAM_MEMBER', '{}');
              INSERT INTO farms (id, farm_name, owner_id) VALUES ('{F1}', 'One', 'u1'), ('{F2}', 'Two', 'u2'), ('{F3}', 'Three', 'u3');
@@ -27,24 +26,22 @@ fn farm_db() -> TestDb {
              INSERT INTO seed_varieties (farm_id, name, days_to_harvest) SELECT f, 'pea', 10 FROM unnest(ARRAY['{F1}', '{F2}', '{F3}']::uuid[]) f;
              INSERT INTO batches (farm_id, variety_id, trays, sown_at)
                SELECT v.farm_id, v.id, g, now() FROM seed_varieties v, generate_series(1, 3) g;",
-            hash(&password("u1")),
-            hash(&password("u2")),
-            hash(&password("u3")),
+            hash("u1"),
+            hash("u2"),
+            hash("u3"),
         ))
         .unwrap();
     db
 }
 
-/// The fixture's password of `user`.
-fn password(user: &str) -> String {
-    format!("correct horse {user} battery")
-}
-
-/// A connection acting as the application role.
-fn as_app(db: &TestDb) -> postgres::Client {
-    let mut client = db.client();
-    client.batch_execute("SET ROLE farm_app").unwrap();
-    client
+/// Fails unless every `(object, check)` of `expect` is among the audit's findings.
+fn assert_found(found: &[(String, &'static str)], expect: &[(&str, &str)]) {
+    for (object, check) in expect {
+        assert!(
+            found.iter().any(|(o, c)| o == object && c == check),
+            "{check} on {object} not found in {found:?}"
+        );
+    }
 }
 
 fn checks(db: &TestDb) -> Vec<(String, &'static str)> {
@@ -110,12 +107,7 @@ fn every_check_catches_a_table_built_to_break_it() {
         ("open_tasks", "view-without-security-invoker"),
         ("batch_counts", "materialized-view-with-tenant-data"),
     ];
-    for (object, check) in expect {
-        assert!(
-            found.contains(&(object.to_string(), check)),
-            "{check} on {object} not found in {found:?}"
-        );
-    }
+    assert_found(&found, &expect);
 }
 
 /// Issue 14, item 2: the audit covers everything the application role can
@@ -163,12 +155,7 @@ fn the_audit_reports_every_hole_the_app_role_can_reach() {
         ("app.count_members()", "definer-search-path-pg-temp"),
         ("app.shadowed()", "definer-search-path-writable"),
     ];
-    for (object, check) in expect {
-        assert!(
-            found.contains(&(object.to_string(), check)),
-            "{check} on {object} not found in {found:?}"
-        );
-    }
+    assert_found(&found, &expect);
     assert!(
         !found.iter().any(|(object, _)| object == "reports.ticket"),
         "a sequence is fine to use: {found:?}"
@@ -749,7 +736,7 @@ proptest! {
         db.client()
             .execute(
                 "INSERT INTO users (id, email, name, role, password_hash) VALUES ('u4', 'd@example.com', 'D', 'TEAM_MEMBER', $1)",
-                &[&bcrypt::hash(password("u4"), 4).unwrap()],
+                &[&hash("u4")],
             )
             .unwrap();
         let farms = [F1, F2, F3];

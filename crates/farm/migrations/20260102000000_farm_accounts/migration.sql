@@ -152,16 +152,25 @@ BEGIN
   RETURN member;
 END $$;
 
+-- The current user, after checking their `password` (for a change of credentials).
+CREATE OR REPLACE FUNCTION app.reauthenticate(password text) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, app, pg_temp AS $$
+DECLARE
+  who text := app.actor();
+BEGIN
+  IF NOT app.password_matches(reauthenticate.password, (SELECT password_hash FROM users WHERE id = who)) THEN
+    RAISE EXCEPTION 'the password is wrong' USING ERRCODE = '28P01';
+  END IF;
+  RETURN who;
+END $$;
+
 -- The current user's password, after checking the present one (12 to 72
 -- bytes, hashed with bcrypt cost 12).
 CREATE OR REPLACE FUNCTION app.change_password(current_password text, new_password text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
 DECLARE
-  who text := app.actor();
+  who text := app.reauthenticate(current_password);
 BEGIN
-  IF NOT app.password_matches(current_password, (SELECT password_hash FROM users WHERE id = who)) THEN
-    RAISE EXCEPTION 'the current password is wrong' USING ERRCODE = '28P01';
-  END IF;
   IF char_length(new_password) < 12 OR octet_length(new_password) > 72 THEN
     RAISE EXCEPTION 'a password has 12 characters to 72 bytes' USING ERRCODE = '22023';
   END IF;
@@ -172,15 +181,12 @@ END $$;
 CREATE OR REPLACE FUNCTION app.change_email(new_email text, password text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
 DECLARE
-  who text := app.actor();
+  who text := app.reauthenticate(change_email.password);
 BEGIN
-  IF NOT app.password_matches(change_email.password, (SELECT password_hash FROM users WHERE id = who)) THEN
-    RAISE EXCEPTION 'the password is wrong' USING ERRCODE = '28P01';
-  END IF;
   UPDATE users SET email = new_email, updated_at = now() WHERE id = who;
 END $$;
 
-REVOKE EXECUTE ON FUNCTION app.password_matches(text, text), app.actor(), app.sign_in(text, text), app.my_farms(),
+REVOKE EXECUTE ON FUNCTION app.password_matches(text, text), app.actor(), app.reauthenticate(text), app.sign_in(text, text), app.my_farms(),
   app.create_farm(text, text), app.add_member(text, farm_role), app.change_password(text, text),
   app.change_email(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app.sign_in(text, text), app.my_farms(), app.create_farm(text, text),
