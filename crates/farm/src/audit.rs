@@ -287,7 +287,10 @@ pub fn audit(client: &mut Client) -> Result<Vec<Finding>, postgres::Error> {
         })
         .map(|t| (t.oid, t.name.clone()))
         .collect();
-    for r in reachable.iter().filter(|r| matches!(r.kind.as_str(), "r" | "p")) {
+    for r in reachable
+        .iter()
+        .filter(|r| matches!(r.kind.as_str(), "r" | "p") && r.schema != crate::reach::GUARD_SCHEMA)
+    {
         if !targets.iter().any(|(oid, _)| *oid == r.oid) {
             targets.push((r.oid, r.object.clone()));
         }
@@ -304,7 +307,10 @@ fn reach_checks(
     reachable: &[Relation],
     add: &mut Add<'_>,
 ) -> Result<(), postgres::Error> {
-    for r in reachable {
+    for r in reachable
+        .iter()
+        .filter(|r| r.schema != crate::reach::GUARD_SCHEMA)
+    {
         let name = r.object.as_str();
         for row in client.query(
             "SELECT attname::text FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
@@ -370,7 +376,10 @@ fn reach_checks(
             }
         }
     }
-    for d in crate::reach::definers(client)? {
+    for d in crate::reach::definers(client)?
+        .into_iter()
+        .filter(|d| d.schema != crate::reach::GUARD_SCHEMA)
+    {
         let name = d.object.as_str();
         match &d.search_path {
             None => add(

@@ -28,6 +28,7 @@ pub struct Reachable {
 /// A relation the role reaches, with what the audit needs to judge it.
 pub(crate) struct Relation {
     pub(crate) oid: u32,
+    pub(crate) schema: String,
     pub(crate) object: String,
     pub(crate) public: bool,
     pub(crate) kind: String,
@@ -42,10 +43,15 @@ pub(crate) struct Relation {
 const SYSTEM_SCHEMAS: &str =
     "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname !~ '^pg_(toast_)?temp_'";
 
+/// The schema of the guard `dbguard protect` installs: it holds no farm
+/// data, its functions are dbguard's own (`dbguard protect status` checks
+/// them), so the audit lists what the role reaches there but reports nothing.
+pub const GUARD_SCHEMA: &str = "dbguard";
+
 /// Relations (and sequences) the application role holds any privilege on.
 pub(crate) fn relations(client: &mut Client) -> Result<Vec<Relation>, postgres::Error> {
     let sql = format!(
-        "SELECT c.oid, CASE WHEN n.nspname = 'public' THEN format('%I', c.relname) ELSE format('%I.%I', n.nspname, c.relname) END,
+        "SELECT c.oid, n.nspname::text, CASE WHEN n.nspname = 'public' THEN format('%I', c.relname) ELSE format('%I.%I', n.nspname, c.relname) END,
                 n.nspname = 'public', c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
                 EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'farm_id' AND NOT a.attisdropped),
                 coalesce(c.reloptions && ARRAY['security_invoker=true', 'security_invoker=on', 'security_invoker=1'], false),
@@ -62,21 +68,22 @@ pub(crate) fn relations(client: &mut Client) -> Result<Vec<Relation>, postgres::
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {SYSTEM_SCHEMAS}
             AND has_schema_privilege($1, n.oid, 'USAGE')
-          ORDER BY n.nspname <> 'public', 2"
+          ORDER BY n.nspname <> 'public', 3"
     );
     Ok(client
         .query(&sql, &[&APP_ROLE])?
         .iter()
         .map(|r| Relation {
             oid: r.get(0),
-            object: r.get(1),
-            public: r.get(2),
-            kind: r.get(3),
-            rls: r.get(4),
-            forced: r.get(5),
-            farm_id: r.get(6),
-            security_invoker: r.get(7),
-            privileges: r.get(8),
+            schema: r.get(1),
+            object: r.get(2),
+            public: r.get(3),
+            kind: r.get(4),
+            rls: r.get(5),
+            forced: r.get(6),
+            farm_id: r.get(7),
+            security_invoker: r.get(8),
+            privileges: r.get(9),
         })
         .filter(|r| !r.privileges.is_empty())
         .collect())
@@ -84,6 +91,7 @@ pub(crate) fn relations(client: &mut Client) -> Result<Vec<Relation>, postgres::
 
 /// A `SECURITY DEFINER` function the role may execute.
 pub(crate) struct Definer {
+    pub(crate) schema: String,
     pub(crate) object: String,
     /// The `search_path` it is fixed to, if any.
     pub(crate) search_path: Option<String>,
@@ -98,7 +106,7 @@ pub(crate) fn definers(client: &mut Client) -> Result<Vec<Definer>, postgres::Er
     let sql = format!(
         "SELECT p.oid::regprocedure::text,
                 (SELECT substr(c, 13) FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%'),
-                o.rolsuper OR o.rolbypassrls
+                o.rolsuper OR o.rolbypassrls, n.nspname::text
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_roles o ON o.oid = p.proowner
           WHERE p.prosecdef AND {SYSTEM_SCHEMAS}
             AND has_schema_privilege($1, n.oid, 'USAGE') AND has_function_privilege($1, p.oid, 'EXECUTE')
@@ -122,6 +130,7 @@ pub(crate) fn definers(client: &mut Client) -> Result<Vec<Definer>, postgres::Er
                 .collect(),
         };
         found.push(Definer {
+            schema: r.get(3),
             object: r.get(0),
             search_path,
             writable,

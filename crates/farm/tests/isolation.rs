@@ -58,6 +58,26 @@ fn the_schema_audits_clean() {
     assert_eq!(checks(&db), Vec::<(String, &str)>::new());
 }
 
+/// The guard `dbguard protect` installs (schema `dbguard`: a config table
+/// readable by everyone, superuser-owned SECURITY DEFINER functions) is
+/// listed among what the application role reaches, not reported.
+#[test]
+fn the_guard_schema_is_listed_not_reported() {
+    let db = farm_db();
+    db.client()
+        .batch_execute(
+            "CREATE SCHEMA dbguard; GRANT USAGE ON SCHEMA dbguard TO PUBLIC;
+             CREATE TABLE dbguard.config (key text, value text); GRANT SELECT ON dbguard.config TO PUBLIC;
+             CREATE FUNCTION dbguard.close_window(text) RETURNS void SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+               LANGUAGE sql AS 'SELECT NULL::void';",
+        )
+        .unwrap();
+    assert_eq!(checks(&db), Vec::<(String, &str)>::new());
+    let reach = dbguard_farm::reach::reachable(&mut db.client()).unwrap();
+    assert!(reach.iter().any(|r| r.object == "dbguard.config"));
+    assert!(reach.iter().any(|r| r.object == "dbguard.close_window(text)"));
+}
+
 #[test]
 fn every_check_catches_a_table_built_to_break_it() {
     let db = farm_db();
