@@ -1,10 +1,12 @@
 //! `dbguard tenancy audit`: from the catalogs and at run time as the
-//! application role, is every table with tenant data isolated? One finding
-//! per problem, with the table and the fix.
+//! application role, is every table with tenant data isolated, and does
+//! everything else the role can reach (see [`crate::reach`]) keep to the
+//! farm boundary? One finding per problem, with the object and the fix.
 
 use postgres::Client;
 use serde::Serialize;
 
+use crate::reach::Relation;
 use crate::{ALLOW_LIST, APP_ROLE};
 
 /// One isolation problem.
@@ -216,6 +218,21 @@ pub fn audit(client: &mut Client) -> Result<Vec<Finding>, postgres::Error> {
             let (constraint, target): (String, String) = (row.get(0), row.get(1));
             add(name, "single-column-tenant-reference", format!("{constraint} references {target} without farm_id, so a row can point into another farm"), format!("reference {target} (farm_id, id) with (farm_id, …)"));
         }
+        if name != "farm_users" {
+            for row in client.query(
+                "SELECT c.conname::text, a.attname::text FROM pg_constraint c
+                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                  WHERE c.conrelid = $1 AND c.contype = 'f' AND cardinality(c.conkey) = 1
+                    AND c.confrelid = to_regclass('public.users')
+                    AND NOT EXISTS (SELECT FROM pg_constraint m WHERE m.conrelid = c.conrelid AND m.contype = 'f'
+                                      AND m.confrelid = to_regclass('public.farm_users')
+                                      AND m.conkey @> ARRAY[$2, c.conkey[1]]::int2[] AND cardinality(m.conkey) = 2)",
+                &[&t.oid, &farm_col],
+            )? {
+                let (constraint, column): (String, String) = (row.get(0), row.get(1));
+                add(name, "user-reference-outside-farm", format!("{constraint} lets {name}.{column} name a user of another farm"), format!("reference farm_users (farm_id, user_id) with (farm_id, {column}) ON DELETE SET NULL ({column})"));
+            }
+        }
         for privilege in ["TRUNCATE", "REFERENCES"] {
             let has: bool = client
                 .query_one(
@@ -259,8 +276,178 @@ pub fn audit(client: &mut Client) -> Result<Vec<Finding>, postgres::Error> {
             }
         }
     }
-    runtime(client, &tables, &mut add)?;
+    let reachable = crate::reach::relations(client)?;
+    reach_checks(client, &reachable, &mut add)?;
+    let mut targets: Vec<(u32, String)> = tables
+        .iter()
+        .filter(|t| {
+            t.farm_id.is_some()
+                && matches!(t.kind.as_str(), "r" | "p")
+                && !ALLOW_LIST.contains(&t.name.as_str())
+        })
+        .map(|t| (t.oid, t.name.clone()))
+        .collect();
+    for r in reachable
+        .iter()
+        .filter(|r| matches!(r.kind.as_str(), "r" | "p") && r.schema != crate::reach::GUARD_SCHEMA)
+    {
+        if !targets.iter().any(|(oid, _)| *oid == r.oid) {
+            targets.push((r.oid, r.object.clone()));
+        }
+    }
+    runtime(client, &targets, &mut add)?;
     Ok(findings)
+}
+
+/// Everything the application role can reach beyond the tenant tables
+/// checked above (`farms`, `users`, other schemas, views, functions) must
+/// keep to the farm boundary; readable secret columns are reported everywhere.
+fn reach_checks(
+    client: &mut Client,
+    reachable: &[Relation],
+    add: &mut Add<'_>,
+) -> Result<(), postgres::Error> {
+    for r in reachable
+        .iter()
+        .filter(|r| r.schema != crate::reach::GUARD_SCHEMA)
+    {
+        let name = r.object.as_str();
+        for row in client.query(
+            "SELECT attname::text FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped
+                AND attname ~* $2 AND has_column_privilege($3, attrelid, attnum, 'SELECT')",
+            &[&r.oid, &crate::SECRET_COLUMN_PATTERN, &APP_ROLE],
+        )? {
+            let column: String = row.get(0);
+            add(
+                name,
+                "secret-column-readable",
+                format!("{APP_ROLE} can read {name}.{column}"),
+                format!("REVOKE SELECT ON {name} FROM {APP_ROLE}, then GRANT SELECT (every other column) ON {name} TO {APP_ROLE}"),
+            );
+        }
+        let tenant_table =
+            r.public && r.farm_id && matches!(r.kind.as_str(), "r" | "p") && !ALLOW_LIST.contains(&name);
+        if tenant_table {
+            continue;
+        }
+        match r.kind.as_str() {
+            "S" => {}
+            "v" if !r.public && !r.security_invoker => add(
+                name,
+                "view-without-security-invoker",
+                format!("view {name} runs with its owner's rights, past row-level security, and {APP_ROLE} can use it"),
+                format!("ALTER VIEW {name} SET (security_invoker = true)"),
+            ),
+            "v" => {}
+            "m" | "f" if r.public && r.farm_id => {}
+            "m" | "f" => add(
+                name,
+                "reachable-without-rls",
+                format!("{APP_ROLE} can use {name}, which row-level security cannot cover ({})", r.privileges.join(", ")),
+                format!("REVOKE ALL ON {name} FROM {APP_ROLE}"),
+            ),
+            _ => {
+                if !r.rls {
+                    add(
+                        name,
+                        "reachable-without-rls",
+                        format!("{APP_ROLE} can use {name} ({}) and row-level security is off", r.privileges.join(", ")),
+                        format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY, with a policy on the farm context; or REVOKE ALL ON {name} FROM {APP_ROLE}"),
+                    );
+                } else if !r.forced {
+                    add(
+                        name,
+                        "rls-not-forced",
+                        format!("row-level security is not forced on {name}, so its owner sees every farm"),
+                        format!("ALTER TABLE {name} FORCE ROW LEVEL SECURITY"),
+                    );
+                }
+                if r.rls {
+                    shared_policies(client, r, add)?;
+                }
+                if r.privileges.iter().any(|p| p == "TRUNCATE") {
+                    add(
+                        name,
+                        "app-can-truncate",
+                        format!("{APP_ROLE} has TRUNCATE on {name} (TRUNCATE ignores row-level security)"),
+                        format!("REVOKE TRUNCATE ON {name} FROM {APP_ROLE}"),
+                    );
+                }
+            }
+        }
+    }
+    for d in crate::reach::definers(client)?
+        .into_iter()
+        .filter(|d| d.schema != crate::reach::GUARD_SCHEMA)
+    {
+        let name = d.object.as_str();
+        match &d.search_path {
+            None => add(
+                name,
+                "definer-without-search-path",
+                format!("SECURITY DEFINER function {name} has no fixed search_path: the caller's path decides what its names mean"),
+                format!("ALTER FUNCTION {name} SET search_path = pg_catalog, public, pg_temp"),
+            ),
+            Some(path) if !crate::reach::pg_temp_last(path) => add(
+                name,
+                "definer-search-path-pg-temp",
+                format!("SECURITY DEFINER function {name}: search_path {path} does not end with pg_temp, so the caller's temporary tables come first"),
+                format!("ALTER FUNCTION {name} SET search_path = {path}, pg_temp (pg_temp last)"),
+            ),
+            Some(_) => {}
+        }
+        if !d.writable.is_empty() {
+            add(
+                name,
+                "definer-search-path-writable",
+                format!(
+                    "SECURITY DEFINER function {name} searches {}, where {APP_ROLE} can create objects",
+                    d.writable.join(", ")
+                ),
+                format!(
+                    "REVOKE CREATE ON SCHEMA {} FROM {APP_ROLE}, or leave it out of the path",
+                    d.writable.join(", ")
+                ),
+            );
+        }
+        if d.owner_bypasses_rls {
+            add(
+                name,
+                "definer-owner-bypasses-rls",
+                format!("SECURITY DEFINER function {name} is owned by a superuser or a BYPASSRLS role: no policy binds it"),
+                format!("ALTER FUNCTION {name} OWNER TO farm_owner"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A shared table's policies for the application role: every expression
+/// must keep to the farm of the transaction.
+fn shared_policies(client: &mut Client, r: &Relation, add: &mut Add<'_>) -> Result<(), postgres::Error> {
+    for row in client.query(
+        "SELECT polname::text, coalesce(pg_get_expr(polqual, polrelid), ''), coalesce(pg_get_expr(polwithcheck, polrelid), '')
+           FROM pg_policy WHERE polrelid = $1 AND polpermissive
+            AND ((SELECT oid FROM pg_roles WHERE rolname = $2) = ANY (polroles) OR 0::oid = ANY (polroles))",
+        &[&r.oid, &APP_ROLE],
+    )? {
+        let (policy, qual, check): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        if [&qual, &check].iter().any(|e| !e.is_empty() && !on_farm_setting(e)) {
+            add(
+                &r.object,
+                "policy-not-on-farm-context",
+                format!("policy {policy} on {} opens rows without the farm of the transaction", r.object),
+                "make every USING and WITH CHECK depend on NULLIF((SELECT current_setting('app.current_farm_id', true)), '')".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether a policy expression depends on the farm setting, read the safe way.
+fn on_farm_setting(expr: &str) -> bool {
+    let e = expr.to_lowercase();
+    e.contains("current_setting('app.current_farm_id'") && e.contains("true)") && e.contains("nullif(")
 }
 
 type Add<'a> = dyn FnMut(&str, &'static str, String, String) + 'a;
@@ -274,8 +461,21 @@ fn policies(client: &mut Client, t: &Table, add: &mut Add<'_>) -> Result<(), pos
            FROM pg_policy WHERE polrelid = $1",
         &[&t.oid, &APP_ROLE],
     )?;
-    let permissive: Vec<_> = rows.iter().filter(|r| r.get::<_, bool>(2)).collect();
+    // Policies of other roles (farm_owner's, for the functions it owns) do not open rows to the application.
+    let permissive: Vec<_> = rows
+        .iter()
+        .filter(|r| r.get::<_, bool>(2) && r.get::<_, bool>(3))
+        .collect();
     match permissive.len() {
+        0 if rows.iter().any(|r| r.get::<_, bool>(2)) => {
+            add(
+                name,
+                "policy-not-for-app-role",
+                format!("no permissive policy on {name} applies to {APP_ROLE}"),
+                format!("TO {APP_ROLE}"),
+            );
+            return Ok(());
+        }
         0 => {
             add(name, "no-policy", format!("{name} has no permissive policy for {APP_ROLE}"), format!("CREATE POLICY tenant_isolation ON {name} FOR ALL TO {APP_ROLE} USING (…) WITH CHECK (…)"));
             return Ok(());
@@ -283,31 +483,16 @@ fn policies(client: &mut Client, t: &Table, add: &mut Add<'_>) -> Result<(), pos
         1 => {}
         n => add(name, "extra-permissive-policy", format!("{name} has {n} permissive policies; permissive policies are OR-ed, so any of them opens rows"), "keep one tenant_isolation policy".into()),
     }
-    let on_context = |expr: &str| {
-        let e = expr.to_lowercase();
-        e.contains("farm_id")
-            && e.contains("current_setting('app.current_farm_id'")
-            && e.contains("true)")
-            && e.contains("nullif(")
-    };
+    let on_context = |expr: &str| expr.to_lowercase().contains("farm_id") && on_farm_setting(expr);
     for row in permissive {
         let policy: String = row.get(0);
-        let (cmd, for_app, qual, check): (String, bool, String, String) =
-            (row.get(1), row.get(3), row.get(4), row.get(5));
+        let (cmd, qual, check): (String, String, String) = (row.get(1), row.get(4), row.get(5));
         if cmd != "*" {
             add(
                 name,
                 "policy-not-for-all",
                 format!("policy {policy} on {name} is not FOR ALL"),
                 "use one FOR ALL policy".into(),
-            );
-        }
-        if !for_app {
-            add(
-                name,
-                "policy-not-for-app-role",
-                format!("policy {policy} on {name} does not apply to {APP_ROLE}"),
-                format!("TO {APP_ROLE}"),
             );
         }
         if !on_context(&qual) {
@@ -320,8 +505,9 @@ fn policies(client: &mut Client, t: &Table, add: &mut Add<'_>) -> Result<(), pos
     Ok(())
 }
 
-/// As the application role, row-level security must be active on every tenant table.
-fn runtime(client: &mut Client, tables: &[Table], add: &mut Add<'_>) -> Result<(), postgres::Error> {
+/// As the application role, row-level security must be active on every
+/// tenant table and every table the role can reach (`targets`: oid, name).
+fn runtime(client: &mut Client, targets: &[(u32, String)], add: &mut Add<'_>) -> Result<(), postgres::Error> {
     let mut tx = client.transaction()?;
     if tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}")).is_err() {
         add(
@@ -332,21 +518,16 @@ fn runtime(client: &mut Client, tables: &[Table], add: &mut Add<'_>) -> Result<(
         );
         return Ok(());
     }
-    for t in tables.iter().filter(|t| {
-        t.farm_id.is_some() && matches!(t.kind.as_str(), "r" | "p") && !ALLOW_LIST.contains(&t.name.as_str())
-    }) {
+    for (oid, name) in targets {
         let active: bool = tx
-            .query_one("SELECT row_security_active($1::oid)", &[&t.oid])?
+            .query_one("SELECT row_security_active($1::oid)", &[oid])?
             .get(0);
         if !active {
             add(
-                &t.name,
+                name,
                 "rls-inactive-for-app",
-                format!("row-level security is not active on {} for {APP_ROLE}", t.name),
-                format!(
-                    "ALTER TABLE {} ENABLE ROW LEVEL SECURITY; ALTER TABLE {} FORCE ROW LEVEL SECURITY",
-                    t.name, t.name
-                ),
+                format!("row-level security is not active on {name} for {APP_ROLE}"),
+                format!("ALTER TABLE {name} ENABLE ROW LEVEL SECURITY; ALTER TABLE {name} FORCE ROW LEVEL SECURITY"),
             );
         }
     }

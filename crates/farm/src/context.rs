@@ -2,7 +2,8 @@
 //! `set_config('app.current_farm_id', $1, true)` — a bind parameter, local to
 //! the transaction — so it can never outlive it or leak to the next user of
 //! a pooled connection (the guide's session `SET … = ${farmId}` does both).
-//! The user must be an active member of the farm; otherwise nothing runs.
+//! The user it acts for is set the same way (`app.current_user_id`), and
+//! must be an active member of the farm; otherwise nothing runs.
 
 use postgres::{GenericClient, Transaction};
 
@@ -48,7 +49,10 @@ impl<'a> FarmTx<'a> {
         user: &str,
     ) -> Result<FarmTx<'a>, ContextError> {
         let mut tx = client.transaction()?;
-        tx.execute("SELECT set_config('app.current_farm_id', $1, true)", &[&farm])?;
+        tx.execute(
+            "SELECT set_config('app.current_farm_id', $1, true), set_config('app.current_user_id', $2, true)",
+            &[&farm, &user],
+        )?;
         let active: Option<bool> = tx
             .query_opt(
                 "SELECT is_active FROM farm_users WHERE farm_id = $1::text::uuid AND user_id = $2",
@@ -124,6 +128,18 @@ impl<'a> FarmTx<'a> {
         );
         let text: String = self.tx.query_one(&sql, &[&row.to_string()])?.get(0);
         decode(table, &text)
+    }
+
+    /// The farm's members (never their password hashes).
+    pub fn members(&mut self) -> Result<Vec<crate::accounts::User>, ContextError> {
+        crate::accounts::members(&mut self.tx)
+    }
+
+    /// Adds the user with `email` to this farm with `role` (a `farm_role`
+    /// other than `OWNER`); the acting user must be an owner or manager here.
+    /// Returns the member's id.
+    pub fn add_member(&mut self, email: &str, role: &str) -> Result<String, ContextError> {
+        crate::accounts::add_member(&mut self.tx, email, role)
     }
 
     /// Commits.

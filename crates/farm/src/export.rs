@@ -81,12 +81,36 @@ pub fn tables_in_dependency_order(client: &mut impl GenericClient) -> Result<Vec
     Ok(ordered)
 }
 
-/// Exports `tables` (all when empty) — of one farm when `farm` is given — to `out`.
+/// Whether columns holding secrets (named like [`crate::SECRET_COLUMN_PATTERN`],
+/// such as `users.password_hash`) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// Leave them out (the default of every export).
+    Omit,
+    /// Write them: only when a person explicitly asks for them.
+    Include,
+}
+
+/// Exports `tables` (all when empty) — of one farm when `farm` is given — to
+/// `out`, without secret columns (password hashes).
 pub fn export(
     client: &mut Client,
     farm: Option<&str>,
     tables: &[String],
     layout: Layout,
+    out: &mut impl Write,
+    on_rows: &mut dyn FnMut(u64),
+) -> Result<Counts, ExportError> {
+    export_with(client, farm, tables, layout, Secrets::Omit, out, on_rows)
+}
+
+/// [`export`], saying whether secret columns are written.
+pub fn export_with(
+    client: &mut Client,
+    farm: Option<&str>,
+    tables: &[String],
+    layout: Layout,
+    secrets: Secrets,
     out: &mut impl Write,
     on_rows: &mut dyn FnMut(u64),
 ) -> Result<Counts, ExportError> {
@@ -108,23 +132,26 @@ pub fn export(
         all.into_iter().filter(|t| tables.contains(t)).collect()
     };
     if layout == Layout::Csv {
-        let counts = export_csv(&mut tx, farm, &chosen, out)?;
+        let counts = export_csv(&mut tx, farm, &chosen, secrets, out)?;
         on_rows(counts[0].1);
         tx.commit()?;
         return Ok(counts);
     }
     let sources = match farm {
-        Some(farm) => farm_sources(&mut tx, farm, &chosen)?,
+        Some(farm) => farm_sources(&mut tx, farm, &chosen, secrets)?,
         None => chosen
             .iter()
             .map(|t| {
-                Source::new(
+                Ok(Source::new(
                     t,
-                    format!("SELECT row_to_json(x)::text FROM {} x", quote(t)),
+                    format!(
+                        "SELECT row_to_json(x)::text FROM ({}) x",
+                        select(&mut tx, t, secrets)?
+                    ),
                     false,
-                )
+                ))
             })
-            .collect(),
+            .collect::<Result<_, postgres::Error>>()?,
     };
     let header = json!({
         "exportedAt": chrono::Utc::now().to_rfc3339(),
@@ -190,6 +217,7 @@ fn export_csv(
     tx: &mut Transaction,
     farm: Option<&str>,
     chosen: &[String],
+    secrets: Secrets,
     out: &mut impl Write,
 ) -> Result<Counts, ExportError> {
     let [table] = chosen else {
@@ -209,9 +237,9 @@ fn export_csv(
     let rows: i64 = tx
         .query_one(&format!("SELECT count(*) FROM {}", quote(table)), &[])?
         .get(0);
+    let query = select(tx, table, secrets)?;
     let mut reader = tx.copy_out(&format!(
-        "COPY (SELECT * FROM {} ORDER BY 1) TO STDOUT (FORMAT csv, HEADER)",
-        quote(table)
+        "COPY ({query} ORDER BY 1) TO STDOUT (FORMAT csv, HEADER)"
     ))?;
     std::io::copy(&mut reader, out)?;
     out.flush()?;
@@ -250,6 +278,22 @@ fn tenant_tables(client: &mut impl GenericClient, secured: bool) -> Result<Vec<S
         .collect())
 }
 
+/// `SELECT … FROM table`: every column, secret ones only when included.
+fn select(client: &mut impl GenericClient, table: &str, secrets: Secrets) -> Result<String, postgres::Error> {
+    if secrets == Secrets::Include {
+        return Ok(format!("SELECT * FROM {}", quote(table)));
+    }
+    let columns: String = client
+        .query_one(
+            "SELECT string_agg(format('%I', attname), ', ' ORDER BY attnum) FROM pg_attribute
+              WHERE attrelid = format('public.%I', $1::text)::regclass AND attnum > 0 AND NOT attisdropped
+                AND attname !~* $2",
+            &[&table, &crate::SECRET_COLUMN_PATTERN],
+        )?
+        .get(0);
+    Ok(format!("SELECT {columns} FROM {}", quote(table)))
+}
+
 /// Fails unless `farm` exists.
 fn ensure_farm(tx: &mut Transaction, farm: &str) -> Result<(), ExportError> {
     let found: bool = tx
@@ -269,18 +313,23 @@ fn enter_farm_context(tx: &mut Transaction, farm: &str) -> Result<(), postgres::
 }
 
 /// The sources of a farm's export: the farm's row and its members' users
-/// (without password hashes), read as the connecting role (the application
-/// role may not read them), then every tenant table, unfiltered, read
-/// inside the farm's context.
-fn farm_sources(tx: &mut Transaction, farm: &str, chosen: &[String]) -> Result<Vec<Source>, ExportError> {
+/// (password hashes only when included), read as the connecting role (the
+/// application role sees no hash), then every tenant table, unfiltered,
+/// read inside the farm's context.
+fn farm_sources(
+    tx: &mut Transaction,
+    farm: &str,
+    chosen: &[String],
+    secrets: Secrets,
+) -> Result<Vec<Source>, ExportError> {
     ensure_farm(tx, farm)?;
     let lit = farm.replace('\'', "''");
     let tenant = tenant_tables(tx, true)?;
     let mut sources = Vec::new();
     if chosen.iter().any(|t| t == "users") {
         let sql = format!(
-            "SELECT row_to_json(x)::text FROM (SELECT id, email, name, role, roles, created_at, updated_at FROM users \
-              WHERE id IN (SELECT user_id FROM farm_users WHERE farm_id = '{lit}'::uuid)) x"
+            "SELECT row_to_json(x)::text FROM ({} WHERE id IN (SELECT user_id FROM farm_users WHERE farm_id = '{lit}'::uuid)) x",
+            select(tx, "users", secrets)?
         );
         sources.push(Source::new("users", sql, false));
     }

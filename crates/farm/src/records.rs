@@ -171,7 +171,7 @@ pub struct Task {
     pub id: Option<Uuid>,
     /// What to do.
     pub title: String,
-    /// Who does it.
+    /// Who does it: a member of the same farm (cleared when they leave it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<String>,
     /// The batch it is about (in the same farm).

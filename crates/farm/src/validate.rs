@@ -64,6 +64,7 @@ pub fn validate(client: &mut Client) -> Result<Report, postgres::Error> {
     queries.extend(not_valid_constraints(&mut tx)?);
     queries.extend(cross_farm_references(&mut tx)?);
     queries.extend(unenforced_references(&mut tx)?);
+    queries.extend(non_member_references(&mut tx)?);
     queries.extend(negative_amounts(&mut tx)?);
     let mut report = Report {
         checks: queries.len(),
@@ -258,6 +259,42 @@ fn cross_farm_references(client: &mut impl GenericClient) -> Result<Vec<Query>, 
         .collect())
 }
 
+/// Columns of tenant tables that reference `users` without also going
+/// through the farm's memberships (`tasks.assignee_id → users (id)` with no
+/// validated `(farm_id, assignee_id) → farm_users`): rows naming a user who
+/// is not a member of the row's farm.
+fn non_member_references(client: &mut impl GenericClient) -> Result<Vec<Query>, postgres::Error> {
+    if !exists(client, "users")? || !exists(client, "farm_users")? {
+        return Ok(Vec::new());
+    }
+    let rows = client.query(
+        "SELECT format('%I.%I', n.nspname, t.relname), a.attname::text,
+                EXISTS (SELECT FROM pg_attribute x WHERE x.attrelid = c.conrelid AND x.attname = 'id' AND NOT x.attisdropped)
+           FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+          WHERE c.contype = 'f' AND cardinality(c.conkey) = 1 AND c.confrelid = 'public.users'::regclass
+            AND n.nspname = 'public' AND t.oid <> 'public.farm_users'::regclass
+            AND EXISTS (SELECT FROM pg_attribute x WHERE x.attrelid = c.conrelid AND x.attname = 'farm_id' AND NOT x.attisdropped)
+            AND NOT EXISTS (SELECT FROM pg_constraint m JOIN pg_attribute f ON f.attrelid = m.conrelid AND f.attname = 'farm_id'
+                             WHERE m.conrelid = c.conrelid AND m.contype = 'f' AND m.convalidated
+                               AND m.confrelid = 'public.farm_users'::regclass AND cardinality(m.conkey) = 2
+                               AND m.conkey @> ARRAY[f.attnum, c.conkey[1]])
+          ORDER BY 1, 2",
+        &[],
+    )?;
+    Ok(per_column(
+        &rows,
+        "non-member-reference",
+        |table, col| format!("{table}: rows whose {col} is not a member of the row's farm"),
+        |id, table, c| {
+            format!(
+                "SELECT {id} FROM {table} x WHERE x.{c} IS NOT NULL AND NOT EXISTS \
+                 (SELECT FROM farm_users m WHERE m.farm_id = x.farm_id AND m.user_id = x.{c})"
+            )
+        },
+    ))
+}
+
 /// Columns that name a reference (`order_id` → `orders.id`) without any
 /// foreign key on them: rows whose target does not exist (in the same farm
 /// when both tables have `farm_id`).
@@ -317,21 +354,32 @@ fn negative_amounts(client: &mut impl GenericClient) -> Result<Vec<Query>, postg
           ORDER BY 1, 2",
         &[],
     )?;
-    Ok(rows
-        .iter()
+    Ok(per_column(
+        &rows,
+        "negative-amount",
+        |table, col| format!("{table}: {col} below zero"),
+        |id, table, c| format!("SELECT {id} FROM {table} x WHERE x.{c} < 0"),
+    ))
+}
+
+/// One query per catalog row `(table, column, whether the table has id)`:
+/// `sql` gets the row id expression, the table and the quoted column.
+fn per_column(
+    rows: &[postgres::Row],
+    check: &str,
+    message: impl Fn(&str, &str) -> String,
+    sql: impl Fn(&str, &str, &str) -> String,
+) -> Vec<Query> {
+    rows.iter()
         .map(|r| {
             let (table, col): (String, String) = (r.get(0), r.get(1));
             Query {
-                check: "negative-amount".into(),
-                message: format!("{table}: {col} below zero"),
-                sql: format!(
-                    "SELECT {} FROM {table} x WHERE x.{} < 0",
-                    row_id(r.get(2)),
-                    quote(&col)
-                ),
+                check: check.into(),
+                message: message(&table, &col),
+                sql: sql(row_id(r.get(2)), &table, &quote(&col)),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// How an offending row is named: its `id`, else its physical position.

@@ -145,3 +145,63 @@ fn csv_holds_one_table_of_one_farm_through_its_context() {
     assert!(csv(Some(&a), &["batches", "orders"]).is_err());
     assert!(csv(Some(&a), &["users"]).is_err());
 }
+
+#[test]
+fn a_whole_database_export_holds_password_hashes_only_when_asked() {
+    use dbguard_farm::export::{export_with, Secrets};
+    let db = seeded();
+    let run = |layout: Layout, tables: &[&str], secrets: Secrets| {
+        let mut out = Vec::new();
+        let tables: Vec<String> = tables.iter().map(|t| t.to_string()).collect();
+        export_with(
+            &mut db.client(),
+            None,
+            &tables,
+            layout,
+            secrets,
+            &mut out,
+            &mut |_| {},
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    for layout in [Layout::Json, Layout::Ndjson] {
+        let text = run(layout, &[], Secrets::Omit);
+        assert!(text.contains("admin@example.com"), "the users are there");
+        assert!(
+            !text.contains("password_hash") && !text.contains("$2b$"),
+            "{layout:?}: a hash was exported"
+        );
+        let mut plain = Vec::new();
+        export(&mut db.client(), None, &[], layout, &mut plain, &mut |_| {}).unwrap();
+        assert!(
+            !String::from_utf8(plain).unwrap().contains("$2b$"),
+            "export() leaves hashes out"
+        );
+    }
+    let csv = run(Layout::Csv, &["users"], Secrets::Omit);
+    assert!(
+        csv.starts_with("id,email,name,role,roles,created_at") && !csv.contains("$2b$"),
+        "{csv}"
+    );
+    let with = run(Layout::Json, &["users"], Secrets::Include);
+    assert!(
+        with.contains("\"password_hash\":\"$2b$12$"),
+        "asked for explicitly"
+    );
+    let farm_with = {
+        let mut out = Vec::new();
+        export_with(
+            &mut db.client(),
+            Some(&farm(&db, 1)),
+            &["users".to_string()],
+            Layout::Json,
+            Secrets::Include,
+            &mut out,
+            &mut |_| {},
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    assert!(farm_with.contains("$2b$12$"));
+}

@@ -38,6 +38,11 @@ fn seeded_data_is_clean_and_every_check_finds_its_planted_violation() {
              INSERT INTO legacy_links SELECT 1, f.id, c.id FROM farms f, customers c WHERE c.farm_id <> f.id LIMIT 1;
              CREATE TABLE delivery_notes (id int PRIMARY KEY, farm_id uuid, order_id uuid);
              INSERT INTO delivery_notes SELECT 7, id, gen_random_uuid() FROM farms LIMIT 1;
+             ALTER TABLE tasks DROP CONSTRAINT tasks_assignee_member_fkey;
+             ALTER TABLE quality_checks DROP CONSTRAINT quality_checks_checker_member_fkey;
+             INSERT INTO users (id, email, name, role) VALUES ('outsider', 'outsider@example.com', 'Outsider', 'TEAM_MEMBER');
+             INSERT INTO tasks (farm_id, id, title, assignee_id) SELECT id, '00000000-0000-0000-0000-0000000000aa', 'outsourced', 'outsider' FROM farms LIMIT 1;
+             UPDATE quality_checks SET checked_by = 'outsider' WHERE id = (SELECT id FROM quality_checks ORDER BY id LIMIT 1);
              ALTER TABLE order_items DROP CONSTRAINT order_items_quantity_check;
              UPDATE order_items SET quantity = -1 WHERE id = (SELECT id FROM order_items ORDER BY id DESC LIMIT 1);",
         )
@@ -57,6 +62,7 @@ fn seeded_data_is_clean_and_every_check_finds_its_planted_violation() {
         "cross-farm-reference",
         "unenforced-reference",
         "negative-amount",
+        "non-member-reference",
     ]
     .into();
     assert_eq!(found, every);
@@ -81,6 +87,13 @@ fn seeded_data_is_clean_and_every_check_finds_its_planted_violation() {
     );
     assert_eq!(ids("cross-farm-reference"), [vec!["1".to_string()]]);
     assert_eq!(ids("unenforced-reference"), [vec!["7".to_string()]]);
+    let non_members = ids("non-member-reference");
+    assert_eq!(
+        non_members.len(),
+        2,
+        "tasks.assignee_id and quality_checks.checked_by"
+    );
+    assert!(non_members.contains(&vec!["00000000-0000-0000-0000-0000000000aa".to_string()]));
 }
 
 #[test]

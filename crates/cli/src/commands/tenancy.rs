@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use dbguard_farm::audit::{audit, Finding};
+use dbguard_farm::reach::{reachable, Reachable};
 use dbguard_pg::Settings;
 use serde::Serialize;
 
@@ -13,12 +14,39 @@ use crate::output::{emit, Report};
 struct AuditReport {
     isolated: bool,
     findings: Vec<Finding>,
+    /// Everything the application role can reach (sequences included: fine to use, but listed).
+    reachable: Vec<Reachable>,
+}
+
+impl AuditReport {
+    /// "farm_app reaches 15 tables, 1 sequence (a, b), …".
+    fn reach_line(&self) -> String {
+        let mut kinds: Vec<(&str, Vec<&str>)> = Vec::new();
+        for r in &self.reachable {
+            match kinds.iter_mut().find(|(k, _)| *k == r.kind) {
+                Some((_, objects)) => objects.push(&r.object),
+                None => kinds.push((r.kind, vec![&r.object])),
+            }
+        }
+        let parts: Vec<String> = kinds
+            .iter()
+            .map(|(kind, objects)| match *kind {
+                "table" => format!("{} table(s)", objects.len()),
+                _ => format!("{} {kind}(s): {}", objects.len(), objects.join(", ")),
+            })
+            .collect();
+        format!("{} reaches {}\n", dbguard_farm::APP_ROLE, parts.join("; "))
+    }
 }
 
 impl Report for AuditReport {
     fn text(&self) -> String {
         if self.isolated {
-            return "every table with tenant data is isolated\n".to_string();
+            return format!(
+                "every table with tenant data is isolated, and everything else {} can reach keeps to the farm boundary\n{}",
+                dbguard_farm::APP_ROLE,
+                self.reach_line()
+            );
         }
         let mut text = String::new();
         for f in &self.findings {
@@ -28,6 +56,7 @@ impl Report for AuditReport {
             ));
         }
         text.push_str(&format!("{} finding(s)\n", self.findings.len()));
+        text.push_str(&self.reach_line());
         text
     }
 }
@@ -36,10 +65,18 @@ impl Report for AuditReport {
 pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
     let url = super::target_url(settings)?;
     let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
-    let findings =
-        audit(&mut client).map_err(|e| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e)))?;
+    let describe = |e: postgres::Error| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e));
+    let findings = audit(&mut client).map_err(describe)?;
+    let reachable = reachable(&mut client).map_err(describe)?;
     let isolated = findings.is_empty();
-    emit(format, &AuditReport { isolated, findings });
+    emit(
+        format,
+        &AuditReport {
+            isolated,
+            findings,
+            reachable,
+        },
+    );
     Ok(if isolated {
         ExitCode::SUCCESS
     } else {
