@@ -34,9 +34,10 @@ impl DbUrl {
     /// Parses `text`; errors carry only the redacted text.
     pub fn parse(text: &str) -> Result<DbUrl> {
         let text = text.trim();
+        // The driver's reasons may quote the text: they are redacted too.
         let invalid = |reason: String| Error::InvalidUrl {
             url: redact(text),
-            reason,
+            reason: redact(&reason),
         };
         if text.is_empty() {
             return Err(invalid("it is empty".into()));
@@ -47,6 +48,12 @@ impl DbUrl {
         } else if text.contains("://") {
             return Err(invalid(
                 "only postgres:// and postgresql:// URLs are supported".into(),
+            ));
+        } else if !text.contains('=') {
+            // `postgres//u:p@h/db`, `postgresql:/…`, `u:p@h/db`: a mistyped URL,
+            // never a key=value string (which always has `=`).
+            return Err(invalid(
+                "it is neither a postgres:// or postgresql:// URL nor a key=value connection string".into(),
             ));
         } else {
             (text.to_string(), None, None)
@@ -273,6 +280,13 @@ mod tests {
             "mysql://app:topsecret@localhost/db",
             "",
             "postgresql://app:topsecret@localhost/db?bogus_option=1",
+            "postgres//app:topsecret@host/db",
+            "postgresql:/app:topsecret@host/db",
+            "app:topsecret@host/db",
+            "//app:topsecret@host/db",
+            "postgresql:app:topsecret@host/db",
+            "host=h password=topsecret port=notaport",
+            "host=h password=topsecret bogus",
         ] {
             let err = DbUrl::parse(text).unwrap_err().to_string();
             assert!(err.starts_with("invalid database URL"), "{err}");
