@@ -103,7 +103,8 @@ pub fn create(store: &Store, url: &DbUrl, options: &CreateOptions) -> Result<Bac
     let manifest = Manifest {
         format: FORMAT,
         id: partial.id.clone(),
-        label: options.label.clone(),
+        // A label is free text and may quote a connection string.
+        label: options.label.as_deref().map(dbguard_pg::redact::redact),
         dbguard_version: env!("CARGO_PKG_VERSION").to_string(),
         pg_dump_version: install.version.clone(),
         server_version: version.text,

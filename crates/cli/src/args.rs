@@ -394,6 +394,9 @@ pub struct ExportArgs {
     /// Write to this file (private, complete or absent) instead of standard output.
     #[arg(short, long)]
     pub output: Option<std::path::PathBuf>,
+    /// Include users' password hashes (left out otherwise; a farm's export never has them).
+    #[arg(long, conflicts_with = "farm")]
+    pub with_password_hashes: bool,
 }
 
 /// Arguments of `dbguard import`.

@@ -82,11 +82,14 @@ pub fn tables_in_dependency_order(client: &mut impl GenericClient) -> Result<Vec
 }
 
 /// Exports `tables` (all when empty) — of one farm when `farm` is given — to `out`.
+/// Columns named like a password (`password_hash`) are left out unless
+/// `with_password_hashes` (a farm's export never has them).
 pub fn export(
     client: &mut Client,
     farm: Option<&str>,
     tables: &[String],
     layout: Layout,
+    with_password_hashes: bool,
     out: &mut impl Write,
     on_rows: &mut dyn FnMut(u64),
 ) -> Result<Counts, ExportError> {
@@ -108,7 +111,7 @@ pub fn export(
         all.into_iter().filter(|t| tables.contains(t)).collect()
     };
     if layout == Layout::Csv {
-        let counts = export_csv(&mut tx, farm, &chosen, out)?;
+        let counts = export_csv(&mut tx, farm, &chosen, with_password_hashes, out)?;
         on_rows(counts[0].1);
         tx.commit()?;
         return Ok(counts);
@@ -118,13 +121,10 @@ pub fn export(
         None => chosen
             .iter()
             .map(|t| {
-                Source::new(
-                    t,
-                    format!("SELECT row_to_json(x)::text FROM {} x", quote(t)),
-                    false,
-                )
+                let rows = readable_rows(&mut tx, t, with_password_hashes)?;
+                Ok(Source::new(t, format!("SELECT row_to_json(x)::text FROM {rows} x"), false))
             })
-            .collect(),
+            .collect::<Result<_, ExportError>>()?,
     };
     let header = json!({
         "exportedAt": chrono::Utc::now().to_rfc3339(),
@@ -190,6 +190,7 @@ fn export_csv(
     tx: &mut Transaction,
     farm: Option<&str>,
     chosen: &[String],
+    with_password_hashes: bool,
     out: &mut impl Write,
 ) -> Result<Counts, ExportError> {
     let [table] = chosen else {
@@ -209,13 +210,32 @@ fn export_csv(
     let rows: i64 = tx
         .query_one(&format!("SELECT count(*) FROM {}", quote(table)), &[])?
         .get(0);
+    let rows_sql = readable_rows(tx, table, with_password_hashes)?;
     let mut reader = tx.copy_out(&format!(
-        "COPY (SELECT * FROM {} ORDER BY 1) TO STDOUT (FORMAT csv, HEADER)",
-        quote(table)
+        "COPY (SELECT * FROM {rows_sql} x ORDER BY 1) TO STDOUT (FORMAT csv, HEADER)"
     ))?;
     std::io::copy(&mut reader, out)?;
     out.flush()?;
     Ok(vec![(table.clone(), rows as u64)])
+}
+
+/// The rows of `table` as a FROM item: the table itself, or without the
+/// columns named like a password (`password_hash`) unless `with_secrets`.
+fn readable_rows(client: &mut impl GenericClient, table: &str, with_secrets: bool) -> Result<String, ExportError> {
+    let columns: Vec<(String, bool)> = client
+        .query(
+            "SELECT attname::text, attname ILIKE '%password%' FROM pg_attribute \
+              WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            &[&quote(table)],
+        )?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    if with_secrets || columns.iter().all(|(_, secret)| !secret) {
+        return Ok(quote(table));
+    }
+    let kept: Vec<String> = columns.iter().filter(|(_, s)| !s).map(|(c, _)| quote(c)).collect();
+    Ok(format!("(SELECT {} FROM {})", kept.join(", "), quote(table)))
 }
 
 /// A table to export, its query, and whether it is read inside the farm's context.

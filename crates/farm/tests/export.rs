@@ -58,6 +58,7 @@ fn a_farm_export_holds_only_that_farm_and_imports_into_a_new_farm_row_for_row() 
         Some(&a),
         &[],
         Layout::Json,
+        false,
         &mut out,
         &mut |_| {},
     )
@@ -102,6 +103,7 @@ fn ndjson_round_trips_into_another_database() {
         Some(&a),
         &[],
         Layout::Ndjson,
+        false,
         &mut out,
         &mut |_| {},
     )
@@ -130,6 +132,7 @@ fn csv_holds_one_table_of_one_farm_through_its_context() {
             farm,
             &tables,
             Layout::Csv,
+            false,
             &mut out,
             &mut |_| {},
         )
@@ -144,4 +147,27 @@ fn csv_holds_one_table_of_one_farm_through_its_context() {
     assert_eq!(all.lines().count(), 61, "without --farm, every farm's batches");
     assert!(csv(Some(&a), &["batches", "orders"]).is_err());
     assert!(csv(Some(&a), &["users"]).is_err());
+}
+
+#[test]
+fn a_whole_database_export_has_no_password_hashes_unless_asked_for() {
+    let db = seeded();
+    let run = |layout, with_hashes| {
+        let mut out = Vec::new();
+        let tables = if layout == Layout::Csv { vec!["users".to_string()] } else { Vec::new() };
+        export(&mut db.client(), None, &tables, layout, with_hashes, &mut out, &mut |_| {}).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let hash: String = db
+        .client()
+        .query_one("SELECT password_hash FROM users WHERE password_hash IS NOT NULL LIMIT 1", &[])
+        .unwrap()
+        .get(0);
+    for layout in [Layout::Json, Layout::Ndjson, Layout::Csv] {
+        let text = run(layout, false);
+        assert!(!text.contains(&hash), "{layout:?}: a bcrypt hash is in the export");
+        assert!(!text.contains("password_hash"), "{layout:?}");
+        assert!(text.contains("email"), "{layout:?}: the users are still exported");
+        assert!(run(layout, true).contains(&hash), "{layout:?}: asked for, the hashes are there");
+    }
 }

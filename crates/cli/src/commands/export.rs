@@ -36,6 +36,7 @@ pub fn run_export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<Exit
             args.farm.as_deref(),
             &tables,
             layout,
+            args.with_password_hashes,
             &mut { out },
             &mut |n| progress.advance(n),
         )
