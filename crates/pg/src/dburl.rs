@@ -43,6 +43,13 @@ impl DbUrl {
             return Err(invalid("it is empty".into()));
         }
         let is_url = text.starts_with("postgres://") || text.starts_with("postgresql://");
+        if is_url && text.split('?').next().unwrap_or_default().matches('@').count() > 1 {
+            // The driver would end the password at the first `@` and take the
+            // rest of it for the host.
+            return Err(invalid(
+                "it holds more than one `@` before its parameters; percent-encode the password (`@` is %40)".into(),
+            ));
+        }
         let (libpq_text, passfile, schema) = if is_url {
             split_url_params(text).map_err(invalid)?
         } else if text.contains("://") {
@@ -58,8 +65,8 @@ impl DbUrl {
         } else {
             (text.to_string(), None, None)
         };
-        let config =
-            postgres::Config::from_str(&libpq_text).map_err(|e| invalid(crate::connect::describe(&e)))?;
+        let config = postgres::Config::from_str(&libpq_text)
+            .map_err(|e| invalid(unquote_input(&crate::connect::describe(&e))))?;
         if config.get_hosts().is_empty() {
             return Err(invalid("it names no host".into()));
         }
@@ -220,6 +227,22 @@ impl fmt::Debug for DbUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DbUrl({})", self.redacted())
     }
+}
+
+/// The driver quotes parts of the input in backticks (`` unknown option
+/// `x` ``); a part that is not a plain option name may be a piece of a
+/// password, so it is not shown.
+fn unquote_input(reason: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in reason.split('`').enumerate() {
+        let plain = part.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        match (i % 2 == 1, plain) {
+            (true, true) => out.push_str(&format!("`{part}`")),
+            (true, false) => out.push_str("`…` (not shown: it may hold a secret)"),
+            (false, _) => out.push_str(part),
+        }
+    }
+    out
 }
 
 type SplitUrl = (String, Option<PathBuf>, Option<String>);

@@ -92,7 +92,11 @@ fn redact_key_values(text: &str) -> String {
         }
         let eq = after_key + gap;
         let value_start = eq + 1 + (text[eq + 1..].len() - text[eq + 1..].trim_start_matches([' ', '\t']).len());
-        let value_end = value_start + secret_value_len(&text[value_start..]);
+        let key_start = lower[..pos]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map_or(0, |i| i + 1);
+        let in_query = matches!(lower[..key_start].chars().last(), Some('?' | '&'));
+        let value_end = value_start + secret_value_len(&text[value_start..], in_query);
         out.push_str(&text[copied..value_start]);
         out.push_str(MASK);
         copied = value_end;
@@ -103,8 +107,9 @@ fn redact_key_values(text: &str) -> String {
 }
 
 /// Length of a parameter value: a quoted value up to its closing quote, or an
-/// unquoted one up to the next white space or `&`.
-fn secret_value_len(value: &str) -> usize {
+/// unquoted one up to the next white space (or `&` in a URL's query, where a
+/// password's own `&` is percent-encoded).
+fn secret_value_len(value: &str, in_query: bool) -> usize {
     if let Some(quote) = value.chars().next().filter(|c| *c == '\'' || *c == '"') {
         let mut escaped = false;
         for (i, c) in value[1..].char_indices() {
@@ -117,7 +122,7 @@ fn secret_value_len(value: &str) -> usize {
         return value.len();
     }
     value
-        .find(|c: char| c == '&' || c.is_whitespace())
+        .find(|c: char| (in_query && c == '&') || c.is_whitespace())
         .unwrap_or(value.len())
 }
 
