@@ -60,6 +60,7 @@ pub fn create(store: &Store, url: &DbUrl, options: &CreateOptions) -> Result<Bac
         .map_err(dbguard_pg::connect::query_error("exporting the snapshot"))?
         .get(0);
 
+    store.sweep_partials()?;
     let partial = store.begin(&source.database, started_at)?;
     let mut dump = command(&install, "pg_dump", url);
     dump.args(["--format=custom", "--compress=0"])

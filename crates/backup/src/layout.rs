@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
+use crate::leftovers::{Liveness, Maker};
 use crate::manifest::Manifest;
 
 /// Where backups live.
@@ -102,8 +103,9 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no backups in {}", self.dir.display())))
     }
 
-    /// Unfinished backups (hidden `.partial` folders) and when they were last touched.
-    pub fn partials(&self) -> Vec<(PathBuf, Option<std::time::SystemTime>)> {
+    /// Unfinished backups (hidden `.partial` folders), with the process that
+    /// writes them and whether it still runs.
+    pub fn partials(&self) -> Vec<PartialFolder> {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return Vec::new();
         };
@@ -113,8 +115,44 @@ impl Store {
                 let name = e.file_name().to_string_lossy().into_owned();
                 name.starts_with('.') && name.ends_with(".partial")
             })
-            .map(|e| (e.path(), e.metadata().and_then(|m| m.modified()).ok()))
+            .map(|e| {
+                let path = e.path();
+                let maker = fs::read_to_string(path.join(MAKER_FILE))
+                    .ok()
+                    .and_then(|tag| Maker::parse(&tag));
+                let liveness = match &maker {
+                    Some(maker) => maker.liveness(),
+                    // Between creating the folder and writing its marker.
+                    None => match e
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|m| m.elapsed().ok())
+                    {
+                        Some(age) if age < UNMARKED_GRACE => Liveness::Running,
+                        _ => Liveness::Gone,
+                    },
+                };
+                PartialFolder {
+                    path,
+                    maker,
+                    liveness,
+                }
+            })
             .collect()
+    }
+
+    /// Removes the unfinished backups whose writer is gone; returns them.
+    pub fn sweep_partials(&self) -> Result<Vec<PartialFolder>> {
+        let stale: Vec<PartialFolder> = self
+            .partials()
+            .into_iter()
+            .filter(|p| p.liveness == Liveness::Gone)
+            .collect();
+        for partial in &stale {
+            fs::remove_dir_all(&partial.path).map_err(|e| Error::io(&partial.path, e))?;
+        }
+        Ok(stale)
     }
 
     /// Starts a backup of `database` at `at`: a private hidden folder that
@@ -130,6 +168,7 @@ impl Store {
         }
         let dir = self.dir.join(format!(".{id}.partial"));
         make_private_dir(&dir)?;
+        fs::write(dir.join(MAKER_FILE), Maker::current().tag()).map_err(|e| Error::io(&dir, e))?;
         Ok(Partial {
             id,
             dir,
@@ -137,6 +176,23 @@ impl Store {
             committed: false,
         })
     }
+}
+
+/// The marker in a `.partial` folder naming the process writing it.
+const MAKER_FILE: &str = ".maker";
+
+/// How long a `.partial` folder without a marker counts as being started.
+const UNMARKED_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// An unfinished backup folder.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PartialFolder {
+    /// The folder.
+    pub path: PathBuf,
+    /// The process writing it, when its marker says.
+    pub maker: Option<Maker>,
+    /// Whether that process still runs (gone: stale, swept by the next backup or prune).
+    pub liveness: Liveness,
 }
 
 /// A backup being written.

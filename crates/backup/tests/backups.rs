@@ -6,6 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use chrono::Utc;
 use dbguard_backup::prune::{apply, plan};
+use dbguard_backup::verify::compare_counts;
 use dbguard_backup::{
     create, restore, verify, CreateOptions, Level, RestoreOptions, Retention, Store, Target, VerifyOptions,
 };
@@ -269,6 +270,96 @@ fn restore_over_live_takes_a_safety_backup_and_rolls_back_on_error() {
         &RestoreOptions::default(),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("pg_restore failed"), "{err}");
+    assert!(err.to_string().contains("rolled back"), "{err}");
+    assert!(err.to_string().contains("other objects depend on it"), "{err}");
     assert_eq!(fingerprint(&db.url), changed);
+}
+
+#[test]
+fn restore_over_live_replaces_tables_made_after_the_backup_and_compares_the_set() {
+    let db = seeded();
+    let before = fingerprint(&db.url);
+    let (_tmp, store) = store();
+    let backup = create(&store, &db.url, &CreateOptions::default()).unwrap();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE made_later (id int); INSERT INTO made_later VALUES (1), (2);
+             CREATE SCHEMA later; CREATE TABLE later.t (x int); CREATE VIEW later.v AS SELECT * FROM later.t;
+             DELETE FROM batches WHERE id > 5",
+        )
+        .unwrap();
+    let lingering = compare_counts(&db.url, &backup.manifest.tables, None).unwrap();
+    assert!(
+        !lingering.passed,
+        "a database with more tables than the backup does not match it"
+    );
+    assert!(
+        lingering.detail.contains("public.made_later: not in the backup"),
+        "{}",
+        lingering.detail
+    );
+
+    let report = restore(
+        &store,
+        &backup,
+        &db.url,
+        &Target::Live,
+        &RestoreOptions::default(),
+    )
+    .unwrap();
+    assert!(report.counts.passed, "{}", report.counts.detail);
+    assert_eq!(report.dropped_tables, ["later.t", "public.made_later"]);
+    assert_eq!(fingerprint(&db.url), before);
+    let left: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_class WHERE relname IN ('made_later', 't', 'v')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        left, 0,
+        "the tables made after the backup (and the view on one) are gone"
+    );
+    let safety = store.find(report.safety_backup.as_deref().unwrap()).unwrap();
+    assert!(safety
+        .manifest
+        .tables
+        .iter()
+        .any(|t| t.name == "made_later" && t.rows == 2));
+}
+
+#[test]
+fn restore_over_live_gives_up_on_a_lock_and_names_the_session_holding_it() {
+    let db = seeded();
+    let (_tmp, store) = store();
+    let backup = create(&store, &db.url, &CreateOptions::default()).unwrap();
+    db.client()
+        .batch_execute("DELETE FROM batches WHERE id > 5")
+        .unwrap();
+    let changed = fingerprint(&db.url);
+    let mut config = db.url.client_config().unwrap();
+    config.application_name("report-writer");
+    let mut holder = config.connect(postgres::NoTls).unwrap();
+    let holder_pid: i32 = holder.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    let mut tx = holder.transaction().unwrap();
+    tx.query("SELECT count(*) FROM farms", &[]).unwrap();
+
+    let options = RestoreOptions {
+        lock_timeout: Some(std::time::Duration::from_secs(1)),
+        ..Default::default()
+    };
+    let err = restore(&store, &backup, &db.url, &Target::Live, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("pid {holder_pid}")), "{err}");
+    assert!(err.contains("application \"report-writer\""), "{err}");
+    assert!(err.contains("query started 20"), "{err}");
+    assert!(err.contains("nothing was restored"), "{err}");
+    tx.rollback().unwrap();
+    drop(holder);
+    assert_eq!(fingerprint(&db.url), changed, "the cancelled restore rolled back");
+    let report = restore(&store, &backup, &db.url, &Target::Live, &options).unwrap();
+    assert!(report.counts.passed, "{}", report.counts.detail);
 }

@@ -80,9 +80,16 @@ fn the_hook_still_refuses_with_the_password_masked() {
         .write_stdin(json!({"tool_name": "Bash", "tool_input": {"command": line}}).to_string())
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("HIGH risk"), "{text}");
-    assert!(text.contains("postgresql://app:***@db.example.com/farm"), "{text}");
+    assert!(
+        text.contains("postgresql://app:***@db.example.com/farm"),
+        "{text}"
+    );
     assert!(!text.contains("Qzs3cret"), "{text}");
 }
 
@@ -106,15 +113,23 @@ fn all_files_text(dir: &Path) -> String {
 #[test]
 fn pgpassword_through_run_and_a_url_in_a_backup_label_are_never_stored() {
     let db = dbguard_testkit::server().fresh_db();
-    db.client().batch_execute("CREATE TABLE x (id int); INSERT INTO x VALUES (1)").unwrap();
+    db.client()
+        .batch_execute("CREATE TABLE x (id int); INSERT INTO x VALUES (1)")
+        .unwrap();
     let dir = dbguard_testkit::project_dir("dbguard-secrets-");
     let config = db.url.client_config().unwrap();
     let password = String::from_utf8(config.get_password().unwrap().to_vec()).unwrap();
     let port = config.get_ports()[0].to_string();
-    let line = format!("PGPASSWORD={password} psql -h 127.0.0.1 -p {port} -U postgres {} -c 'TRUNCATE x'", db.name);
+    let line = format!(
+        "PGPASSWORD={password} psql -h 127.0.0.1 -p {port} -U postgres {} -c 'TRUNCATE x'",
+        db.name
+    );
     let out = output_of(dbguard(dir.path()).args(["run", "--", &line]));
     assert!(out.contains("PGPASSWORD=***"), "{out}");
-    assert!(leaks(&out, &password).is_none(), "run printed the password: {out}");
+    assert!(
+        leaks(&out, &password).is_none(),
+        "run printed the password: {out}"
+    );
     let stored = all_files_text(dir.path());
     assert!(!stored.is_empty(), "run recorded nothing");
     assert!(
@@ -124,9 +139,11 @@ fn pgpassword_through_run_and_a_url_in_a_backup_label_are_never_stored() {
 
     let label = "before postgresql://app:QzLabelPw9@h/db and PGPASSWORD=QzLabelPw8";
     let url = db.url.expose();
-    let out = output_of(dbguard(dir.path()).args(["--database-url", url, "backup", "create", "--label", label]));
+    let out =
+        output_of(dbguard(dir.path()).args(["--database-url", url, "backup", "create", "--label", label]));
     assert!(out.contains("created backup"), "{out}");
-    let listed = output_of(dbguard(dir.path()).args(["--format", "json", "--database-url", url, "backup", "list"]));
+    let listed =
+        output_of(dbguard(dir.path()).args(["--format", "json", "--database-url", url, "backup", "list"]));
     let stored = all_files_text(dir.path());
     for secret in ["QzLabelPw9", "QzLabelPw8"] {
         assert!(!stored.contains(secret), "the label's password is stored");

@@ -122,7 +122,11 @@ pub fn export(
             .iter()
             .map(|t| {
                 let rows = readable_rows(&mut tx, t, with_password_hashes)?;
-                Ok(Source::new(t, format!("SELECT row_to_json(x)::text FROM {rows} x"), false))
+                Ok(Source::new(
+                    t,
+                    format!("SELECT row_to_json(x)::text FROM {rows} x"),
+                    false,
+                ))
             })
             .collect::<Result<_, ExportError>>()?,
     };
@@ -221,7 +225,11 @@ fn export_csv(
 
 /// The rows of `table` as a FROM item: the table itself, or without the
 /// columns named like a password (`password_hash`) unless `with_secrets`.
-fn readable_rows(client: &mut impl GenericClient, table: &str, with_secrets: bool) -> Result<String, ExportError> {
+fn readable_rows(
+    client: &mut impl GenericClient,
+    table: &str,
+    with_secrets: bool,
+) -> Result<String, ExportError> {
     let columns: Vec<(String, bool)> = client
         .query(
             "SELECT attname::text, attname ILIKE '%password%' FROM pg_attribute \
@@ -234,7 +242,11 @@ fn readable_rows(client: &mut impl GenericClient, table: &str, with_secrets: boo
     if with_secrets || columns.iter().all(|(_, secret)| !secret) {
         return Ok(quote(table));
     }
-    let kept: Vec<String> = columns.iter().filter(|(_, s)| !s).map(|(c, _)| quote(c)).collect();
+    let kept: Vec<String> = columns
+        .iter()
+        .filter(|(_, s)| !s)
+        .map(|(c, _)| quote(c))
+        .collect();
     Ok(format!("(SELECT {} FROM {})", kept.join(", "), quote(table)))
 }
 

@@ -154,20 +154,42 @@ fn a_whole_database_export_has_no_password_hashes_unless_asked_for() {
     let db = seeded();
     let run = |layout, with_hashes| {
         let mut out = Vec::new();
-        let tables = if layout == Layout::Csv { vec!["users".to_string()] } else { Vec::new() };
-        export(&mut db.client(), None, &tables, layout, with_hashes, &mut out, &mut |_| {}).unwrap();
+        let tables = if layout == Layout::Csv {
+            vec!["users".to_string()]
+        } else {
+            Vec::new()
+        };
+        export(
+            &mut db.client(),
+            None,
+            &tables,
+            layout,
+            with_hashes,
+            &mut out,
+            &mut |_| {},
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     };
     let hash: String = db
         .client()
-        .query_one("SELECT password_hash FROM users WHERE password_hash IS NOT NULL LIMIT 1", &[])
+        .query_one(
+            "SELECT password_hash FROM users WHERE password_hash IS NOT NULL LIMIT 1",
+            &[],
+        )
         .unwrap()
         .get(0);
     for layout in [Layout::Json, Layout::Ndjson, Layout::Csv] {
         let text = run(layout, false);
-        assert!(!text.contains(&hash), "{layout:?}: a bcrypt hash is in the export");
+        assert!(
+            !text.contains(&hash),
+            "{layout:?}: a bcrypt hash is in the export"
+        );
         assert!(!text.contains("password_hash"), "{layout:?}");
         assert!(text.contains("email"), "{layout:?}: the users are still exported");
-        assert!(run(layout, true).contains(&hash), "{layout:?}: asked for, the hashes are there");
+        assert!(
+            run(layout, true).contains(&hash),
+            "{layout:?}: asked for, the hashes are there"
+        );
     }
 }

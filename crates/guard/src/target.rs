@@ -107,7 +107,10 @@ fn assignment_in(list: &List, name: &str) -> Option<String> {
 /// `NAME=value` as a wrapper such as `env` takes it.
 fn env_assignment(text: &str) -> Option<(String, String)> {
     let (name, value) = text.split_once('=')?;
-    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     valid.then(|| (name.to_string(), value.to_string()))
 }

@@ -47,7 +47,8 @@ impl DbUrl {
             // The driver would end the password at the first `@` and take the
             // rest of it for the host.
             return Err(invalid(
-                "it holds more than one `@` before its parameters; percent-encode the password (`@` is %40)".into(),
+                "it holds more than one `@` before its parameters; percent-encode the password (`@` is %40)"
+                    .into(),
             ));
         }
         let (libpq_text, passfile, schema) = if is_url {

@@ -79,10 +79,15 @@ impl DotEnv {
 fn dotenv_reason(err: dotenvy::Error, path: &Path) -> String {
     match err {
         dotenvy::Error::LineParse(line, index) => {
-            let number = std::fs::read_to_string(path)
-                .ok()
-                .and_then(|text| text.find(line.as_str()).map(|at| text[..at].matches('\n').count() + 1));
-            let column = line[..index.min(line.len())].rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let number = std::fs::read_to_string(path).ok().and_then(|text| {
+                text.find(line.as_str())
+                    .map(|at| text[..at].matches('\n').count() + 1)
+            });
+            let column = line[..index.min(line.len())]
+                .rsplit('\n')
+                .next()
+                .map_or(0, |l| l.chars().count())
+                + 1;
             let place = match number {
                 Some(n) => format!("line {n}, column {column}"),
                 None => format!("byte {index} of a line"),

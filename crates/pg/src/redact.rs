@@ -51,9 +51,7 @@ fn redact_userinfo(text: &str) -> String {
         let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let (word, after) = rest.split_at(word_end);
         out.push_str(&mask_word_userinfo(word));
-        let space_end = after
-            .find(|c: char| !c.is_whitespace())
-            .unwrap_or(after.len());
+        let space_end = after.find(|c: char| !c.is_whitespace()).unwrap_or(after.len());
         out.push_str(&after[..space_end]);
         rest = &after[space_end..];
     }
@@ -91,7 +89,8 @@ fn redact_key_values(text: &str) -> String {
             continue;
         }
         let eq = after_key + gap;
-        let value_start = eq + 1 + (text[eq + 1..].len() - text[eq + 1..].trim_start_matches([' ', '\t']).len());
+        let value_start =
+            eq + 1 + (text[eq + 1..].len() - text[eq + 1..].trim_start_matches([' ', '\t']).len());
         let key_start = lower[..pos]
             .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
             .map_or(0, |i| i + 1);
@@ -285,7 +284,10 @@ mod tests {
     fn json_strings_are_masked_in_place() {
         let mut v = serde_json::json!({"reason": ["psql postgresql://a:pw1@h/db"], "n": 1});
         redact_json(&mut v);
-        assert_eq!(v, serde_json::json!({"reason": ["psql postgresql://a:***@h/db"], "n": 1}));
+        assert_eq!(
+            v,
+            serde_json::json!({"reason": ["psql postgresql://a:***@h/db"], "n": 1})
+        );
     }
 
     proptest! {

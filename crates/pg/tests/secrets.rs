@@ -17,7 +17,10 @@ fn assert_hidden(output: &str, password: &str, what: &str) -> Result<(), TestCas
         let chars: Vec<char> = form.chars().collect();
         for window in chars.windows(6) {
             let piece: String = window.iter().collect();
-            prop_assert!(!output.contains(&piece), "{what} shows {piece:?} of the password {form:?}: {output}");
+            prop_assert!(
+                !output.contains(&piece),
+                "{what} shows {piece:?} of the password {form:?}: {output}"
+            );
         }
     }
     Ok(())

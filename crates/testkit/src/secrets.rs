@@ -31,15 +31,36 @@ pub fn shapes(user: &str, password: &str, host: &str) -> Vec<Shape> {
     let encoded = percent_encode(password);
     let url_shapes = [
         ("url", format!("postgresql://{user}:{encoded}@{host}:5432/farm")),
-        ("url with a raw password", format!("postgres://{user}:{password}@{host}/farm")),
-        ("url with query password", format!("postgresql://{user}@{host}/farm?sslmode=prefer&password={encoded}")),
-        ("scheme without colon", format!("postgres//{user}:{password}@{host}/farm")),
-        ("scheme with one slash", format!("postgresql:/{user}:{password}@{host}/farm")),
+        (
+            "url with a raw password",
+            format!("postgres://{user}:{password}@{host}/farm"),
+        ),
+        (
+            "url with query password",
+            format!("postgresql://{user}@{host}/farm?sslmode=prefer&password={encoded}"),
+        ),
+        (
+            "scheme without colon",
+            format!("postgres//{user}:{password}@{host}/farm"),
+        ),
+        (
+            "scheme with one slash",
+            format!("postgresql:/{user}:{password}@{host}/farm"),
+        ),
         ("no scheme", format!("{user}:{password}@{host}/farm")),
         ("only slashes", format!("//{user}:{encoded}@{host}/farm")),
-        ("scheme and colon", format!("postgresql:{user}:{password}@{host}/farm")),
-        ("key=value", format!("host={host} user={user} password={password} dbname=farm")),
-        ("key=value quoted", format!("host={host} user={user} password='{password} x' dbname=farm")),
+        (
+            "scheme and colon",
+            format!("postgresql:{user}:{password}@{host}/farm"),
+        ),
+        (
+            "key=value",
+            format!("host={host} user={user} password={password} dbname=farm"),
+        ),
+        (
+            "key=value quoted",
+            format!("host={host} user={user} password='{password} x' dbname=farm"),
+        ),
     ];
     let mut shapes: Vec<Shape> = url_shapes
         .into_iter()

@@ -32,7 +32,10 @@ fn redacted(mut reply: Reply) -> Reply {
                 reply.stdout
             } else {
                 let newline = if reply.stdout.ends_with('\n') { "\n" } else { "" };
-                format!("{}{newline}", serde_json::to_string(&masked).expect("JSON serialises"))
+                format!(
+                    "{}{newline}",
+                    serde_json::to_string(&masked).expect("JSON serialises")
+                )
             }
         }
         Err(_) => dbguard_pg::redact::redact(&reply.stdout),
