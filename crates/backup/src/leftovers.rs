@@ -247,6 +247,73 @@ pub fn drop_database(client: &mut postgres::Client, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Everything left behind that dbguard knows of: unfinished backup folders
+/// and temporary databases (when a server could be asked).
+#[derive(Debug, Clone, Serialize)]
+pub struct Found {
+    /// Unfinished backup folders.
+    pub partial_folders: Vec<crate::layout::PartialFolder>,
+    /// Temporary databases; `None` when no server could be asked.
+    pub databases: Option<Vec<Leftover>>,
+}
+
+impl Found {
+    /// What `store` holds, and the server `client` reaches (when given).
+    pub fn gather(store: &crate::layout::Store, client: Option<&mut postgres::Client>) -> Found {
+        Found {
+            partial_folders: store.partials(),
+            databases: client.and_then(|c| databases(c).ok()),
+        }
+    }
+
+    /// The leftovers whose maker is gone (swept by the next run).
+    pub fn stale(&self) -> usize {
+        self.lines().iter().filter(|(l, _)| *l == Liveness::Gone).count()
+    }
+
+    /// One line for each leftover, with its maker's liveness.
+    pub fn lines(&self) -> Vec<(Liveness, String)> {
+        let who = |maker: &Option<Maker>, liveness: Liveness| {
+            let by = maker
+                .as_ref()
+                .map_or("an unknown process".to_string(), |m| format!("process {}", m.pid));
+            match liveness {
+                Liveness::Running => format!("in use by {by}"),
+                Liveness::Gone => format!(
+                    "left by {by}, which is gone; the next backup, verify, restore or prune sweeps it"
+                ),
+                Liveness::Elsewhere => format!("made by {by} on another machine; not swept from here"),
+            }
+        };
+        let mut lines: Vec<(Liveness, String)> = self
+            .partial_folders
+            .iter()
+            .map(|p| {
+                (
+                    p.liveness,
+                    format!(
+                        "unfinished backup {}: {}",
+                        p.path.display(),
+                        who(&p.maker, p.liveness)
+                    ),
+                )
+            })
+            .collect();
+        lines.extend(self.databases.iter().flatten().map(|d| {
+            (
+                d.liveness,
+                format!(
+                    "temporary database {} ({}): {}",
+                    d.name,
+                    d.purpose,
+                    who(&d.maker, d.liveness)
+                ),
+            )
+        }));
+        lines
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
