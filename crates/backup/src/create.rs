@@ -79,8 +79,16 @@ pub fn create(store: &Store, url: &DbUrl, options: &CreateOptions) -> Result<Bac
     progress.finish();
     let (written, tables) = writer;
     let written = written.map_err(|_| Error::Refused("the compression thread failed".into()))?;
+    // A writer that failed (a full disk) makes pg_dump die of a broken pipe:
+    // the writer's error is the cause.
+    let written = written.map_err(|e| match e {
+        Error::Pg(dbguard_pg::Error::Io { .. }) => Error::Refused(format!(
+            "cannot write the backup in {}: {e}; nothing was kept",
+            store.dir().display()
+        )),
+        other => other,
+    })?;
     running.wait()?;
-    let written = written?;
     let tables = tables?;
     snapshot_tx.commit().map_err(dbguard_pg::connect::query_error(
         "ending the snapshot transaction",

@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use dbguard_pg::error::describe_io;
+
 use crate::error::{Error, Result};
 use crate::leftovers::{Liveness, Maker};
 use crate::manifest::Manifest;
@@ -231,14 +233,61 @@ impl Drop for Partial {
     }
 }
 
-/// Creates `dir` (and parents) with mode 0700.
+/// Creates `dir` (and parents) with mode 0700, or checks that the existing
+/// `dir` is private to this user. dbguard never changes the owner or mode of
+/// a folder it did not make: a folder of another user, one its owner cannot
+/// write, or one others can read is refused, saying what to change.
 pub fn make_private_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))
+    use std::os::unix::fs::MetadataExt;
+    let shown = dir.display();
+    match fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| {
+                    Error::Refused(format!("cannot create the folder {shown}: {}", describe_io(&e)))
+                })?;
+            // The umask may have taken bits off; this folder is dbguard's own.
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
+                Error::Refused(format!(
+                    "cannot make the new folder {shown} private (mode 0700): {}",
+                    describe_io(&e)
+                ))
+            })
+        }
+        Err(e) => Err(Error::Refused(format!(
+            "cannot read the folder {shown}: {}",
+            describe_io(&e)
+        ))),
+        Ok(meta) if !meta.is_dir() => Err(Error::Refused(format!("{shown} is not a folder"))),
+        Ok(meta) => {
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let me = unsafe { libc::geteuid() };
+            let mode = meta.mode() & 0o777;
+            if meta.uid() != me {
+                return Err(Error::Refused(format!(
+                    "the folder {shown} belongs to another user (uid {}; dbguard runs as uid {me}), so dbguard cannot keep \
+                     backups private there; give it to this user (chown) or set backup_dir in dbguard.toml to a folder of this user's",
+                    meta.uid()
+                )));
+            }
+            if mode & 0o700 != 0o700 {
+                return Err(Error::Refused(format!(
+                    "the folder {shown} has mode {mode:04o}: its owner cannot write and enter it, and dbguard does not \
+                     change a folder's mode on its own; make it writable (chmod 700 {shown}) or set another backup_dir"
+                )));
+            }
+            if mode & 0o077 != 0 {
+                return Err(Error::Refused(format!(
+                    "the folder {shown} has mode {mode:04o}: other users can reach the backups in it, which hold every row; \
+                     make it private (chmod 700 {shown}) or set another backup_dir"
+                )));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Creates a new file with mode 0600.

@@ -37,14 +37,27 @@ pub fn replay(backup: &Backup, mut cmd: Command, show_progress: bool, label: &st
     let path = backup.path(DUMP_FILE);
     let fed = std::thread::scope(|scope| scope.spawn(|| decompress_from(&path, stdin, &progress)).join());
     progress.finish();
-    // pg_restore's own error explains a broken pipe better than the pipe does.
+    let fed = fed.map_err(|_| Error::Refused("the decompression thread failed".into()))?;
+    // A file that cannot be read starves pg_restore ("input file is too
+    // short"): then the file's error is the cause. Otherwise pg_restore's own
+    // error explains a broken pipe better than the pipe does.
+    if let Err(e) = &fed {
+        if !is_broken_pipe(e) {
+            drop(running);
+            return Err(Error::Refused(format!("cannot read the backup: {e}")));
+        }
+    }
     running.wait()?;
-    let (sha256, bytes) = fed.map_err(|_| Error::Refused("the decompression thread failed".into()))??;
+    let (sha256, bytes) = fed?;
     Ok(Replay {
         sha256,
         bytes,
         elapsed: start.elapsed(),
     })
+}
+
+fn is_broken_pipe(e: &Error) -> bool {
+    matches!(e, Error::Pg(dbguard_pg::Error::Io { error, .. }) if error.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// Restores the backup's archive in one transaction that dbguard ends:

@@ -179,6 +179,8 @@ fn leftovers_are_shown_by_health_list_and_doctor_until_swept() {
     // A backup whose writer was killed: its folder names a process that is gone.
     let partial = dir.path().join("backups/.backup_x_20260101_000000.partial");
     std::fs::create_dir_all(&partial).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path().join("backups"), std::fs::Permissions::from_mode(0o700)).unwrap();
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let pid = child.id();
     child.wait().unwrap();

@@ -488,3 +488,39 @@ fn a_failed_concurrent_index_migration_says_which_statements_stay_applied() {
         .code(1)
         .stderr(predicate::str::contains("DROP INDEX CONCURRENTLY plots_id"));
 }
+
+#[test]
+fn lint_names_unreadable_files_in_words_and_states_its_size_limit() {
+    let dir = project();
+    write(dir.path(), "20240101000000_bin", "");
+    std::fs::write(
+        dir.path()
+            .join("prisma/migrations/20240101000000_bin/migration.sql"),
+        b"\xff\xfe",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("dbguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["lint", "prisma/migrations"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text.contains("cannot lint ") && text.contains("20240101000000_bin/migration.sql: not valid UTF-8"),
+        "{text}"
+    );
+    assert!(!text.contains("Unreadable("), "{text}");
+
+    write(dir.path(), "20240101000000_bin", &"-- x\n".repeat(300_000));
+    let out = Command::cargo_bin("dbguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["lint", "prisma/migrations"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("over the 1048576-byte limit"), "{text}");
+    assert!(!text.contains("Unreadable("), "{text}");
+}
