@@ -111,8 +111,7 @@ pub fn restore(
             let temp = TempDatabase::create(url, "restore", timeout)?;
             let mut cmd = crate::programs::command(&install, "pg_restore", &temp.url);
             cmd.arg("--exit-on-error");
-            let started = std::time::Instant::now();
-            replay(backup, cmd, options.progress, "restore")?;
+            let replayed = replay(backup, cmd, options.progress, "restore")?;
             let counts = analyze_and_compare(&temp.url, backup, timeout)?;
             if !counts.passed {
                 // Dropped with `temp`: a half-restored database is worse than none.
@@ -132,7 +131,7 @@ pub fn restore(
                 database: name.clone(),
                 safety_backup: None,
                 dropped_tables: Vec::new(),
-                seconds: started.elapsed().as_secs_f64(),
+                seconds: replayed.elapsed.as_secs_f64(),
                 counts,
             })
         }
