@@ -100,7 +100,7 @@ fn leftovers_of_a_killed_run_are_reported_then_swept_and_live_ones_kept() {
         .into_iter()
         .map(|l| l.name)
         .collect();
-    assert_eq!(names, [live_db.clone()], "only the live one is left");
+    assert_eq!(names, std::slice::from_ref(&live_db), "only the live one is left");
     create(&store, &db.url, &CreateOptions::default()).unwrap();
     assert!(store.partials().is_empty(), "the stale partial folder was swept");
     db.client()

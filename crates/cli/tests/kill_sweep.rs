@@ -75,6 +75,8 @@ fn restore_live_in_pty(dir: &Path, url: &str, id: &str) -> (Child, u32) {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("dbguard did not start under script");
 }
 
