@@ -7,45 +7,19 @@
 use std::sync::Mutex;
 
 use dbguard_backup::leftovers::{self, Liveness, Maker, DATABASE_PREFIX};
-use dbguard_backup::{create, restore, verify, CreateOptions, RestoreOptions, Store, Target, VerifyOptions};
+use dbguard_backup::{create, restore, CreateOptions, RestoreOptions, Target};
 use dbguard_testkit::TestDb;
+
+mod common;
+
+use common::{fingerprint, store, verify_full};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+/// The seeded database, and the right to count what is left on the server.
 fn seeded() -> (std::sync::MutexGuard<'static, ()>, TestDb) {
     let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let db = dbguard_testkit::server().fresh_db();
-    db.client()
-        .batch_execute(
-            "CREATE TABLE farms (id int PRIMARY KEY, name text NOT NULL);
-             CREATE TABLE batches (id int PRIMARY KEY, farm_id int REFERENCES farms, notes text);
-             INSERT INTO farms SELECT g, 'farm ' || g FROM generate_series(1, 50) g;
-             INSERT INTO batches SELECT g, 1 + g % 50, repeat('x', g % 100) FROM generate_series(1, 2000) g;",
-        )
-        .unwrap();
-    (guard, db)
-}
-
-fn fingerprint(url: &dbguard_pg::DbUrl) -> String {
-    let mut client = dbguard_pg::connect(url, std::time::Duration::from_secs(10)).unwrap();
-    ["farms", "batches"]
-        .iter()
-        .map(|t| {
-            let row = client
-                .query_one(
-                    &format!("SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t::text)) FROM {t} t"),
-                    &[],
-                )
-                .unwrap();
-            format!("{t}:{}:{};", row.get::<_, i64>(0), row.get::<_, String>(1))
-        })
-        .collect()
-}
-
-fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::new(dir.path().join("backups"));
-    (dir, store)
+    (guard, common::seeded())
 }
 
 /// A maker that has exited: a child process, reaped.
@@ -86,14 +60,7 @@ fn leftovers_of_a_killed_run_are_reported_then_swept_and_live_ones_kept() {
     assert_eq!(partials[0].maker.as_ref(), Some(&dead));
 
     // The next full verification sweeps the stale database, the next backup the folder.
-    let full = verify(
-        &mut backup,
-        &VerifyOptions {
-            full: Some(db.url.clone()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let full = verify_full(&mut backup, &db.url);
     assert!(full.passed, "{:?}", full.checks);
     let names: Vec<String> = leftovers::databases(&mut db.client())
         .unwrap()

@@ -31,6 +31,12 @@ fn write(dir: &Path, name: &str, sql: &str) {
     std::fs::write(folder.join("migration.sql"), sql).unwrap();
 }
 
+/// Writes migration `name` and deploys it.
+fn deployed(dir: &Path, url: &str, name: &str, sql: &str) {
+    write(dir, name, sql);
+    dbguard(dir, url).args(["migrate", "deploy"]).assert().success();
+}
+
 fn dbguard(dir: &Path, url: &str) -> Command {
     let mut cmd = Command::cargo_bin("dbguard").unwrap();
     cmd.current_dir(dir)
@@ -166,15 +172,12 @@ fn migrate_dev_is_medium_risk() {
 #[test]
 fn reset_drops_everything_and_reapplies_migrations_only_when_approved() {
     let (db, dir, url) = setup();
-    write(
+    deployed(
         dir.path(),
+        &url,
         "20240101000000_init",
         "CREATE TABLE farms (id int PRIMARY KEY, name text);",
     );
-    dbguard(dir.path(), &url)
-        .args(["migrate", "deploy"])
-        .assert()
-        .success();
     db.client()
         .batch_execute("INSERT INTO farms VALUES (1, 'kept until reset'); CREATE TABLE stray (x int);")
         .unwrap();
@@ -382,15 +385,12 @@ fn history(db: &dbguard_testkit::TestDb) -> Vec<(String, bool)> {
 #[test]
 fn resolve_applied_is_medium_and_high_for_a_dangerous_migration() {
     let (db, dir, url) = setup();
-    write(
+    deployed(
         dir.path(),
+        &url,
         "20240101000000_init",
         "CREATE TABLE tasks (id int PRIMARY KEY);",
     );
-    dbguard(dir.path(), &url)
-        .args(["migrate", "deploy"])
-        .assert()
-        .success();
     write(dir.path(), "20240102000000_drop", "DROP TABLE tasks;");
     write(dir.path(), "20240103000000_add", "CREATE TABLE notes (id int);");
 
@@ -435,15 +435,12 @@ fn resolve_applied_is_medium_and_high_for_a_dangerous_migration() {
 #[test]
 fn deploy_warns_about_an_applied_migration_that_was_edited() {
     let (_db, dir, url) = setup();
-    write(
+    deployed(
         dir.path(),
+        &url,
         "20240101000000_init",
         "CREATE TABLE tasks (id int PRIMARY KEY);",
     );
-    dbguard(dir.path(), &url)
-        .args(["migrate", "deploy"])
-        .assert()
-        .success();
     write(
         dir.path(),
         "20240101000000_init",
@@ -492,35 +489,30 @@ fn a_failed_concurrent_index_migration_says_which_statements_stay_applied() {
 #[test]
 fn lint_names_unreadable_files_in_words_and_states_its_size_limit() {
     let dir = project();
+    let lint_errors = || {
+        let out = Command::cargo_bin("dbguard")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["lint", "prisma/migrations"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!text.contains("Unreadable("), "{text}");
+        text
+    };
     write(dir.path(), "20240101000000_bin", "");
-    std::fs::write(
-        dir.path()
-            .join("prisma/migrations/20240101000000_bin/migration.sql"),
-        b"\xff\xfe",
-    )
-    .unwrap();
-    let out = Command::cargo_bin("dbguard")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["lint", "prisma/migrations"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1));
+    let file = dir
+        .path()
+        .join("prisma/migrations/20240101000000_bin/migration.sql");
+    std::fs::write(&file, b"\xff\xfe").unwrap();
+    let text = lint_errors();
     assert!(
         text.contains("cannot lint ") && text.contains("20240101000000_bin/migration.sql: not valid UTF-8"),
         "{text}"
     );
-    assert!(!text.contains("Unreadable("), "{text}");
 
     write(dir.path(), "20240101000000_bin", &"-- x\n".repeat(300_000));
-    let out = Command::cargo_bin("dbguard")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["lint", "prisma/migrations"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stderr);
+    let text = lint_errors();
     assert!(text.contains("over the 1048576-byte limit"), "{text}");
-    assert!(!text.contains("Unreadable("), "{text}");
 }
