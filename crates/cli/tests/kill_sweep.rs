@@ -11,8 +11,13 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-/// When each run is killed, after it starts.
+mod support;
+
+/// When each run is killed, after it starts (`backup create`, `verify
+/// --full`, `restore --into`; a restore over the live database first waits
+/// for the approver's passphrase and takes a safety backup, so later).
 const OFFSETS_MS: &[u64] = &[300, 1200, 2500];
+const LIVE_OFFSETS_MS: &[u64] = &[1500, 4500, 7500];
 
 fn dbguard_cmd(dir: &Path, url: &str) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("dbguard"));
@@ -43,8 +48,9 @@ fn run_ok(dir: &Path, url: &str, args: &[&str]) -> String {
     text
 }
 
-/// `restore ID` over the live database on a pseudo-terminal, answering YES;
-/// returns the `script` process and the pid of dbguard under it.
+/// `restore ID` over the live database on a pseudo-terminal, a person
+/// answering YES and the approver's passphrase; returns the `script`
+/// process and the pid of dbguard under it.
 fn restore_live_in_pty(dir: &Path, url: &str, id: &str) -> (Child, u32) {
     let exe = assert_cmd::cargo::cargo_bin("dbguard");
     let mut child = Command::new("script")
@@ -55,6 +61,7 @@ fn restore_live_in_pty(dir: &Path, url: &str, id: &str) -> (Child, u32) {
         ])
         .current_dir(dir)
         .env("DATABASE_URL", url)
+        .env("XDG_CONFIG_HOME", support::config_home(dir))
         .env_remove("CLAUDECODE")
         .env_remove("CURSOR_AGENT")
         .env_remove("GEMINI_CLI")
@@ -64,7 +71,12 @@ fn restore_live_in_pty(dir: &Path, url: &str, id: &str) -> (Child, u32) {
         .spawn()
         .expect("`script` (util-linux) provides the pseudo-terminal");
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"YES\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("YES\n{}\n", support::PASS).as_bytes())
+        .unwrap();
     let children = format!("/proc/{0}/task/{0}/children", child.id());
     for _ in 0..500 {
         if let Some(pid) = std::fs::read_to_string(&children)
@@ -146,6 +158,7 @@ fn kill_9_at_any_moment_leaves_nothing_half_done_or_unreported() {
     let dir = dbguard_testkit::project_dir("dbguard-kill-");
     let url = db.url.expose().to_string();
     let path = dir.path();
+    support::set_up_approver(&support::config_home(path));
 
     run_ok(path, &url, &["backup", "create"]);
     let listed: Value =
@@ -175,7 +188,7 @@ fn kill_9_at_any_moment_leaves_nothing_half_done_or_unreported() {
             let _ = child.wait();
         }
         let (mut script, pid) = restore_live_in_pty(path, &url, &base);
-        std::thread::sleep(wait);
+        std::thread::sleep(Duration::from_millis(LIVE_OFFSETS_MS[round]));
         kill9(pid);
         let _ = script.wait();
 
