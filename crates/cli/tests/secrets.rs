@@ -137,7 +137,16 @@ fn pgpassword_through_run_and_a_url_in_a_backup_label_are_never_stored() {
         "run stored the password (audit log, approval or block)"
     );
 
-    let label = "before postgresql://app:QzLabelPw9@h/db and PGPASSWORD=QzLabelPw8";
+    // Every shape of credential in one label, then a URL and an assignment.
+    let shaped: Vec<String> = shapes("app", "QzLabelPw7", "h")
+        .into_iter()
+        .map(|s| s.text)
+        .collect();
+    let label = format!(
+        "before postgresql://app:QzLabelPw9@h/db and PGPASSWORD=QzLabelPw8 {}",
+        shaped.join(" ")
+    );
+    let label = label.as_str();
     let url = db.url.expose();
     let out =
         output_of(dbguard(dir.path()).args(["--database-url", url, "backup", "create", "--label", label]));
@@ -145,7 +154,7 @@ fn pgpassword_through_run_and_a_url_in_a_backup_label_are_never_stored() {
     let listed =
         output_of(dbguard(dir.path()).args(["--format", "json", "--database-url", url, "backup", "list"]));
     let stored = all_files_text(dir.path());
-    for secret in ["QzLabelPw9", "QzLabelPw8"] {
+    for secret in ["QzLabelPw9", "QzLabelPw8", "QzLabelPw7"] {
         assert!(!stored.contains(secret), "the label's password is stored");
         assert!(!listed.contains(secret), "the label's password is listed");
     }

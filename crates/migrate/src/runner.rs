@@ -110,9 +110,16 @@ pub fn deploy(
     before: &mut dyn FnMut(&[&Migration]) -> Result<()>,
 ) -> Result<Deployed> {
     history::ensure(client)?;
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-        .map_err(query_error("taking the migration lock"))?;
+    // Polled rather than waited for: a session waiting in pg_advisory_lock
+    // keeps a transaction open, which the holder's `CREATE INDEX
+    // CONCURRENTLY` waits for in turn — a deadlock. Short tries never block it.
+    while !client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+        .map_err(query_error("taking the migration lock"))?
+        .get::<_, bool>(0)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let outcome = deploy_locked(client, migrations, before);
     let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]);
     outcome

@@ -352,3 +352,35 @@ fn migrations_made_in_the_same_second_sort_in_the_order_they_were_made() {
     let stamps: std::collections::HashSet<&str> = names.iter().map(|n| &n[..14]).collect();
     assert_eq!(stamps.len(), 3, "{names:?}");
 }
+
+#[test]
+fn a_deploy_waiting_for_the_lock_does_not_block_the_holders_concurrent_index() {
+    let db = dbguard_testkit::server().fresh_db();
+    let mut holder = db.client();
+    holder
+        .execute(
+            "SELECT pg_advisory_lock($1)",
+            &[&dbguard_migrate::runner::LOCK_KEY],
+        )
+        .unwrap();
+    let dir = folder();
+    let migrations = load(dir.path()).unwrap();
+    std::thread::scope(|scope| {
+        let waiting =
+            scope.spawn(|| deploy(&mut db.client(), &migrations, &mut nothing).map(|d| d.applied.len()));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // Waiting in pg_advisory_lock, the deploy's open transaction would make
+        // this wait for it while it waits for the lock: a deadlock.
+        holder.batch_execute("CREATE TABLE other (x int)").unwrap();
+        holder
+            .batch_execute("CREATE INDEX CONCURRENTLY other_x ON other (x)")
+            .unwrap();
+        holder
+            .execute(
+                "SELECT pg_advisory_unlock($1)",
+                &[&dbguard_migrate::runner::LOCK_KEY],
+            )
+            .unwrap();
+        assert_eq!(waiting.join().unwrap().unwrap(), 3);
+    });
+}
