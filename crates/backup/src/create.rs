@@ -60,6 +60,7 @@ pub fn create(store: &Store, url: &DbUrl, options: &CreateOptions) -> Result<Bac
         .map_err(dbguard_pg::connect::query_error("exporting the snapshot"))?
         .get(0);
 
+    store.sweep_partials()?;
     let partial = store.begin(&source.database, started_at)?;
     let mut dump = command(&install, "pg_dump", url);
     dump.args(["--format=custom", "--compress=0"])
@@ -78,8 +79,16 @@ pub fn create(store: &Store, url: &DbUrl, options: &CreateOptions) -> Result<Bac
     progress.finish();
     let (written, tables) = writer;
     let written = written.map_err(|_| Error::Refused("the compression thread failed".into()))?;
+    // A writer that failed (a full disk) makes pg_dump die of a broken pipe:
+    // the writer's error is the cause.
+    let written = written.map_err(|e| match e {
+        Error::Pg(dbguard_pg::Error::Io { .. }) => Error::Refused(format!(
+            "cannot write the backup in {}: {e}; nothing was kept",
+            store.dir().display()
+        )),
+        other => other,
+    })?;
     running.wait()?;
-    let written = written?;
     let tables = tables?;
     snapshot_tx.commit().map_err(dbguard_pg::connect::query_error(
         "ending the snapshot transaction",
@@ -103,7 +112,8 @@ pub fn create(store: &Store, url: &DbUrl, options: &CreateOptions) -> Result<Bac
     let manifest = Manifest {
         format: FORMAT,
         id: partial.id.clone(),
-        label: options.label.clone(),
+        // A label is free text and may quote a connection string.
+        label: options.label.as_deref().map(dbguard_pg::redact::redact),
         dbguard_version: env!("CARGO_PKG_VERSION").to_string(),
         pg_dump_version: install.version.clone(),
         server_version: version.text,

@@ -19,7 +19,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use dbguard_pg::error::describe_io;
+
 use crate::error::{Error, Result};
+use crate::leftovers::{Liveness, Maker};
 use crate::manifest::Manifest;
 
 /// Where backups live.
@@ -102,8 +105,9 @@ impl Store {
             .ok_or_else(|| Error::NotFound(format!("no backups in {}", self.dir.display())))
     }
 
-    /// Unfinished backups (hidden `.partial` folders) and when they were last touched.
-    pub fn partials(&self) -> Vec<(PathBuf, Option<std::time::SystemTime>)> {
+    /// Unfinished backups (hidden `.partial` folders), with the process that
+    /// writes them and whether it still runs.
+    pub fn partials(&self) -> Vec<PartialFolder> {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return Vec::new();
         };
@@ -113,8 +117,44 @@ impl Store {
                 let name = e.file_name().to_string_lossy().into_owned();
                 name.starts_with('.') && name.ends_with(".partial")
             })
-            .map(|e| (e.path(), e.metadata().and_then(|m| m.modified()).ok()))
+            .map(|e| {
+                let path = e.path();
+                let maker = fs::read_to_string(path.join(MAKER_FILE))
+                    .ok()
+                    .and_then(|tag| Maker::parse(&tag));
+                let liveness = match &maker {
+                    Some(maker) => maker.liveness(),
+                    // Between creating the folder and writing its marker.
+                    None => match e
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|m| m.elapsed().ok())
+                    {
+                        Some(age) if age < UNMARKED_GRACE => Liveness::Running,
+                        _ => Liveness::Gone,
+                    },
+                };
+                PartialFolder {
+                    path,
+                    maker,
+                    liveness,
+                }
+            })
             .collect()
+    }
+
+    /// Removes the unfinished backups whose writer is gone; returns them.
+    pub fn sweep_partials(&self) -> Result<Vec<PartialFolder>> {
+        let stale: Vec<PartialFolder> = self
+            .partials()
+            .into_iter()
+            .filter(|p| p.liveness == Liveness::Gone)
+            .collect();
+        for partial in &stale {
+            fs::remove_dir_all(&partial.path).map_err(|e| Error::io(&partial.path, e))?;
+        }
+        Ok(stale)
     }
 
     /// Starts a backup of `database` at `at`: a private hidden folder that
@@ -130,6 +170,7 @@ impl Store {
         }
         let dir = self.dir.join(format!(".{id}.partial"));
         make_private_dir(&dir)?;
+        fs::write(dir.join(MAKER_FILE), Maker::current().tag()).map_err(|e| Error::io(&dir, e))?;
         Ok(Partial {
             id,
             dir,
@@ -137,6 +178,23 @@ impl Store {
             committed: false,
         })
     }
+}
+
+/// The marker in a `.partial` folder naming the process writing it.
+const MAKER_FILE: &str = ".maker";
+
+/// How long a `.partial` folder without a marker counts as being started.
+const UNMARKED_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// An unfinished backup folder.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PartialFolder {
+    /// The folder.
+    pub path: PathBuf,
+    /// The process writing it, when its marker says.
+    pub maker: Option<Maker>,
+    /// Whether that process still runs (gone: stale, swept by the next backup or prune).
+    pub liveness: Liveness,
 }
 
 /// A backup being written.
@@ -175,14 +233,61 @@ impl Drop for Partial {
     }
 }
 
-/// Creates `dir` (and parents) with mode 0700.
+/// Creates `dir` (and parents) with mode 0700, or checks that the existing
+/// `dir` is private to this user. dbguard never changes the owner or mode of
+/// a folder it did not make: a folder of another user, one its owner cannot
+/// write, or one others can read is refused, saying what to change.
 pub fn make_private_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))
+    use std::os::unix::fs::MetadataExt;
+    let shown = dir.display();
+    match fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| {
+                    Error::Refused(format!("cannot create the folder {shown}: {}", describe_io(&e)))
+                })?;
+            // The umask may have taken bits off; this folder is dbguard's own.
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| {
+                Error::Refused(format!(
+                    "cannot make the new folder {shown} private (mode 0700): {}",
+                    describe_io(&e)
+                ))
+            })
+        }
+        Err(e) => Err(Error::Refused(format!(
+            "cannot read the folder {shown}: {}",
+            describe_io(&e)
+        ))),
+        Ok(meta) if !meta.is_dir() => Err(Error::Refused(format!("{shown} is not a folder"))),
+        Ok(meta) => {
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let me = unsafe { libc::geteuid() };
+            let mode = meta.mode() & 0o777;
+            if meta.uid() != me {
+                return Err(Error::Refused(format!(
+                    "the folder {shown} belongs to another user (uid {}; dbguard runs as uid {me}), so dbguard cannot keep \
+                     backups private there; give it to this user (chown) or set backup_dir in dbguard.toml to a folder of this user's",
+                    meta.uid()
+                )));
+            }
+            if mode & 0o700 != 0o700 {
+                return Err(Error::Refused(format!(
+                    "the folder {shown} has mode {mode:04o}: its owner cannot write and enter it, and dbguard does not \
+                     change a folder's mode on its own; make it writable (chmod 700 {shown}) or set another backup_dir"
+                )));
+            }
+            if mode & 0o077 != 0 {
+                return Err(Error::Refused(format!(
+                    "the folder {shown} has mode {mode:04o}: other users can reach the backups in it, which hold every row; \
+                     make it private (chmod 700 {shown}) or set another backup_dir"
+                )));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Creates a new file with mode 0600.

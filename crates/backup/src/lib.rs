@@ -7,6 +7,8 @@
 pub mod create;
 pub mod error;
 pub mod layout;
+pub mod leftovers;
+pub mod locks;
 pub mod manifest;
 mod programs;
 pub mod progress;

@@ -2,17 +2,14 @@
 //! whatever the policy says, and says why it keeps or deletes each one.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::layout::{Backup, Store};
+use crate::layout::{Backup, PartialFolder, Store};
+use crate::leftovers::Liveness;
 use crate::manifest::Level;
-
-/// Unfinished backups older than this are removed by prune.
-const STALE_PARTIAL: Duration = Duration::from_secs(24 * 3600);
 
 /// How many backups to keep.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +43,7 @@ pub struct Decision {
 pub struct Plan {
     /// Every backup, newest first.
     pub backups: Vec<Decision>,
-    /// Unfinished backups to remove.
+    /// Unfinished backups to remove: those whose writer is gone.
     pub stale_partials: Vec<PathBuf>,
 }
 
@@ -55,7 +52,7 @@ pub fn plan(
     backups: &[Backup],
     retention: Retention,
     now: DateTime<Utc>,
-    partials: Vec<(PathBuf, Option<SystemTime>)>,
+    partials: Vec<PartialFolder>,
 ) -> Plan {
     let newest_verified = backups
         .iter()
@@ -93,12 +90,8 @@ pub fn plan(
         .collect();
     let stale_partials = partials
         .into_iter()
-        .filter(|(_, modified)| {
-            modified
-                .and_then(|m| m.elapsed().ok())
-                .is_some_and(|age| age > STALE_PARTIAL)
-        })
-        .map(|(path, _)| path)
+        .filter(|p| p.liveness == Liveness::Gone)
+        .map(|p| p.path)
         .collect();
     Plan {
         backups: decisions,

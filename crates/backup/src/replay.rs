@@ -37,9 +37,85 @@ pub fn replay(backup: &Backup, mut cmd: Command, show_progress: bool, label: &st
     let path = backup.path(DUMP_FILE);
     let fed = std::thread::scope(|scope| scope.spawn(|| decompress_from(&path, stdin, &progress)).join());
     progress.finish();
-    // pg_restore's own error explains a broken pipe better than the pipe does.
+    let fed = fed.map_err(|_| Error::Refused("the decompression thread failed".into()))?;
+    // A file that cannot be read starves pg_restore ("input file is too
+    // short"): then the file's error is the cause. Otherwise pg_restore's own
+    // error explains a broken pipe better than the pipe does.
+    if let Err(e) = &fed {
+        if !is_broken_pipe(e) {
+            drop(running);
+            return Err(Error::Refused(format!("cannot read the backup: {e}")));
+        }
+    }
     running.wait()?;
-    let (sha256, bytes) = fed.map_err(|_| Error::Refused("the decompression thread failed".into()))??;
+    let (sha256, bytes) = fed?;
+    Ok(Replay {
+        sha256,
+        bytes,
+        elapsed: start.elapsed(),
+    })
+}
+
+fn is_broken_pipe(e: &Error) -> bool {
+    matches!(e, Error::Pg(dbguard_pg::Error::Io { error, .. }) if error.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Restores the backup's archive in one transaction that dbguard ends:
+/// `restore` (a `pg_restore` reading the archive on standard input and
+/// writing SQL on standard output) feeds `psql`, after `preamble` (run in
+/// the same transaction). `COMMIT` is sent only once the whole script went
+/// through and `pg_restore` succeeded; if anything fails or dbguard is
+/// killed, psql reaches the end of its input inside the transaction and the
+/// server rolls it back.
+pub fn replay_in_transaction(
+    backup: &Backup,
+    mut restore: Command,
+    mut psql: Command,
+    preamble: &str,
+    show_progress: bool,
+) -> Result<Replay> {
+    use std::io::Write;
+    let entry = backup
+        .manifest
+        .file("database")
+        .ok_or_else(|| Error::Refused(format!("backup {} has no database archive", backup.id())))?;
+    let progress = Progress::bytes("restore", Some(entry.uncompressed_bytes), show_progress);
+    let start = Instant::now();
+    psql.stdin(Stdio::piped()).stdout(Stdio::null());
+    let mut applier = spawn(psql)?;
+    let mut script_in = applier.child.stdin.take().expect("stdin was piped");
+    restore.stdin(Stdio::piped()).stdout(Stdio::piped());
+    let mut reader = spawn(restore)?;
+    let archive_in = reader.child.stdin.take().expect("stdin was piped");
+    let script_out = reader.child.stdout.take().expect("stdout was piped");
+    let path = backup.path(DUMP_FILE);
+    let (fed, piped) = std::thread::scope(|scope| {
+        let fed = scope.spawn(|| decompress_from(&path, archive_in, &progress));
+        // Owns pg_restore's output, so that it closes (and pg_restore stops)
+        // as soon as psql stops reading.
+        let piped = scope.spawn(|| -> std::io::Result<()> {
+            let mut script_out = script_out;
+            script_in.write_all(format!("BEGIN;\n{preamble}\n").as_bytes())?;
+            std::io::copy(&mut script_out, &mut script_in)?;
+            Ok(())
+        });
+        (fed.join(), piped.join())
+    });
+    progress.finish();
+    let restored = reader.wait();
+    let fed = fed.map_err(|_| Error::Refused("the decompression thread failed".into()))?;
+    let piped = piped.map_err(|_| Error::Refused("the copying thread failed".into()))?;
+    let complete = restored.is_ok() && fed.is_ok() && piped.is_ok();
+    if complete {
+        // Only now: the whole script went through.
+        let _ = script_in.write_all(b"COMMIT;\n");
+    }
+    drop(script_in);
+    // psql's own error (a statement that failed) explains a broken pipe best.
+    applier.wait()?;
+    restored?;
+    let (sha256, bytes) = fed?;
+    piped.map_err(|e| Error::io("psql", e))?;
     Ok(Replay {
         sha256,
         bytes,

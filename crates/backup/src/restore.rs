@@ -1,8 +1,21 @@
 //! `restore`: into a new database (the live one untouched), or over the live
-//! database in one transaction (`--clean --single-transaction
-//! --exit-on-error`: any error rolls everything back) after a verified
-//! safety backup. A backup whose checksums fail is refused. `ANALYZE` runs
-//! after, and every table's row count is compared with the manifest.
+//! database in one transaction after a verified safety backup. A backup
+//! whose checksums fail is refused. `ANALYZE` runs after, and the result is
+//! compared with the manifest: the same set of tables, the same row counts.
+//!
+//! Into a new database, the archive is restored into a temporary database
+//! (named after this process, see [`crate::leftovers`]) that is renamed only
+//! once complete and verified, and dropped on failure; one left by a killed
+//! run is swept by the next.
+//!
+//! Over the live database, "replace" means the database looks like the
+//! backup afterwards: the tables the backup does not hold are dropped in
+//! the same transaction (the safety backup holds them). The transaction is
+//! dbguard's own (`pg_restore` writes SQL, `psql` applies it, `COMMIT` only
+//! once everything went through), so an error, a kill or a lock wait past
+//! the limit rolls everything back; the sessions holding the lock are named.
+
+use std::time::Duration;
 
 use dbguard_pg::local::quote_ident;
 use dbguard_pg::{connect, DbUrl, Discovery};
@@ -11,8 +24,14 @@ use serde::Serialize;
 use crate::create::{create, CreateOptions};
 use crate::error::{Error, Result};
 use crate::layout::{Backup, Store};
-use crate::replay::replay;
-use crate::verify::{checksums_match, compare_counts, drop_database, verify, Check, VerifyOptions};
+use crate::leftovers::{sweep_databases, TempDatabase};
+use crate::locks::LockWatch;
+use crate::replay::{replay, replay_in_transaction};
+use crate::source::list_tables;
+use crate::verify::{checksums_match, compare_counts, verify, Check, VerifyOptions};
+
+/// How long a restore over the live database waits for a lock by default.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where to restore.
 #[derive(Debug, Clone)]
@@ -32,9 +51,12 @@ pub struct RestoreReport {
     pub database: String,
     /// The safety backup taken first (over the live database).
     pub safety_backup: Option<String>,
+    /// Tables the backup does not hold, dropped (over the live database;
+    /// the safety backup holds them).
+    pub dropped_tables: Vec<String>,
     /// Seconds the restore took.
     pub seconds: f64,
-    /// The row-count comparison.
+    /// The comparison with the manifest.
     pub counts: Check,
 }
 
@@ -44,7 +66,10 @@ pub struct RestoreOptions {
     /// Show progress on a terminal.
     pub progress: bool,
     /// Connection timeout.
-    pub connect_timeout: Option<std::time::Duration>,
+    pub connect_timeout: Option<Duration>,
+    /// How long a restore over the live database may wait for a lock
+    /// ([`DEFAULT_LOCK_TIMEOUT`] when unset).
+    pub lock_timeout: Option<Duration>,
 }
 
 /// Restores `backup` to `target` on the server `url` names.
@@ -68,45 +93,50 @@ pub fn restore(
         )));
     }
     let install = Discovery::system().client_for(backup.manifest.server_major)?;
-    let timeout = options
-        .connect_timeout
-        .unwrap_or(std::time::Duration::from_secs(10));
+    let timeout = options.connect_timeout.unwrap_or(Duration::from_secs(10));
     match target {
         Target::NewDatabase(name) => {
-            let mut client = connect(url, timeout)?;
-            let exists = client
-                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[name])
-                .map_err(dbguard_pg::connect::query_error("looking up the target database"))?
-                .is_some();
-            if exists {
+            let exists = |name: &str| -> Result<bool> {
+                Ok(connect(url, timeout)?
+                    .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+                    .map_err(dbguard_pg::connect::query_error("looking up the target database"))?
+                    .is_some())
+            };
+            if exists(name)? {
                 return Err(Error::Refused(format!(
                     "database {name} already exists; --into needs a new name"
                 )));
             }
-            client
-                .batch_execute(&format!("CREATE DATABASE {}", quote_ident(name)))
-                .map_err(dbguard_pg::connect::query_error(format!(
-                    "creating database {name}"
-                )))?;
-            let new_url = url.with_database(name)?;
-            let mut cmd = crate::programs::command(&install, "pg_restore", &new_url);
+            sweep_databases(url, timeout)?;
+            let temp = TempDatabase::create(url, "restore", timeout)?;
+            let mut cmd = crate::programs::command(&install, "pg_restore", &temp.url);
             cmd.arg("--exit-on-error");
-            match finish(backup, cmd, &new_url, name, None, options) {
-                Ok(report) if report.counts.passed => Ok(report),
-                outcome => {
-                    // A half-restored new database is worse than none.
-                    let _ = drop_database(url, name);
-                    match outcome {
-                        Ok(report) => Err(Error::Verification {
-                            id: backup.id().to_string(),
-                            reason: report.counts.detail,
-                        }),
-                        Err(e) => Err(e),
-                    }
-                }
+            let replayed = replay(backup, cmd, options.progress, "restore")?;
+            let counts = analyze_and_compare(&temp.url, backup, timeout)?;
+            if !counts.passed {
+                // Dropped with `temp`: a half-restored database is worse than none.
+                return Err(Error::Verification {
+                    id: backup.id().to_string(),
+                    reason: counts.detail,
+                });
             }
+            if exists(name)? {
+                return Err(Error::Refused(format!(
+                    "database {name} was created by someone else during the restore; nothing was restored into it"
+                )));
+            }
+            temp.keep_as(name, timeout)?;
+            Ok(RestoreReport {
+                id: backup.id().to_string(),
+                database: name.clone(),
+                safety_backup: None,
+                dropped_tables: Vec::new(),
+                seconds: replayed.elapsed.as_secs_f64(),
+                counts,
+            })
         }
         Target::Live => {
+            sweep_databases(url, timeout)?;
             let mut safety = create(
                 store,
                 url,
@@ -130,47 +160,63 @@ pub fn restore(
                     safety.id()
                 )));
             }
-            let mut cmd = crate::programs::command(&install, "pg_restore", url);
-            cmd.args([
-                "--clean",
-                "--if-exists",
-                "--single-transaction",
-                "--exit-on-error",
-            ]);
-            let database = url.database().unwrap_or_default().to_string();
-            finish(
-                backup,
-                cmd,
-                url,
-                &database,
-                Some(safety.id().to_string()),
-                options,
-            )
+            let extra: Vec<(String, String)> = list_tables(&mut connect(url, timeout)?)?
+                .into_iter()
+                .filter(|(schema, name)| {
+                    !backup
+                        .manifest
+                        .tables
+                        .iter()
+                        .any(|t| &t.schema == schema && &t.name == name)
+                })
+                .collect();
+            let preamble = match extra.is_empty() {
+                true => String::new(),
+                false => format!(
+                    "DROP TABLE IF EXISTS {} CASCADE;",
+                    extra
+                        .iter()
+                        .map(|(s, n)| format!("{}.{}", quote_ident(s), quote_ident(n)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            let extra: Vec<String> = extra.into_iter().map(|(s, n)| format!("{s}.{n}")).collect();
+            let mut pg_restore = crate::replay::pg_restore(&install);
+            pg_restore.args(["--clean", "--if-exists", "--file=-"]);
+            let application = format!("dbguard restore {}", crate::leftovers::Maker::current().tag());
+            let mut psql = crate::programs::command(&install, "psql", url);
+            psql.args(["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"])
+                .env("PGAPPNAME", &application);
+            let limit = options.lock_timeout.unwrap_or(DEFAULT_LOCK_TIMEOUT);
+            let watch = LockWatch::start(url, &application, limit);
+            let replayed = replay_in_transaction(backup, pg_restore, psql, &preamble, options.progress);
+            if let Some(blockers) = watch.stop() {
+                return Err(Error::Refused(crate::locks::describe(&blockers, limit)));
+            }
+            let replayed = replayed.map_err(|e| match e {
+                Error::Tool { .. } => Error::Refused(format!(
+                    "the restore failed and was rolled back; the database is as it was: {e}"
+                )),
+                other => other,
+            })?;
+            let counts = analyze_and_compare(url, backup, timeout)?;
+            Ok(RestoreReport {
+                id: backup.id().to_string(),
+                database: url.database().unwrap_or_default().to_string(),
+                safety_backup: Some(safety.id().to_string()),
+                dropped_tables: extra,
+                seconds: replayed.elapsed.as_secs_f64(),
+                counts,
+            })
         }
     }
 }
 
-fn finish(
-    backup: &Backup,
-    cmd: std::process::Command,
-    url: &DbUrl,
-    database: &str,
-    safety_backup: Option<String>,
-    options: &RestoreOptions,
-) -> Result<RestoreReport> {
-    let replayed = replay(backup, cmd, options.progress, "restore")?;
-    let timeout = options
-        .connect_timeout
-        .unwrap_or(std::time::Duration::from_secs(10));
+/// `ANALYZE`, then the comparison with the manifest.
+fn analyze_and_compare(url: &DbUrl, backup: &Backup, timeout: Duration) -> Result<Check> {
     connect(url, timeout)?
         .batch_execute("ANALYZE")
         .map_err(dbguard_pg::connect::query_error("running ANALYZE"))?;
-    let counts = compare_counts(url, &backup.manifest.tables, options.connect_timeout)?;
-    Ok(RestoreReport {
-        id: backup.id().to_string(),
-        database: database.to_string(),
-        safety_backup,
-        seconds: replayed.elapsed.as_secs_f64(),
-        counts,
-    })
+    compare_counts(url, &backup.manifest.tables, Some(timeout))
 }

@@ -50,6 +50,25 @@ pub fn source(client: &mut postgres::Client, url: &DbUrl) -> Result<Source> {
 /// outside the system schemas, not owned by an extension), counted in the
 /// client's current transaction.
 pub fn count_rows(client: &mut impl postgres::GenericClient) -> Result<Vec<TableCount>> {
+    let tables = list_tables(client)?;
+    let mut counts = Vec::with_capacity(tables.len());
+    for (schema, name) in tables {
+        let sql = format!(
+            "SELECT count(*) FROM {}.{}",
+            quote_ident(&schema),
+            quote_ident(&name)
+        );
+        let rows: i64 = client
+            .query_one(&sql, &[])
+            .map_err(query_error(format!("counting rows of {schema}.{name}")))?
+            .get(0);
+        counts.push(TableCount { schema, name, rows });
+    }
+    Ok(counts)
+}
+
+/// Every table whose rows `pg_dump` writes, as (schema, name), sorted.
+pub fn list_tables(client: &mut impl postgres::GenericClient) -> Result<Vec<(String, String)>> {
     let tables = client
         .query(
             "SELECT n.nspname::text, c.relname::text
@@ -65,19 +84,5 @@ pub fn count_rows(client: &mut impl postgres::GenericClient) -> Result<Vec<Table
             &[],
         )
         .map_err(query_error("listing tables"))?;
-    let mut counts = Vec::with_capacity(tables.len());
-    for row in tables {
-        let (schema, name): (String, String) = (row.get(0), row.get(1));
-        let sql = format!(
-            "SELECT count(*) FROM {}.{}",
-            quote_ident(&schema),
-            quote_ident(&name)
-        );
-        let rows: i64 = client
-            .query_one(&sql, &[])
-            .map_err(query_error(format!("counting rows of {schema}.{name}")))?
-            .get(0);
-        counts.push(TableCount { schema, name, rows });
-    }
-    Ok(counts)
+    Ok(tables.iter().map(|row| (row.get(0), row.get(1))).collect())
 }

@@ -7,11 +7,13 @@ use dbguard_pg::local::quote_ident;
 use dbguard_pg::{connect, DbUrl, Discovery};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::layout::Backup;
+use crate::leftovers::{sweep_databases, TempDatabase};
 use crate::manifest::{Level, TableCount};
 use crate::progress::Progress;
 use crate::replay::{pg_restore, replay};
+use crate::source::list_tables;
 use crate::stream::{decompress_from, sha256_file};
 
 /// One check and its outcome.
@@ -86,7 +88,11 @@ pub fn verify(backup: &mut Backup, options: &VerifyOptions) -> Result<VerifyRepo
             ));
         }
         (Some(url), Some(entry)) => {
-            let scratch = Scratch::create(url, backup.id(), options.connect_timeout)?;
+            let timeout = options
+                .connect_timeout
+                .unwrap_or(std::time::Duration::from_secs(10));
+            sweep_databases(url, timeout)?;
+            let scratch = TempDatabase::create(url, "verify", timeout)?;
             let mut cmd = crate::programs::command(&install, "pg_restore", &scratch.url);
             cmd.args(["--exit-on-error", "--no-owner", "--no-privileges"]);
             let replayed = replay(backup, cmd, options.progress, "restore");
@@ -167,14 +173,20 @@ fn archive_checks(replayed: Result<crate::replay::Replay>, expected_sha: &str) -
     }
 }
 
-/// Compares every table's row count in `url`'s database with the manifest.
+/// Compares `url`'s database with the manifest: the same set of tables
+/// (one that the backup does not hold is a mismatch too), and every table's
+/// row count.
 pub fn compare_counts(
     url: &DbUrl,
     expected: &[TableCount],
     timeout: Option<std::time::Duration>,
 ) -> Result<Check> {
     let mut client = connect(url, timeout.unwrap_or(std::time::Duration::from_secs(10)))?;
-    let mut mismatches = Vec::new();
+    let mut mismatches: Vec<String> = list_tables(&mut client)?
+        .into_iter()
+        .filter(|(schema, name)| !expected.iter().any(|t| &t.schema == schema && &t.name == name))
+        .map(|(schema, name)| format!("{schema}.{name}: not in the backup"))
+        .collect();
     for table in expected {
         let sql = format!(
             "SELECT count(*) FROM {}.{}",
@@ -202,7 +214,10 @@ pub fn compare_counts(
     Ok(if mismatches.is_empty() {
         pass(
             "row counts",
-            &format!("all {} tables match the manifest", expected.len()),
+            &format!(
+                "the same {} tables as the manifest, every row count matching",
+                expected.len()
+            ),
         )
     } else {
         fail("row counts", &mismatches.join("; "))
@@ -223,70 +238,4 @@ fn fail(check: &str, detail: &str) -> Check {
         passed: false,
         detail: detail.to_string(),
     }
-}
-
-/// A scratch database, dropped when done (also when verification fails).
-struct Scratch {
-    admin: DbUrl,
-    name: String,
-    url: DbUrl,
-    dropped: bool,
-}
-
-impl Scratch {
-    fn create(url: &DbUrl, id: &str, timeout: Option<std::time::Duration>) -> Result<Scratch> {
-        let suffix: String = id
-            .chars()
-            .rev()
-            .take(15)
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        let name = format!(
-            "dbguard_verify_{}_{}",
-            std::process::id(),
-            suffix.chars().rev().collect::<String>()
-        );
-        let mut client = connect(url, timeout.unwrap_or(std::time::Duration::from_secs(10)))?;
-        client
-            .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
-            .map_err(|e| {
-                Error::Refused(format!(
-                    "cannot create the scratch database {name} for --full: {}",
-                    dbguard_pg::connect::describe(&e)
-                ))
-            })?;
-        Ok(Scratch {
-            admin: url.clone(),
-            url: url.with_database(&name)?,
-            name,
-            dropped: false,
-        })
-    }
-
-    fn drop_now(mut self) -> Result<()> {
-        self.dropped = true;
-        drop_database(&self.admin, &self.name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if !self.dropped {
-            let _ = drop_database(&self.admin, &self.name);
-        }
-    }
-}
-
-/// Drops `name` on the server of `admin`, disconnecting its sessions.
-pub fn drop_database(admin: &DbUrl, name: &str) -> Result<()> {
-    let mut client = connect(admin, std::time::Duration::from_secs(10))?;
-    client
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_ident(name)
-        ))
-        .map_err(dbguard_pg::connect::query_error(format!(
-            "dropping database {name}"
-        )))?;
-    Ok(())
 }

@@ -6,47 +6,13 @@ use std::os::unix::fs::PermissionsExt;
 
 use chrono::Utc;
 use dbguard_backup::prune::{apply, plan};
+use dbguard_backup::verify::compare_counts;
 use dbguard_backup::{
     create, restore, verify, CreateOptions, Level, RestoreOptions, Retention, Store, Target, VerifyOptions,
 };
-use dbguard_testkit::TestDb;
+mod common;
 
-fn seeded() -> TestDb {
-    let db = dbguard_testkit::server().fresh_db();
-    db.client()
-        .batch_execute(
-            "CREATE TABLE farms (id int PRIMARY KEY, name text NOT NULL);
-             CREATE TABLE batches (id int PRIMARY KEY, farm_id int REFERENCES farms, trays int, notes text);
-             CREATE TABLE empty_table (x int);
-             CREATE SCHEMA audit;
-             CREATE TABLE audit.events (id bigserial PRIMARY KEY, body jsonb);
-             INSERT INTO farms SELECT g, 'farm ' || g FROM generate_series(1, 50) g;
-             INSERT INTO batches SELECT g, 1 + g % 50, g % 17, repeat('x', g % 100) FROM generate_series(1, 2000) g;
-             INSERT INTO audit.events (body) SELECT jsonb_build_object('n', g) FROM generate_series(1, 300) g;",
-        )
-        .unwrap();
-    db
-}
-
-/// A fingerprint of every row of every table.
-fn fingerprint(db_url: &dbguard_pg::DbUrl) -> String {
-    let mut client = dbguard_pg::connect(db_url, std::time::Duration::from_secs(10)).unwrap();
-    let mut out = String::new();
-    for table in ["farms", "batches", "empty_table", "audit.events"] {
-        let row = client
-            .query_one(&format!("SELECT count(*), coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') FROM {table} t"), &[])
-            .unwrap();
-        let (n, md5): (i64, String) = (row.get(0), row.get(1));
-        out.push_str(&format!("{table}:{n}:{md5};"));
-    }
-    out
-}
-
-fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::new(dir.path().join("backups"));
-    (dir, store)
-}
+use common::{fingerprint, restore_live, seeded, store, verify_full};
 
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -89,14 +55,7 @@ fn create_verify_and_restore_into_a_new_database_round_trip() {
     let read = verify(&mut backup, &VerifyOptions::default()).unwrap();
     assert!(read.passed, "{:?}", read.checks);
     assert_eq!(backup.manifest.verification.level, Level::Read);
-    let full = verify(
-        &mut backup,
-        &VerifyOptions {
-            full: Some(db.url.clone()),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let full = verify_full(&mut backup, &db.url);
     assert!(full.passed, "{:?}", full.checks);
     let reread = Store::new(store.dir()).find(backup.id()).unwrap();
     assert_eq!(reread.manifest.verification.level, Level::Full);
@@ -150,14 +109,7 @@ fn truncated_and_bit_flipped_archives_fail_both_levels_and_are_not_restored() {
         assert!(!read.passed, "{damage}: read verification passed");
         assert_eq!(backup.manifest.verification.level, Level::None);
         assert!(backup.manifest.verification.last_failure.is_some());
-        let full = verify(
-            &mut backup,
-            &VerifyOptions {
-                full: Some(db.url.clone()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let full = verify_full(&mut backup, &db.url);
         assert!(!full.passed, "{damage}: full verification passed");
         let target = Target::NewDatabase(format!("{}_{damage}", db.name));
         let refused = restore(&store, &backup, &db.url, &target, &RestoreOptions::default()).unwrap_err();
@@ -233,15 +185,7 @@ fn restore_over_live_takes_a_safety_backup_and_rolls_back_on_error() {
     db.client()
         .batch_execute("DELETE FROM batches; UPDATE farms SET name = 'changed'")
         .unwrap();
-    let report = restore(
-        &store,
-        &backup,
-        &db.url,
-        &Target::Live,
-        &RestoreOptions::default(),
-    )
-    .unwrap();
-    assert!(report.counts.passed, "{}", report.counts.detail);
+    let report = restore_live(&store, &backup, &db.url, &RestoreOptions::default());
     assert_eq!(fingerprint(&db.url), before);
     let safety = store.find(report.safety_backup.as_deref().unwrap()).unwrap();
     assert!(safety.manifest.label.as_deref().unwrap().contains(backup.id()));
@@ -269,6 +213,87 @@ fn restore_over_live_takes_a_safety_backup_and_rolls_back_on_error() {
         &RestoreOptions::default(),
     )
     .unwrap_err();
-    assert!(err.to_string().contains("pg_restore failed"), "{err}");
+    assert!(err.to_string().contains("rolled back"), "{err}");
+    assert!(err.to_string().contains("other objects depend on it"), "{err}");
     assert_eq!(fingerprint(&db.url), changed);
+}
+
+#[test]
+fn restore_over_live_replaces_tables_made_after_the_backup_and_compares_the_set() {
+    let db = seeded();
+    let before = fingerprint(&db.url);
+    let (_tmp, store) = store();
+    let backup = create(&store, &db.url, &CreateOptions::default()).unwrap();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE made_later (id int); INSERT INTO made_later VALUES (1), (2);
+             CREATE SCHEMA later; CREATE TABLE later.t (x int); CREATE VIEW later.v AS SELECT * FROM later.t;
+             DELETE FROM batches WHERE id > 5",
+        )
+        .unwrap();
+    let lingering = compare_counts(&db.url, &backup.manifest.tables, None).unwrap();
+    assert!(
+        !lingering.passed,
+        "a database with more tables than the backup does not match it"
+    );
+    assert!(
+        lingering.detail.contains("public.made_later: not in the backup"),
+        "{}",
+        lingering.detail
+    );
+
+    let report = restore_live(&store, &backup, &db.url, &RestoreOptions::default());
+    assert_eq!(report.dropped_tables, ["later.t", "public.made_later"]);
+    assert_eq!(fingerprint(&db.url), before);
+    let left: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM pg_class WHERE relname IN ('made_later', 't', 'v')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        left, 0,
+        "the tables made after the backup (and the view on one) are gone"
+    );
+    let safety = store.find(report.safety_backup.as_deref().unwrap()).unwrap();
+    assert!(safety
+        .manifest
+        .tables
+        .iter()
+        .any(|t| t.name == "made_later" && t.rows == 2));
+}
+
+#[test]
+fn restore_over_live_gives_up_on_a_lock_and_names_the_session_holding_it() {
+    let db = seeded();
+    let (_tmp, store) = store();
+    let backup = create(&store, &db.url, &CreateOptions::default()).unwrap();
+    db.client()
+        .batch_execute("DELETE FROM batches WHERE id > 5")
+        .unwrap();
+    let changed = fingerprint(&db.url);
+    let mut config = db.url.client_config().unwrap();
+    config.application_name("report-writer");
+    let mut holder = config.connect(postgres::NoTls).unwrap();
+    let holder_pid: i32 = holder.query_one("SELECT pg_backend_pid()", &[]).unwrap().get(0);
+    let mut tx = holder.transaction().unwrap();
+    tx.query("SELECT count(*) FROM farms", &[]).unwrap();
+
+    let options = RestoreOptions {
+        lock_timeout: Some(std::time::Duration::from_secs(1)),
+        ..Default::default()
+    };
+    let err = restore(&store, &backup, &db.url, &Target::Live, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("pid {holder_pid}")), "{err}");
+    assert!(err.contains("application \"report-writer\""), "{err}");
+    assert!(err.contains("query started 20"), "{err}");
+    assert!(err.contains("nothing was restored"), "{err}");
+    tx.rollback().unwrap();
+    drop(holder);
+    assert_eq!(fingerprint(&db.url), changed, "the cancelled restore rolled back");
+    restore_live(&store, &backup, &db.url, &options);
 }

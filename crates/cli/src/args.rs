@@ -274,6 +274,10 @@ pub struct RestoreArgs {
     /// Restore into this new database; the live one is not touched.
     #[arg(long, value_name = "NEW_DB")]
     pub into: Option<String>,
+    /// Over the live database: how long to wait for a lock another session
+    /// holds before giving up (nothing is changed) and naming that session.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub lock_timeout: u64,
 }
 
 /// `dbguard check`
@@ -394,6 +398,9 @@ pub struct ExportArgs {
     /// Write to this file (private, complete or absent) instead of standard output.
     #[arg(short, long)]
     pub output: Option<std::path::PathBuf>,
+    /// Include users' password hashes (left out otherwise; a farm's export never has them).
+    #[arg(long, conflicts_with = "farm")]
+    pub with_password_hashes: bool,
 }
 
 /// Arguments of `dbguard import`.

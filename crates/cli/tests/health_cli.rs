@@ -153,3 +153,60 @@ fn deep_checks_indexes_with_amcheck_only_when_it_is_installed() {
     let (_, report) = deep(dir.path());
     assert_eq!(level_of(&report, "amcheck"), "OK", "{report}");
 }
+
+#[test]
+fn health_is_unknown_when_the_configuration_is_broken() {
+    let dir = dbguard_testkit::project_dir("dbguard-health-");
+    for url in ["postgres//app:pw@host/db", "postgresql://u@h:99999/db"] {
+        let out = dbguard(dir.path(), url)
+            .args(["--format", "json", "health"])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(3), "{report}");
+        assert_eq!(report["status"], "UNKNOWN");
+        assert_eq!(level_of(&report, "configuration"), "UNKNOWN");
+        assert!(!report.to_string().contains(":pw@"), "{report}");
+    }
+}
+
+#[test]
+fn leftovers_are_shown_by_health_list_and_doctor_until_swept() {
+    let db = dbguard_testkit::server().fresh_db();
+    db.client().batch_execute("CREATE TABLE t (id int)").unwrap();
+    let dir = dbguard_testkit::project_dir("dbguard-health-");
+    let url = db.url.expose().to_string();
+    // A backup whose writer was killed: its folder names a process that is gone.
+    let partial = dir.path().join("backups/.backup_x_20260101_000000.partial");
+    std::fs::create_dir_all(&partial).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path().join("backups"), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    let host = dbguard_backup::leftovers::Maker::current().host;
+    std::fs::write(partial.join(".maker"), format!("{pid}_1_{host}")).unwrap();
+
+    let (_, report) = levels(dir.path(), &url);
+    assert_eq!(level_of(&report, "leftovers"), "WARNING", "{report}");
+    let list = dbguard(dir.path(), &url)
+        .args(["backup", "list"])
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.contains("unfinished backup") && list.contains("which is gone"),
+        "{list}"
+    );
+    let doctor = dbguard(dir.path(), &url).arg("doctor").output().unwrap();
+    let doctor_text = String::from_utf8_lossy(&doctor.stdout);
+    assert!(doctor_text.contains("✗ leftovers"), "{doctor_text}");
+
+    dbguard(dir.path(), &url)
+        .args(["backup", "create"])
+        .assert()
+        .success();
+    assert!(!partial.exists(), "the next backup swept it");
+    let (_, report) = levels(dir.path(), &url);
+    assert_eq!(level_of(&report, "leftovers"), "OK", "{report}");
+}

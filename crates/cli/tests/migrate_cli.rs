@@ -31,6 +31,12 @@ fn write(dir: &Path, name: &str, sql: &str) {
     std::fs::write(folder.join("migration.sql"), sql).unwrap();
 }
 
+/// Writes migration `name` and deploys it.
+fn deployed(dir: &Path, url: &str, name: &str, sql: &str) {
+    write(dir, name, sql);
+    dbguard(dir, url).args(["migrate", "deploy"]).assert().success();
+}
+
 fn dbguard(dir: &Path, url: &str) -> Command {
     let mut cmd = Command::cargo_bin("dbguard").unwrap();
     cmd.current_dir(dir)
@@ -166,15 +172,12 @@ fn migrate_dev_is_medium_risk() {
 #[test]
 fn reset_drops_everything_and_reapplies_migrations_only_when_approved() {
     let (db, dir, url) = setup();
-    write(
+    deployed(
         dir.path(),
+        &url,
         "20240101000000_init",
         "CREATE TABLE farms (id int PRIMARY KEY, name text);",
     );
-    dbguard(dir.path(), &url)
-        .args(["migrate", "deploy"])
-        .assert()
-        .success();
     db.client()
         .batch_execute("INSERT INTO farms VALUES (1, 'kept until reset'); CREATE TABLE stray (x int);")
         .unwrap();
@@ -367,4 +370,153 @@ fn reset_with_seed_reapplies_the_farm_schema_and_seeds_it_once_approved() {
         "the extra user is gone, the seed's four are back"
     );
     assert_eq!(count("SELECT count(*) FROM farms"), 2, "the default seed size");
+}
+
+/// The rows of `_prisma_migrations` that count (not rolled back): name and finished or not.
+fn history(db: &dbguard_testkit::TestDb) -> Vec<(String, bool)> {
+    db.client()
+        .query(
+            "SELECT migration_name::text, finished_at IS NOT NULL FROM _prisma_migrations \
+              WHERE rolled_back_at IS NULL ORDER BY started_at, migration_name",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+#[test]
+fn resolve_applied_is_medium_and_high_for_a_dangerous_migration() {
+    let (db, dir, url) = setup();
+    deployed(
+        dir.path(),
+        &url,
+        "20240101000000_init",
+        "CREATE TABLE tasks (id int PRIMARY KEY);",
+    );
+    write(dir.path(), "20240102000000_drop", "DROP TABLE tasks;");
+    write(dir.path(), "20240103000000_add", "CREATE TABLE notes (id int);");
+
+    dbguard(dir.path(), &url)
+        .args(["migrate", "resolve", "--applied", "20240102000000_drop"])
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("Risk Level: HIGH").and(predicate::str::contains("[drop-table]")));
+    assert_eq!(
+        history(&db),
+        [("20240101000000_init".to_string(), true)],
+        "nothing was recorded"
+    );
+
+    // Approved by a person, it is recorded (after a verified backup), and runs no SQL.
+    assert_eq!(approve_in_pty(dir.path(), &url).status.code(), Some(0));
+    dbguard(dir.path(), &url)
+        .args(["migrate", "resolve", "--applied", "20240102000000_drop"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "recorded 20240102000000_drop as applied",
+        ));
+    assert_eq!(history(&db).len(), 2);
+    assert_eq!(
+        tables(&db),
+        ["_prisma_migrations", "tasks"],
+        "resolve runs no SQL"
+    );
+
+    dbguard(dir.path(), &url)
+        .args(["migrate", "resolve", "--applied", "20240103000000_add"])
+        .assert()
+        .code(3)
+        .stderr(
+            predicate::str::contains("Risk Level: MEDIUM")
+                .and(predicate::str::contains("[prisma-migrate-resolve]")),
+        );
+    assert_eq!(history(&db).len(), 2);
+}
+
+#[test]
+fn deploy_warns_about_an_applied_migration_that_was_edited() {
+    let (_db, dir, url) = setup();
+    deployed(
+        dir.path(),
+        &url,
+        "20240101000000_init",
+        "CREATE TABLE tasks (id int PRIMARY KEY);",
+    );
+    write(
+        dir.path(),
+        "20240101000000_init",
+        "CREATE TABLE tasks (id int PRIMARY KEY, title text);",
+    );
+    write(dir.path(), "20240102000000_next", "CREATE TABLE notes (id int);");
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "warning      20240101000000_init was edited after it was applied",
+        ));
+}
+
+#[test]
+fn a_failed_concurrent_index_migration_says_which_statements_stay_applied() {
+    let (_db, dir, url) = setup();
+    write(
+        dir.path(),
+        "20240101000000_half",
+        "CREATE TABLE plots (id int);\nCREATE INDEX CONCURRENTLY plots_id ON plots (id);\nCREATE INDEX CONCURRENTLY nope ON missing (x);",
+    );
+    let out = dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("did NOT roll back: 2 statement(s) stay applied"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CREATE INDEX CONCURRENTLY plots_id ON plots (id)"),
+        "{text}"
+    );
+    assert!(!text.contains("it rolled back"), "{text}");
+    dbguard(dir.path(), &url)
+        .args(["migrate", "resolve", "--rolled-back", "20240101000000_half"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("DROP INDEX CONCURRENTLY plots_id"));
+}
+
+#[test]
+fn lint_names_unreadable_files_in_words_and_states_its_size_limit() {
+    let dir = project();
+    let lint_errors = || {
+        let out = Command::cargo_bin("dbguard")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["lint", "prisma/migrations"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!text.contains("Unreadable("), "{text}");
+        text
+    };
+    write(dir.path(), "20240101000000_bin", "");
+    let file = dir
+        .path()
+        .join("prisma/migrations/20240101000000_bin/migration.sql");
+    std::fs::write(&file, b"\xff\xfe").unwrap();
+    let text = lint_errors();
+    assert!(
+        text.contains("cannot lint ") && text.contains("20240101000000_bin/migration.sql: not valid UTF-8"),
+        "{text}"
+    );
+
+    write(dir.path(), "20240101000000_bin", &"-- x\n".repeat(300_000));
+    let text = lint_errors();
+    assert!(text.contains("over the 1048576-byte limit"), "{text}");
 }

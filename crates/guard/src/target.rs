@@ -30,8 +30,7 @@ pub fn target_of(line: &str, cwd: &Path, env: &dyn Environment) -> Result<DbUrl,
     let mut targets: Vec<DbUrl> = Vec::new();
     let mut uses_database_url = false;
     walk(&script.list, &mut |assignments, words| {
-        let vars: HashMap<String, String> = assignments.clone();
-        let get = |key: &str| vars.get(key).cloned().or_else(|| env.var(key));
+        let mut vars: HashMap<String, String> = assignments.clone();
         let Some(start) = words
             .iter()
             .position(|w| PG_PROGRAMS.contains(&basename(&w.text)))
@@ -39,6 +38,10 @@ pub fn target_of(line: &str, cwd: &Path, env: &dyn Environment) -> Result<DbUrl,
             uses_database_url = true;
             return;
         };
+        // `env PGPASSWORD=… PGHOST=… psql`, `sudo PGUSER=… psql`: the
+        // wrapper's NAME=value words are the program's environment.
+        vars.extend(words[..start].iter().filter_map(|w| env_assignment(&w.text)));
+        let get = |key: &str| vars.get(key).cloned().or_else(|| env.var(key));
         if let Some(url) = pg_tool_target(&words[start..], &get) {
             targets.push(url);
         }
@@ -99,6 +102,17 @@ fn assignment_in(list: &List, name: &str) -> Option<String> {
         }
     });
     found
+}
+
+/// `NAME=value` as a wrapper such as `env` takes it.
+fn env_assignment(text: &str) -> Option<(String, String)> {
+    let (name, value) = text.split_once('=')?;
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then(|| (name.to_string(), value.to_string()))
 }
 
 fn basename(text: &str) -> &str {
@@ -220,6 +234,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.database(), Some("farm4"));
+        for line in [
+            "env PGPASSWORD=s3cret PGHOST=db.example.com PGUSER=app psql farm5 -c 'drop table x'",
+            "env -i PGPASSWORD=s3cret PGHOST=db.example.com PGUSER=app psql farm5",
+        ] {
+            let t = target_of(line, cwd.path(), &none).unwrap();
+            assert_eq!((t.database(), t.user()), (Some("farm5"), Some("app")), "{line}");
+            assert_eq!(t.libpq().password.as_deref(), Some("s3cret"), "{line}");
+            assert!(t.libpq().conninfo.contains("host='db.example.com'"), "{line}");
+            assert!(!t.redacted().contains("s3cret"));
+        }
         let err = target_of("psql a -c x && psql b -c y", cwd.path(), &env(&[("PGUSER", "u")])).unwrap_err();
         assert!(err.contains("more than one database"), "{err}");
     }

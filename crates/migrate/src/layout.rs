@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::Timelike;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -90,7 +91,22 @@ pub fn create(dir: &Path, name: &str, now: chrono::DateTime<chrono::Utc>) -> Res
             "`{name}`: use letters, digits and `_` in migration names"
         )));
     }
-    let folder = dir.join(format!("{}_{name}", now.format("%Y%m%d%H%M%S")));
+    // Names sort in creation order: a second migration within the same
+    // second (or after a clock step back) takes the next free second.
+    let newest = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            chrono::NaiveDateTime::parse_from_str(name.get(..14)?, "%Y%m%d%H%M%S").ok()
+        })
+        .max();
+    let mut at = now.naive_utc().with_nanosecond(0).unwrap_or(now.naive_utc());
+    if let Some(newest) = newest.filter(|n| *n >= at) {
+        at = newest + chrono::Duration::seconds(1);
+    }
+    let folder = dir.join(format!("{}_{name}", at.format("%Y%m%d%H%M%S")));
     std::fs::create_dir_all(&folder).map_err(|e| Error::io(&folder, e))?;
     let file = folder.join("migration.sql");
     std::fs::write(&file, format!("-- {name}\n")).map_err(|e| Error::io(&file, e))?;

@@ -95,6 +95,9 @@ pub struct Deployed {
     pub applied: Vec<String>,
     /// The migration that failed, and why (the deploy stopped there).
     pub failed: Option<(String, String)>,
+    /// The statements of the failed migration that stay applied: it ran
+    /// outside a transaction, one statement at a time (empty when it rolled back).
+    pub left_applied: Vec<String>,
 }
 
 /// Applies every pending migration in order, each in its own transaction
@@ -107,9 +110,16 @@ pub fn deploy(
     before: &mut dyn FnMut(&[&Migration]) -> Result<()>,
 ) -> Result<Deployed> {
     history::ensure(client)?;
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-        .map_err(query_error("taking the migration lock"))?;
+    // Polled rather than waited for: a session waiting in pg_advisory_lock
+    // keeps a transaction open, which the holder's `CREATE INDEX
+    // CONCURRENTLY` waits for in turn — a deadlock. Short tries never block it.
+    while !client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+        .map_err(query_error("taking the migration lock"))?
+        .get::<_, bool>(0)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let outcome = deploy_locked(client, migrations, before);
     let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]);
     outcome
@@ -132,6 +142,7 @@ fn deploy_locked(
     let mut deployed = Deployed {
         applied: Vec::new(),
         failed: None,
+        left_applied: Vec::new(),
     };
     if pending.is_empty() {
         return Ok(deployed);
@@ -147,12 +158,15 @@ fn deploy_locked(
             .map_err(query_error("recording the migration"))?
             .get(0);
         let result = if needs_no_transaction(&migration.sql) {
-            execute_each(client, &migration.sql)
+            execute_each_counted(client, &migration.sql)
         } else {
-            client.transaction().and_then(|mut tx| {
-                tx.batch_execute(&migration.sql)?;
-                tx.commit()
-            })
+            client
+                .transaction()
+                .and_then(|mut tx| {
+                    tx.batch_execute(&migration.sql)?;
+                    tx.commit()
+                })
+                .map_err(|e| (Vec::new(), e))
         };
         match result {
             Ok(()) => {
@@ -164,15 +178,28 @@ fn deploy_locked(
                     .map_err(query_error("recording the migration"))?;
                 deployed.applied.push(migration.name.clone());
             }
-            Err(e) => {
-                let why = describe(&e);
+            Err((applied, e)) => {
+                let mut why = describe(&e);
+                if !applied.is_empty() {
+                    why.push_str(&format!(
+                        " (it ran outside a transaction: the {} statement(s) before it stay applied: {})",
+                        applied.len(),
+                        applied
+                            .iter()
+                            .map(|s| abbreviate(s))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ));
+                }
+                let steps = applied.len() as i32;
                 client
                     .execute(
-                        "UPDATE _prisma_migrations SET logs = $2 WHERE id = $1",
-                        &[&id, &why],
+                        "UPDATE _prisma_migrations SET logs = $2, applied_steps_count = $3 WHERE id = $1",
+                        &[&id, &why, &steps],
                     )
                     .map_err(query_error("recording the failure"))?;
                 deployed.failed = Some((migration.name.clone(), why));
+                deployed.left_applied = applied;
                 break;
             }
         }
@@ -184,12 +211,108 @@ fn deploy_locked(
 /// one query string form an implicit transaction block, which statements such
 /// as `CREATE INDEX CONCURRENTLY` refuse.
 pub fn execute_each(client: &mut postgres::Client, sql: &str) -> Result<(), postgres::Error> {
-    match pg_query::split_with_parser(sql) {
-        Ok(statements) => statements
-            .into_iter()
-            .try_for_each(|statement| client.batch_execute(statement)),
+    execute_each_counted(client, sql).map_err(|(_, e)| e)
+}
+
+/// [`execute_each`], saying on failure which statements were applied before
+/// the one that failed (they stay applied).
+pub fn execute_each_counted(
+    client: &mut postgres::Client,
+    sql: &str,
+) -> Result<(), (Vec<String>, postgres::Error)> {
+    let statements = match pg_query::split_with_parser(sql) {
+        Ok(statements) => statements,
         // PostgreSQL will report what does not parse.
-        Err(_) => client.batch_execute(sql),
+        Err(_) => return client.batch_execute(sql).map_err(|e| (Vec::new(), e)),
+    };
+    let mut applied = Vec::new();
+    for statement in statements {
+        client
+            .batch_execute(statement)
+            .map_err(|e| (applied.clone(), e))?;
+        applied.push(statement.trim().to_string());
+    }
+    Ok(())
+}
+
+/// A statement cut to one short line, for messages.
+fn abbreviate(statement: &str) -> String {
+    let line = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(100) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line,
+    }
+}
+
+/// The objects that the first `applied` statements of `sql` created and
+/// that still exist, each with the statement that would remove it; and the
+/// applied statements whose effect dbguard cannot check.
+fn still_applied(
+    client: &mut postgres::Client,
+    sql: &str,
+    applied: usize,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let statements = pg_query::split_with_parser(sql).unwrap_or_default();
+    let (mut existing, mut unchecked) = (Vec::new(), Vec::new());
+    for statement in statements.into_iter().take(applied) {
+        let created = pg_query::parse(statement, 0).ok().and_then(|parsed| {
+            let node = parsed.protobuf.stmts.first()?.stmt.as_deref()?.node.clone()?;
+            let name = |r: &Option<pg_query::protobuf::RangeVar>| {
+                r.as_ref().map(|r| match r.schemaname.is_empty() {
+                    true => quote(&r.relname),
+                    false => format!("{}.{}", quote(&r.schemaname), quote(&r.relname)),
+                })
+            };
+            match node {
+                NodeEnum::IndexStmt(i) => {
+                    let schema = i
+                        .relation
+                        .as_ref()
+                        .map(|r| r.schemaname.clone())
+                        .unwrap_or_default();
+                    let index = match schema.is_empty() {
+                        true => quote(&i.idxname),
+                        false => format!("{}.{}", quote(&schema), quote(&i.idxname)),
+                    };
+                    (!i.idxname.is_empty())
+                        .then(|| (index.clone(), format!("DROP INDEX CONCURRENTLY {index}")))
+                }
+                NodeEnum::CreateStmt(c) => name(&c.relation).map(|t| (t.clone(), format!("DROP TABLE {t}"))),
+                NodeEnum::CreateSeqStmt(s) => {
+                    name(&s.sequence).map(|t| (t.clone(), format!("DROP SEQUENCE {t}")))
+                }
+                NodeEnum::ViewStmt(v) => name(&v.view).map(|t| (t.clone(), format!("DROP VIEW {t}"))),
+                _ => None,
+            }
+        });
+        match created {
+            Some((object, drop)) => {
+                let exists: bool = client
+                    .query_one("SELECT to_regclass($1) IS NOT NULL", &[&object])
+                    .map_err(query_error("looking for what the migration created"))?
+                    .get(0);
+                if exists {
+                    existing.push(format!("{object} (`{drop}`)"));
+                }
+            }
+            None => unchecked.push(abbreviate(statement)),
+        }
+    }
+    Ok((existing, unchecked))
+}
+
+/// `name` as SQL writes it: bare when it needs no quotes.
+fn quote(name: &str) -> String {
+    let bare = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    match bare {
+        true => name.to_string(),
+        false => dbguard_pg::local::quote_ident(name),
     }
 }
 
@@ -243,6 +366,27 @@ pub fn resolve(
     let state = entries.iter().find(|e| e.name == name).map(|e| e.state);
     match (how, state) {
         (Resolution::RolledBack, Some(State::Failed)) => {
+            // A migration run outside a transaction may have left statements applied.
+            let applied = history::rows(client)?
+                .into_iter()
+                .filter(|r| r.migration_name == name && r.finished_at.is_none() && r.rolled_back_at.is_none())
+                .map(|r| r.applied_steps_count.max(0) as usize)
+                .max()
+                .unwrap_or(0);
+            if applied > 0 {
+                let (existing, unchecked) = still_applied(client, &migration.sql, applied)?;
+                if !existing.is_empty() {
+                    return Err(Error::Invalid(format!(
+                        "migration {name} did not roll back: it ran outside a transaction and what its first {applied} \
+                         statement(s) created still exists: {}. Remove it, then mark the migration rolled back{}",
+                        existing.join(", "),
+                        match unchecked.is_empty() {
+                            true => String::new(),
+                            false => format!("; also undo by hand what these applied statements did: {}", unchecked.join("; ")),
+                        }
+                    )));
+                }
+            }
             client
                 .execute(
                     "UPDATE _prisma_migrations SET rolled_back_at = now()

@@ -285,3 +285,102 @@ fn new_migrations_get_prismas_layout() {
     assert!(dir.path().join("migration_lock.toml").is_file());
     assert!(create(dir.path(), "bad name", chrono::Utc::now()).is_err());
 }
+
+#[test]
+fn a_failed_migration_outside_a_transaction_says_what_stays_applied_and_cannot_be_marked_rolled_back() {
+    let db = dbguard_testkit::server().fresh_db();
+    let mut client = db.client();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "20240101000000_half",
+        "CREATE TABLE plots (id int, name text);\nCREATE INDEX CONCURRENTLY plots_name ON plots (name);\nCREATE INDEX CONCURRENTLY nope ON no_such_table (x);\nCREATE TABLE never (id int);",
+    );
+    let migrations = load(dir.path()).unwrap();
+    let done = deploy(&mut client, &migrations, &mut |_| Ok(())).unwrap();
+    let (name, why) = done.failed.clone().unwrap();
+    assert_eq!(name, "20240101000000_half");
+    assert_eq!(
+        done.left_applied,
+        [
+            "CREATE TABLE plots (id int, name text)",
+            "CREATE INDEX CONCURRENTLY plots_name ON plots (name)"
+        ]
+    );
+    assert!(why.contains("the 2 statement(s) before it stay applied"), "{why}");
+
+    let err = resolve(&mut client, &migrations, &name, Resolution::RolledBack)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("did not roll back"), "{err}");
+    assert!(err.contains("plots (`DROP TABLE plots`)"), "{err}");
+    assert!(
+        err.contains("plots_name (`DROP INDEX CONCURRENTLY plots_name`)"),
+        "{err}"
+    );
+    assert_eq!(
+        states(&mut client, dir.path())[0].1,
+        State::Failed,
+        "nothing was recorded"
+    );
+
+    client
+        .batch_execute("DROP INDEX plots_name; DROP TABLE plots")
+        .unwrap();
+    resolve(&mut client, &migrations, &name, Resolution::RolledBack).unwrap();
+    assert_eq!(states(&mut client, dir.path())[0].1, State::Pending);
+}
+
+#[test]
+fn migrations_made_in_the_same_second_sort_in_the_order_they_were_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now();
+    let names: Vec<String> = ["zebra", "apple", "mango"]
+        .iter()
+        .map(|n| {
+            let file = create(dir.path(), n, now).unwrap();
+            file.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let loaded: Vec<String> = load(dir.path()).unwrap().into_iter().map(|m| m.name).collect();
+    assert_eq!(loaded, names, "load order is creation order");
+    let stamps: std::collections::HashSet<&str> = names.iter().map(|n| &n[..14]).collect();
+    assert_eq!(stamps.len(), 3, "{names:?}");
+}
+
+#[test]
+fn a_deploy_waiting_for_the_lock_does_not_block_the_holders_concurrent_index() {
+    let db = dbguard_testkit::server().fresh_db();
+    let mut holder = db.client();
+    holder
+        .execute(
+            "SELECT pg_advisory_lock($1)",
+            &[&dbguard_migrate::runner::LOCK_KEY],
+        )
+        .unwrap();
+    let dir = folder();
+    let migrations = load(dir.path()).unwrap();
+    std::thread::scope(|scope| {
+        let waiting =
+            scope.spawn(|| deploy(&mut db.client(), &migrations, &mut nothing).map(|d| d.applied.len()));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // Waiting in pg_advisory_lock, the deploy's open transaction would make
+        // this wait for it while it waits for the lock: a deadlock.
+        holder.batch_execute("CREATE TABLE other (x int)").unwrap();
+        holder
+            .batch_execute("CREATE INDEX CONCURRENTLY other_x ON other (x)")
+            .unwrap();
+        holder
+            .execute(
+                "SELECT pg_advisory_unlock($1)",
+                &[&dbguard_migrate::runner::LOCK_KEY],
+            )
+            .unwrap();
+        assert_eq!(waiting.join().unwrap().unwrap(), 3);
+    });
+}

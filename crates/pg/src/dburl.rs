@@ -34,25 +34,40 @@ impl DbUrl {
     /// Parses `text`; errors carry only the redacted text.
     pub fn parse(text: &str) -> Result<DbUrl> {
         let text = text.trim();
+        // The driver's reasons may quote the text: they are redacted too.
         let invalid = |reason: String| Error::InvalidUrl {
             url: redact(text),
-            reason,
+            reason: redact(&reason),
         };
         if text.is_empty() {
             return Err(invalid("it is empty".into()));
         }
         let is_url = text.starts_with("postgres://") || text.starts_with("postgresql://");
+        if is_url && text.split('?').next().unwrap_or_default().matches('@').count() > 1 {
+            // The driver would end the password at the first `@` and take the
+            // rest of it for the host.
+            return Err(invalid(
+                "it holds more than one `@` before its parameters; percent-encode the password (`@` is %40)"
+                    .into(),
+            ));
+        }
         let (libpq_text, passfile, schema) = if is_url {
             split_url_params(text).map_err(invalid)?
         } else if text.contains("://") {
             return Err(invalid(
                 "only postgres:// and postgresql:// URLs are supported".into(),
             ));
+        } else if !text.contains('=') {
+            // `postgres//u:p@h/db`, `postgresql:/…`, `u:p@h/db`: a mistyped URL,
+            // never a key=value string (which always has `=`).
+            return Err(invalid(
+                "it is neither a postgres:// or postgresql:// URL nor a key=value connection string".into(),
+            ));
         } else {
             (text.to_string(), None, None)
         };
-        let config =
-            postgres::Config::from_str(&libpq_text).map_err(|e| invalid(crate::connect::describe(&e)))?;
+        let config = postgres::Config::from_str(&libpq_text)
+            .map_err(|e| invalid(unquote_input(&crate::connect::describe(&e))))?;
         if config.get_hosts().is_empty() {
             return Err(invalid("it names no host".into()));
         }
@@ -215,6 +230,22 @@ impl fmt::Debug for DbUrl {
     }
 }
 
+/// The driver quotes parts of the input in backticks (`` unknown option
+/// `x` ``); a part that is not a plain option name may be a piece of a
+/// password, so it is not shown.
+fn unquote_input(reason: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in reason.split('`').enumerate() {
+        let plain = part.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        match (i % 2 == 1, plain) {
+            (true, true) => out.push_str(&format!("`{part}`")),
+            (true, false) => out.push_str("`…` (not shown: it may hold a secret)"),
+            (false, _) => out.push_str(part),
+        }
+    }
+    out
+}
+
 type SplitUrl = (String, Option<PathBuf>, Option<String>);
 
 /// Removes the parameters the driver does not know (Prisma's, and libpq's
@@ -273,6 +304,13 @@ mod tests {
             "mysql://app:topsecret@localhost/db",
             "",
             "postgresql://app:topsecret@localhost/db?bogus_option=1",
+            "postgres//app:topsecret@host/db",
+            "postgresql:/app:topsecret@host/db",
+            "app:topsecret@host/db",
+            "//app:topsecret@host/db",
+            "postgresql:app:topsecret@host/db",
+            "host=h password=topsecret port=notaport",
+            "host=h password=topsecret bogus",
         ] {
             let err = DbUrl::parse(text).unwrap_err().to_string();
             assert!(err.starts_with("invalid database URL"), "{err}");

@@ -58,7 +58,7 @@ impl DotEnv {
         let iter = dotenvy::from_path_iter(path).map_err(|e| bad(e.to_string()))?;
         let mut vars = HashMap::new();
         for item in iter {
-            let (key, value) = item.map_err(|e| bad(dotenv_reason(e)))?;
+            let (key, value) = item.map_err(|e| bad(dotenv_reason(e, path)))?;
             vars.insert(key, value);
         }
         Ok(DotEnv {
@@ -74,11 +74,25 @@ impl DotEnv {
 }
 
 /// dotenvy's parse errors quote the offending line, which may hold a
-/// password; keep only the position.
-fn dotenv_reason(err: dotenvy::Error) -> String {
+/// password; keep only the position: the line number (found by looking the
+/// quoted text up in the file) and the column.
+fn dotenv_reason(err: dotenvy::Error, path: &Path) -> String {
     match err {
-        dotenvy::Error::LineParse(_, index) => {
-            format!("cannot parse the line at byte {index} (the line is not shown: it may hold a secret)")
+        dotenvy::Error::LineParse(line, index) => {
+            let number = std::fs::read_to_string(path).ok().and_then(|text| {
+                text.find(line.as_str())
+                    .map(|at| text[..at].matches('\n').count() + 1)
+            });
+            let column = line[..index.min(line.len())]
+                .rsplit('\n')
+                .next()
+                .map_or(0, |l| l.chars().count())
+                + 1;
+            let place = match number {
+                Some(n) => format!("line {n}, column {column}"),
+                None => format!("byte {index} of a line"),
+            };
+            format!("cannot parse {place} (the line is not shown: it may hold a secret)")
         }
         dotenvy::Error::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
             "the file is not valid UTF-8".to_string()

@@ -36,23 +36,44 @@ pub enum Error {
     /// Managing the local server failed.
     #[error("local PostgreSQL server: {0}")]
     LocalServer(String),
-    /// A file-system operation failed.
-    #[error("{path}: {source}")]
+    /// A file-system operation failed. The message holds the cause once (it
+    /// is not also given as the error's source, which would repeat it).
+    #[error("{path}: {}", describe_io(.error))]
     Io {
         /// The file or folder concerned.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
 impl Error {
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
+    }
+}
+
+/// An I/O error in words, naming the errno of the causes people must act on.
+pub fn describe_io(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let name = match error.kind() {
+        ErrorKind::StorageFull => Some("ENOSPC: the disk is full"),
+        ErrorKind::FileTooLarge => Some("EFBIG: over the file size limit"),
+        ErrorKind::PermissionDenied if error.raw_os_error() == Some(1) => {
+            Some("EPERM: not permitted for this user")
+        }
+        ErrorKind::PermissionDenied => Some("EACCES: permission denied"),
+        ErrorKind::QuotaExceeded => Some("EDQUOT: the disk quota is exhausted"),
+        ErrorKind::ReadOnlyFilesystem => Some("EROFS: the file system is read-only"),
+        _ => None,
+    };
+    match name {
+        Some(name) => format!("{name} ({error})"),
+        None => error.to_string(),
     }
 }
 

@@ -252,6 +252,16 @@ mod tests {
             .to_string();
         assert!(err.contains(".env"), "{err}");
         assert!(!err.contains("sekrit"), "{err}");
+        std::fs::write(
+            dir.path().join(".env"),
+            "NODE_ENV=development\n# a comment\nDATABASE_NAME=x\nDATABASE_URL='postgresql://u:sekrit@h/db\n",
+        )
+        .unwrap();
+        let err = Settings::resolve(None, &env(&[]), dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 4"), "{err}");
+        assert!(!err.contains("sekrit"), "{err}");
         std::fs::write(dir.path().join(".env"), b"DATABASE_URL=\xff\xfe\n").unwrap();
         let err = Settings::resolve(None, &env(&[]), dir.path())
             .unwrap_err()

@@ -12,6 +12,7 @@
 //! to install; nothing is skipped.
 
 pub mod prisma;
+pub mod secrets;
 
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;

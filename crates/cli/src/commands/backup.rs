@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use chrono::Utc;
+use dbguard_backup::leftovers::{sweep_databases, Found};
 use dbguard_backup::prune::{apply, plan_store, Plan};
 use dbguard_backup::verify::VerifyReport;
 use dbguard_backup::{create, verify, Backup, CreateOptions, Retention, Store, VerifyOptions};
@@ -82,10 +83,21 @@ struct Listed {
 struct Listing {
     dir: std::path::PathBuf,
     backups: Vec<Listed>,
+    leftovers: Found,
 }
 
 impl Report for Listing {
     fn text(&self) -> String {
+        let mut text = self.table();
+        for (_, line) in self.leftovers.lines() {
+            text.push_str(&format!("note: {line}\n"));
+        }
+        text
+    }
+}
+
+impl Listing {
+    fn table(&self) -> String {
         if self.backups.is_empty() {
             return format!("no backups in {}\n", self.dir.display());
         }
@@ -112,6 +124,7 @@ struct Pruned {
     dry_run: bool,
     #[serde(flatten)]
     plan: Plan,
+    swept_databases: Vec<String>,
 }
 
 impl Report for Pruned {
@@ -128,8 +141,14 @@ impl Report for Pruned {
         for p in &self.plan.stale_partials {
             let verb = if self.dry_run { "would delete" } else { "deleted" };
             text.push_str(&format!(
-                "{verb:<13} {} (an unfinished backup older than a day)\n",
+                "{verb:<13} {} (an unfinished backup whose process is gone)\n",
                 p.display()
+            ));
+        }
+        for name in &self.swept_databases {
+            text.push_str(&format!(
+                "{:<13} temporary database {name} (its process is gone)\n",
+                "dropped"
             ));
         }
         if text.is_empty() {
@@ -207,6 +226,11 @@ pub fn run(format: Format, settings: &Settings, command: &BackupCommand) -> anyh
         }
         BackupCommand::List => {
             let now = Utc::now();
+            // Temporary databases are listed when the server can be reached.
+            let mut client = super::observed_url(settings)
+                .ok()
+                .and_then(|url| dbguard_pg::connect(&url, settings.pool.timeout()).ok());
+            let leftovers = Found::gather(&store, client.as_mut());
             let backups = store
                 .list()?
                 .into_iter()
@@ -224,6 +248,7 @@ pub fn run(format: Format, settings: &Settings, command: &BackupCommand) -> anyh
                 &Listing {
                     dir: store.dir().to_path_buf(),
                     backups,
+                    leftovers,
                 },
             );
             Ok(ExitCode::SUCCESS)
@@ -239,14 +264,22 @@ pub fn run(format: Format, settings: &Settings, command: &BackupCommand) -> anyh
                 keep_last: at_least("--keep-last", *keep_last, policy.keep_last)?,
             };
             let plan = plan_store(&store, retention)?;
+            let mut swept_databases = Vec::new();
             if !dry_run {
                 apply(&plan)?;
+                if let Ok(url) = super::observed_url(settings) {
+                    swept_databases = sweep_databases(&url, settings.pool.timeout())?
+                        .into_iter()
+                        .map(|l| l.name)
+                        .collect();
+                }
             }
             emit(
                 format,
                 &Pruned {
                     dry_run: *dry_run,
                     plan,
+                    swept_databases,
                 },
             );
             Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use dbguard_pg::redact::redact;
 use dbguard_risk::{classify_shell, classify_sql, DiskFiles, ShellContext, SqlOptions, Verdict};
 use serde::Serialize;
 
@@ -73,8 +74,29 @@ pub fn run(format: Format, args: &CheckArgs, cwd: &Path) -> anyhow::Result<ExitC
             }
         }
     };
+    let report = report.redacted();
     emit(format, &report);
     Ok(super::risk_exit_code(report.verdict.risk))
+}
+
+impl CheckReport {
+    /// The report with every password hidden in the input and the findings.
+    /// Spans point into the input as given; when redaction changed it they
+    /// would point at the wrong text, so they are left out.
+    fn redacted(mut self) -> CheckReport {
+        let input = redact(&self.input);
+        let changed = input != self.input;
+        self.input = input;
+        for f in &mut self.verdict.findings {
+            f.message = redact(&f.message);
+            f.text = redact(&f.text);
+            f.via.iter_mut().for_each(|v| *v = redact(v));
+            if changed {
+                f.span = None;
+            }
+        }
+        self
+    }
 }
 
 fn read_stdin() -> anyhow::Result<String> {

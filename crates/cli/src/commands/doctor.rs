@@ -101,6 +101,30 @@ pub fn run(format: Format, cwd: &Path, settings: dbguard_pg::Result<Settings>) -
         let (status, detail) = guards(settings, local_running);
         add("database guards", status, detail);
     }
+    if let Ok(settings) = &settings {
+        let mut client = super::observed_url(settings)
+            .ok()
+            .and_then(|url| dbguard_pg::connect(&url, settings.pool.timeout()).ok());
+        let found =
+            dbguard_backup::leftovers::Found::gather(&super::backup::store(settings), client.as_mut());
+        let lines = found.lines();
+        match lines.is_empty() {
+            true => add(
+                "leftovers",
+                Status::Ok,
+                "no unfinished backups or temporary databases".into(),
+            ),
+            false => {
+                for (liveness, line) in lines {
+                    let status = match liveness {
+                        dbguard_backup::leftovers::Liveness::Gone => Status::Problem,
+                        _ => Status::Info,
+                    };
+                    add("leftovers", status, line);
+                }
+            }
+        }
+    }
     let home = std::env::var_os("HOME").map(PathBuf::from);
     for host in Host::ALL {
         let (status, detail) = hook_status(host, &project, home.as_deref());

@@ -4,7 +4,7 @@ use std::io::{BufReader, BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::ExitCode;
 
-use dbguard_farm::export::{export, import, Counts, Layout};
+use dbguard_farm::export::{export_with, import, Counts, Layout, Secrets};
 use dbguard_pg::Settings;
 
 use crate::args::{ExportArgs, ExportLayout, ImportArgs};
@@ -31,11 +31,16 @@ pub fn run_export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<Exit
     let started = std::time::Instant::now();
     let progress = dbguard_backup::progress::Progress::rows("export");
     let mut write = |out: &mut dyn Write| {
-        export(
+        export_with(
             &mut client,
             args.farm.as_deref(),
             &tables,
             layout,
+            if args.with_password_hashes {
+                Secrets::Include
+            } else {
+                Secrets::Omit
+            },
             &mut { out },
             &mut |n| progress.advance(n),
         )

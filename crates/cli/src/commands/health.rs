@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use dbguard_migrate::runner::State;
 use dbguard_pg::health::{amcheck, overall, server_checks, Check, Level};
-use dbguard_pg::{ServerState, Settings, Target};
+use dbguard_pg::Settings;
 use serde::Serialize;
 
 use crate::args::{Format, HealthArgs};
@@ -64,11 +64,16 @@ pub fn run(format: Format, settings: &Settings, args: &HealthArgs) -> anyhow::Re
     Ok(ExitCode::from(status.exit_code()))
 }
 
+/// The report when the configuration cannot be read: one UNKNOWN check (exit 3).
+pub fn unconfigured(format: Format, err: &dbguard_pg::Error) -> ExitCode {
+    let checks = vec![Check::unknown("configuration", err.to_string())];
+    let status = overall(&checks);
+    emit(format, &HealthReport { status, checks });
+    ExitCode::from(status.exit_code())
+}
+
 fn checks(settings: &Settings, args: &HealthArgs) -> Vec<Check> {
-    let url = match &settings.target {
-        Target::Url(url) => Ok((**url).clone()),
-        Target::Local { database } => local_url(settings, database),
-    };
+    let url = super::observed_url(settings);
     let started = Instant::now();
     let client = url.and_then(|url| Ok(dbguard_pg::connect(&url, settings.pool.timeout())?));
     let mut client = match client {
@@ -95,18 +100,26 @@ pub fn checks_on(
         checks.push(amcheck(client));
     }
     checks.push(backup_age(settings, client));
+    checks.push(leftovers(settings, client));
     checks.push(migrations(settings, client));
     checks
 }
 
-/// The local server's URL, without starting it: a health check observes.
-fn local_url(settings: &Settings, database: &str) -> anyhow::Result<dbguard_pg::DbUrl> {
-    let server = super::db::local_server(settings)?;
-    anyhow::ensure!(
-        server.status()?.state == ServerState::Running,
-        "dbguard's local server is not running (`dbguard up` starts it)"
-    );
-    Ok(server.url(database)?)
+/// Unfinished backups and temporary databases: WARNING while any stale one waits to be swept.
+fn leftovers(settings: &Settings, client: &mut postgres::Client) -> Check {
+    let found = dbguard_backup::leftovers::Found::gather(&super::backup::store(settings), Some(client));
+    let lines = found.lines();
+    let stale = found.stale();
+    let summary = match lines.is_empty() {
+        true => "no unfinished backups or temporary databases".to_string(),
+        false => lines
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let level = if stale > 0 { Level::Warning } else { Level::Ok };
+    Check::new("leftovers", level, summary, Some(stale as f64))
 }
 
 fn backup_age(settings: &Settings, client: &mut postgres::Client) -> Check {

@@ -14,10 +14,34 @@ const DEADLINE: Duration = Duration::from_secs(5);
 
 /// Answers one hook call on standard input.
 pub fn run(host: Host) -> ExitCode {
-    let reply = answer(host);
+    let reply = redacted(answer(host));
     let _ = std::io::stdout().write_all(reply.stdout.as_bytes());
     let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
     ExitCode::from(reply.exit_code as u8)
+}
+
+/// The reply with every password hidden: the reason quotes the command
+/// line, which may carry one. JSON replies are redacted string by string so
+/// the JSON stays valid.
+fn redacted(mut reply: Reply) -> Reply {
+    reply.stdout = match serde_json::from_str::<serde_json::Value>(&reply.stdout) {
+        Ok(value) => {
+            let mut masked = value.clone();
+            dbguard_pg::redact::redact_json(&mut masked);
+            if masked == value {
+                reply.stdout
+            } else {
+                let newline = if reply.stdout.ends_with('\n') { "\n" } else { "" };
+                format!(
+                    "{}{newline}",
+                    serde_json::to_string(&masked).expect("JSON serialises")
+                )
+            }
+        }
+        Err(_) => dbguard_pg::redact::redact(&reply.stdout),
+    };
+    reply.stderr = dbguard_pg::redact::redact(&reply.stderr);
+    reply
 }
 
 fn answer(host: Host) -> Reply {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use dbguard_migrate::lint::format::{self, FileReport};
 use dbguard_migrate::lint::lint;
-use dbguard_risk::{DiskFiles, FileSource, Risk};
+use dbguard_risk::{DiskFiles, FileSource, ReadError, Risk};
 
 use crate::args::{Format, LintArgs};
 
@@ -32,9 +32,13 @@ pub fn run(format: Format, args: &LintArgs, cwd: &Path) -> anyhow::Result<ExitCo
     }
     for path in args.paths.iter().filter(|p| p.as_os_str() != "-") {
         for file in sql_files(&cwd.join(path))? {
-            let text = DiskFiles
-                .read(&file)
-                .map_err(|e| anyhow::anyhow!("{}: {e:?}", file.display()))?;
+            let text = DiskFiles.read(&file).map_err(|e| {
+                let why = match e {
+                    ReadError::NotFound => "no such file".to_string(),
+                    ReadError::Unreadable(why) => why,
+                };
+                anyhow::anyhow!("cannot lint {}: {why}", file.display())
+            })?;
             sources.push((
                 file.strip_prefix(cwd).unwrap_or(&file).display().to_string(),
                 text,

@@ -82,7 +82,9 @@ impl Report for StatusReport {
 struct DeployReport {
     applied: Vec<String>,
     failed: Option<(String, String)>,
+    left_applied: Vec<String>,
     not_applied: Vec<String>,
+    edited: Vec<String>,
 }
 
 impl Report for DeployReport {
@@ -93,7 +95,26 @@ impl Report for DeployReport {
         }
         if let Some((name, why)) = &self.failed {
             text.push_str(&format!("FAILED       {name}: {why}\n"));
-            text.push_str("             it rolled back (unless it ran outside a transaction), and is recorded as failed: nothing else runs until it is resolved\n");
+            if self.left_applied.is_empty() {
+                text.push_str("             it rolled back, and is recorded as failed: nothing else runs until it is resolved\n");
+            } else {
+                text.push_str(&format!(
+                    "             it ran outside a transaction and did NOT roll back: {} statement(s) stay applied:\n",
+                    self.left_applied.len()
+                ));
+                for statement in &self.left_applied {
+                    text.push_str(&format!(
+                        "               {}\n",
+                        statement.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ));
+                }
+                text.push_str("             it is recorded as failed: undo those statements (or finish the migration by hand) before resolving it\n");
+            }
+        }
+        for name in &self.edited {
+            text.push_str(&format!(
+                "warning      {name} was edited after it was applied: the database has the old version, and the file's changes will never run\n"
+            ));
         }
         for name in &self.not_applied {
             text.push_str(&format!("not applied  {name}\n"));
@@ -150,17 +171,51 @@ pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> any
                 (None, None) => anyhow::bail!("say --applied NAME or --rolled-back NAME"),
             };
             let url = super::target_url(settings)?;
-            let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
-            runner::resolve(&mut client, &project_migrations(settings)?, name, how)?;
-            println!(
-                "recorded {name} as {}",
-                if how == Resolution::Applied {
-                    "applied"
-                } else {
-                    "rolled back"
-                }
+            let migrations = project_migrations(settings)?;
+            let mut record = |_: Option<&DbUrl>| -> anyhow::Result<i32> {
+                let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+                runner::resolve(&mut client, &migrations, name, how)?;
+                println!(
+                    "recorded {name} as {}",
+                    if how == Resolution::Applied {
+                        "applied"
+                    } else {
+                        "rolled back"
+                    }
+                );
+                Ok(0)
+            };
+            if how == Resolution::RolledBack {
+                return record(None).map(|_| ExitCode::SUCCESS);
+            }
+            // Marking a migration applied without running it rewrites the
+            // history as `prisma migrate resolve` does (medium); high when the
+            // migration itself has high findings.
+            let migration = migrations
+                .iter()
+                .find(|m| &m.name == name)
+                .ok_or_else(|| anyhow::anyhow!("there is no migration {name} on disk"))?;
+            let mut verdict = pending_verdict(&[migration], false);
+            verdict = Verdict::from_findings(
+                verdict
+                    .findings
+                    .into_iter()
+                    .chain([Finding::new(
+                        Rule::PrismaMigrateResolve,
+                        format!(
+                            "dbguard migrate resolve --applied records {name} as applied without running it, \
+                             rewriting the migration history"
+                        ),
+                        name.as_str(),
+                    )])
+                    .collect(),
             );
-            Ok(ExitCode::SUCCESS)
+            let op = Operation {
+                kind: "migrate",
+                text: format!("dbguard migrate resolve --applied {name} {}", migration.checksum),
+                cwd: settings.project_dir.clone(),
+            };
+            protocol::run(settings, &op, &verdict, Ok(url.clone()), &mut record)
         }
     }
 }
@@ -259,18 +314,22 @@ pub fn apply(
     let mut client = dbguard_pg::connect(url, settings.pool.timeout())?;
     let done = runner::deploy(&mut client, migrations, &mut |_| Ok(()))?;
     let entries = runner::status(migrations, &history::rows(&mut client)?);
-    let not_applied = entries
-        .iter()
-        .filter(|e| e.state == State::Pending)
-        .map(|e| e.name.clone())
-        .collect();
+    let named = |state: State| -> Vec<String> {
+        entries
+            .iter()
+            .filter(|e| e.state == state)
+            .map(|e| e.name.clone())
+            .collect()
+    };
     let failed = done.failed.is_some();
     emit(
         format,
         &DeployReport {
             applied: done.applied,
             failed: done.failed,
-            not_applied,
+            left_applied: done.left_applied,
+            not_applied: named(State::Pending),
+            edited: named(State::Edited),
         },
     );
     Ok(if failed { 1 } else { 0 })

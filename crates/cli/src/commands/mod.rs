@@ -69,7 +69,11 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Tenancy(TenancyCommand::Adopt { owner, farm_name }) => {
             tenancy::adopt(&settings()?, owner, farm_name)
         }
-        Command::Health(args) => health::run(cli.format, &settings()?, args),
+        Command::Health(args) => match settings() {
+            Ok(settings) => health::run(cli.format, &settings, args),
+            // A health check that cannot even read its configuration knows nothing: UNKNOWN.
+            Err(e) => Ok(health::unconfigured(cli.format, &e)),
+        },
         Command::Seed(args) => seed::run(cli.format, &settings()?, args),
         Command::Validate => validate::run(cli.format, &settings()?),
         Command::Export(args) => export::run_export(&settings()?, args),
@@ -93,6 +97,23 @@ pub fn target_url(settings: &Settings) -> anyhow::Result<dbguard_pg::DbUrl> {
             server.url(database)?
         }
     })
+}
+
+/// The URL of the target database without starting anything: a command
+/// that only observes (health, backup list, doctor) does not start the
+/// local server.
+pub fn observed_url(settings: &Settings) -> anyhow::Result<dbguard_pg::DbUrl> {
+    match &settings.target {
+        dbguard_pg::Target::Url(url) => Ok((**url).clone()),
+        dbguard_pg::Target::Local { database } => {
+            let server = db::local_server(settings)?;
+            anyhow::ensure!(
+                server.status()?.state == dbguard_pg::ServerState::Running,
+                "dbguard's local server is not running (`dbguard up` starts it)"
+            );
+            Ok(server.url(database)?)
+        }
+    }
 }
 
 /// Exit code of a verdict: 0 low, 3 medium (needs approval), 4 high (refused).

@@ -28,6 +28,12 @@ impl Report for RestoreReport {
         if let Some(safety) = &self.safety_backup {
             text.push_str(&format!("  safety backup of the replaced state: {safety}\n"));
         }
+        if !self.dropped_tables.is_empty() {
+            text.push_str(&format!(
+                "  dropped tables the backup does not hold (they are in the safety backup): {}\n",
+                self.dropped_tables.join(", ")
+            ));
+        }
         text.push_str(&format!(
             "  {} {}: {}\n",
             if self.counts.passed { "✓" } else { "✗" },
@@ -46,6 +52,7 @@ pub fn run(format: Format, settings: &Settings, args: &RestoreArgs) -> anyhow::R
     let options = RestoreOptions {
         progress: format == Format::Text,
         connect_timeout: Some(settings.pool.timeout()),
+        lock_timeout: Some(std::time::Duration::from_secs(args.lock_timeout)),
     };
     let target = match &args.into {
         Some(name) => Target::NewDatabase(name.clone()),
