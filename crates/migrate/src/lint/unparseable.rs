@@ -33,7 +33,12 @@ pub(crate) fn error_offset(sql: &str, message: &str) -> usize {
             _ => {}
         }
     }
-    start + candidates.map(|t| t.start as usize).next().unwrap_or(0)
+    // Not in the statement: the token that ends it (`;`).
+    start
+        + candidates
+            .map(|t| t.start as usize)
+            .next()
+            .unwrap_or(piece.trim_end().len())
 }
 
 /// The token of "… at or near \"TOKEN\"".
