@@ -124,6 +124,11 @@ impl<'a> Context<'a> {
         relation.is_some_and(|r| self.is_new(&table_name(r), at))
     }
 
+    /// Every table the migration creates.
+    pub fn created_tables(&self) -> Vec<String> {
+        self.created.keys().cloned().collect()
+    }
+
     /// The text of statement `at`.
     pub fn text(&self, at: usize) -> &'a str {
         let s = &self.statements[at];

@@ -60,6 +60,14 @@ pub fn lint(sql: &str) -> Vec<Diagnostic> {
     diagnostics
 }
 
+/// The tables `sql` creates, lower-cased (none when it does not parse).
+pub fn created_tables(sql: &str) -> Vec<String> {
+    match pg_query::parse(sql, 0) {
+        Ok(parsed) => Context::new(sql, &parsed).created_tables(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// The finding for SQL PostgreSQL's parser rejects, at the place it stops.
 fn unparseable(sql: &str, e: &pg_query::Error) -> Diagnostic {
     let offset = unparseable::error_offset(sql, &e.to_string());
