@@ -108,7 +108,20 @@ pub(crate) fn long_under_lock(cx: &Context, at: usize) -> Option<String> {
     }
 }
 
-/// Whether statement `at` sets the setting `name` (`SET [LOCAL] name = …`).
-pub(crate) fn sets(cx: &Context, at: usize, name: &str) -> bool {
-    matches!(cx.statements[at].node, NodeEnum::VariableSetStmt(v) if v.name == name)
+/// The first statement `what` describes that runs before any
+/// `SET [LOCAL] setting = …`, with its description.
+pub(crate) fn first_without(
+    cx: &Context,
+    setting: &str,
+    what: fn(&Context, usize) -> Option<String>,
+) -> Option<(usize, String)> {
+    for i in 0..cx.statements.len() {
+        if matches!(cx.statements[i].node, NodeEnum::VariableSetStmt(v) if v.name == setting) {
+            return None;
+        }
+        if let Some(found) = what(cx, i) {
+            return Some((i, found));
+        }
+    }
+    None
 }

@@ -4,7 +4,7 @@
 
 use super::LintRule;
 use crate::lint::context::Context;
-use crate::lint::locks::{locks_existing, sets};
+use crate::lint::locks::{first_without, locks_existing};
 use crate::lint::Diagnostic;
 
 /// The rule.
@@ -16,13 +16,7 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for i in 0..cx.statements.len() {
-        if sets(cx, i, "lock_timeout") {
-            return;
-        }
-        if let Some(what) = locks_existing(cx, i) {
-            out.push(cx.diagnostic(RULE, i, format!("locks {what} with no lock_timeout set before")));
-            return;
-        }
+    if let Some((i, what)) = first_without(cx, "lock_timeout", locks_existing) {
+        out.push(cx.diagnostic(RULE, i, format!("locks {what} with no lock_timeout set before")));
     }
 }

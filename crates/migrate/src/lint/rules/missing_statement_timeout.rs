@@ -4,7 +4,7 @@
 
 use super::LintRule;
 use crate::lint::context::Context;
-use crate::lint::locks::{long_under_lock, sets};
+use crate::lint::locks::{first_without, long_under_lock};
 use crate::lint::Diagnostic;
 
 /// The rule.
@@ -16,17 +16,11 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub(crate) fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for i in 0..cx.statements.len() {
-        if sets(cx, i, "statement_timeout") {
-            return;
-        }
-        if let Some(what) = long_under_lock(cx, i) {
-            out.push(cx.diagnostic(
-                RULE,
-                i,
-                format!("{what} can run long, with no statement_timeout set before"),
-            ));
-            return;
-        }
+    if let Some((i, what)) = first_without(cx, "statement_timeout", long_under_lock) {
+        out.push(cx.diagnostic(
+            RULE,
+            i,
+            format!("{what} can run long, with no statement_timeout set before"),
+        ));
     }
 }
