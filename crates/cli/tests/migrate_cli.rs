@@ -520,3 +520,110 @@ fn lint_names_unreadable_files_in_words_and_states_its_size_limit() {
     let text = lint_errors();
     assert!(text.contains("over the 1048576-byte limit"), "{text}");
 }
+
+/// Prisma's layout: quoted mixed-case tables ("Team") with rows.
+fn prisma_teams(dir: &Path, extra_tables: usize) {
+    let mut sql = String::from(
+        "CREATE TABLE \"Team\" (\"id\" SERIAL NOT NULL, \"name\" TEXT NOT NULL, CONSTRAINT \"Team_pkey\" PRIMARY KEY (\"id\"));\n\
+         INSERT INTO \"Team\" (\"name\") SELECT 'team ' || i FROM generate_series(1, 500) AS i;\n",
+    );
+    for i in 0..extra_tables {
+        sql.push_str(&format!(
+            "CREATE TABLE \"Member{i}\" (\"id\" TEXT NOT NULL PRIMARY KEY);\nINSERT INTO \"Member{i}\" VALUES ('m');\n"
+        ));
+    }
+    write(dir, "20240101000000_init", &sql);
+}
+
+#[test]
+fn the_block_counts_the_rows_of_quoted_mixed_case_tables_and_names_each_migration() {
+    let (_db, dir, url) = setup();
+    prisma_teams(dir.path(), 25);
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success();
+    let mut drop = String::from("-- DropTable\nDROP TABLE \"Team\";\n");
+    for i in 0..25 {
+        drop.push_str(&format!("DROP TABLE \"Member{i}\";\n"));
+    }
+    write(dir.path(), "20240102000000_drop_teams", &drop);
+    let out = dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let block = String::from_utf8_lossy(&out.stderr);
+    // 500 of them in "Team" (listed after the first 12 tables).
+    assert!(block.contains("525 rows in 26 tables"), "{block}");
+    assert!(block.contains("20240102000000_drop_teams line 2: "), "{block}");
+    assert_eq!(block.matches("[drop-table]").count(), 20, "{block}");
+    assert!(
+        block.contains(
+            "20240102000000_drop_teams: 6 more findings not shown; see them all with `dbguard lint "
+        ),
+        "{block}"
+    );
+}
+
+#[test]
+fn deploy_applies_the_safe_migrations_before_the_first_that_needs_approval() {
+    let (db, dir, url) = setup();
+    prisma_teams(dir.path(), 0);
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success();
+    write(dir.path(), "20240102000000_a", "CREATE TABLE a (id int);");
+    write(dir.path(), "20240103000000_drop_team", "DROP TABLE \"Team\";");
+    write(dir.path(), "20240104000000_c", "CREATE TABLE c (id int);");
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("applied      20240102000000_a"))
+        .stdout(predicate::str::contains("not applied  20240103000000_drop_team"))
+        .stderr(predicate::str::contains("\"Team\" (500 rows)"));
+    assert_eq!(tables(&db), ["Team", "_prisma_migrations", "a"]);
+    assert_eq!(approve_in_pty(dir.path(), &url).status.code(), Some(0));
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success();
+    assert_eq!(tables(&db), ["_prisma_migrations", "a", "c"]);
+}
+
+#[test]
+fn a_first_deploy_into_an_empty_database_needs_no_person() {
+    let (db, dir, url) = setup();
+    for i in 0..400 {
+        let sql = match i % 4 {
+            0 => format!("CREATE TABLE \"T{i}\" (\"id\" TEXT NOT NULL PRIMARY KEY, \"old\" TEXT);"),
+            1 => format!("ALTER TABLE \"T{}\" DROP COLUMN \"old\";", i - 1),
+            2 => format!("DROP TABLE \"T{}\";\nDROP TABLE IF EXISTS \"Legacy{i}\";", i - 2),
+            _ => format!("CREATE TABLE \"U{i}\" (\"id\" TEXT NOT NULL PRIMARY KEY);\nTRUNCATE \"U{i}\";"),
+        };
+        write(dir.path(), &format!("2024{:010}_m{i}", i), &sql);
+    }
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("first deploy, nothing is at risk"));
+    dbguard(dir.path(), &url)
+        .args(["migrate", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("up to date"));
+    assert_eq!(tables(&db).len(), 1 + 100);
+
+    // With rows present, the same kind of migration waits for a person.
+    db.client()
+        .batch_execute("INSERT INTO \"U3\" VALUES ('x')")
+        .unwrap();
+    write(dir.path(), "20250101000000_drop_u3", "DROP TABLE \"U3\";");
+    dbguard(dir.path(), &url)
+        .args(["migrate", "deploy"])
+        .assert()
+        .code(4);
+}

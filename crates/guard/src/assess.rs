@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use dbguard_pg::connect::query_error;
+use dbguard_pg::local::quote_qualified;
 use dbguard_risk::{Finding, Risk, Rule, Verdict};
 use serde::Serialize;
 
@@ -121,6 +122,7 @@ fn named_with_cascades(
     client: &mut postgres::Client,
     named: &[String],
 ) -> Result<Vec<(String, Option<String>)>> {
+    let named: Vec<String> = named.iter().map(|n| quote_qualified(n)).collect();
     let rows = client
         .query(
             "WITH RECURSIVE roots AS (

@@ -2,6 +2,7 @@
 //! runner (status, deploy, resolve), and the lint that catches dangerous
 //! patterns before they run.
 
+pub mod deploy_plan;
 pub mod error;
 pub mod history;
 pub mod layout;

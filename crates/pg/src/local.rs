@@ -438,6 +438,16 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Quotes `table` or `schema.table` as the SQL parser gives it (unquoted
+/// names already folded to lower case, quoted ones as written), so that
+/// Prisma's `"Team"` is found as `Team`, not `team`.
+pub fn quote_qualified(name: &str) -> String {
+    match name.split_once('.') {
+        Some((schema, table)) => format!("{}.{}", quote_ident(schema), quote_ident(table)),
+        None => quote_ident(name),
+    }
+}
+
 fn is_our_postmaster(pid: u32, data_dir: &Path) -> bool {
     let Ok(pid_t) = libc::pid_t::try_from(pid) else {
         return false;

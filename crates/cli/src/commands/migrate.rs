@@ -1,21 +1,23 @@
 //! `dbguard migrate new|status|deploy|dev|resolve` and `dbguard reset`.
 //!
-//! Deploy lints the pending migrations; when any finding is high risk (and
-//! always for `migrate dev`, which the guide counts as medium risk) the
-//! deploy goes through the safety protocol, its approval bound to the
-//! pending migrations' names and checksums. Otherwise it takes a verified
-//! backup and applies them.
+//! Deploy lints the pending migrations. Those before the first one with a
+//! finding that needs approval are applied after a verified backup; that
+//! one goes through the safety protocol on its own (its approval bound to
+//! its name and checksum), and the deploy goes on after it. A first deploy
+//! whose findings touch only empty tables, or tables the batch creates,
+//! needs no person: nothing is at risk, and it says so. `migrate dev`
+//! (medium risk in the guide) takes the whole batch through the protocol.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use dbguard_backup::Level;
-use dbguard_migrate::history;
 use dbguard_migrate::layout::{self, Migration};
 use dbguard_migrate::lint::lint;
 use dbguard_migrate::runner::{self, Resolution, State};
+use dbguard_migrate::{deploy_plan, history};
 use dbguard_pg::{DbUrl, Settings};
-use dbguard_risk::{classify_sql, Finding, Risk, Rule, SqlOptions, Verdict};
+use dbguard_risk::{Finding, Risk, Rule, Verdict};
 use serde::Serialize;
 
 use super::protocol::{self, Operation};
@@ -223,62 +225,100 @@ pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> any
 fn deploy(format: Format, settings: &Settings, dev: bool) -> anyhow::Result<ExitCode> {
     let migrations = project_migrations(settings)?;
     let url = super::target_url(settings)?;
-    let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
-    let entries = runner::status(&migrations, &history::rows(&mut client)?);
-    drop(client);
-    let pending = runner::pending(&migrations, &entries);
-    if pending.is_empty() {
-        return apply(format, settings, &url, &migrations).map(|_| ExitCode::SUCCESS);
+    let mut reported = false;
+    loop {
+        let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+        let entries = runner::status(&migrations, &history::rows(&mut client)?);
+        let pending = runner::pending(&migrations, &entries);
+        if pending.is_empty() {
+            if !reported {
+                apply(format, settings, &url, &migrations, migrations.len())?;
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        let first_deploy = entries.iter().all(|e| e.state != State::Applied);
+        let batch = |pending: &[&Migration]| Operation {
+            kind: "migrate",
+            text: format!(
+                "dbguard migrate {}\n{}",
+                if dev { "dev" } else { "deploy" },
+                pending
+                    .iter()
+                    .map(|m| format!("{} {}", m.name, m.checksum))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            cwd: settings.project_dir.clone(),
+        };
+        if dev {
+            let verdict = pending_verdict(&pending, true);
+            return protocol::run(settings, &batch(&pending), &verdict, Ok(url.clone()), &mut |_| {
+                apply(format, settings, &url, &migrations, migrations.len())
+            });
+        }
+        report_medium(&pending);
+        let gate = pending
+            .iter()
+            .position(|m| deploy_plan::verdict(&[m]).risk > Risk::Low);
+        let safe = match gate {
+            None => pending.len(),
+            Some(k) if first_deploy => match deploy_plan::nothing_at_risk(&mut client, &pending)? {
+                Ok(why) => {
+                    eprintln!("first deploy, {why}: applying every pending migration without approval");
+                    pending.len()
+                }
+                Err(why) => {
+                    eprintln!("a person must approve {}: {why}", pending[k].name);
+                    k
+                }
+            },
+            Some(k) => k,
+        };
+        let upto = match pending.get(safe) {
+            Some(gated) => position(&migrations, gated),
+            None => migrations.len(),
+        };
+        drop(client);
+        if safe > 0 {
+            let op = batch(&pending[..safe]);
+            let store = super::backup::store(settings);
+            let backup = protocol::take_backup(settings, &store, &url, &op, Level::Read)?;
+            eprintln!("backup {backup} verified; to undo: dbguard restore {backup}");
+            let code = apply(format, settings, &url, &migrations, upto)?;
+            if code != 0 || safe == pending.len() {
+                return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+            }
+        }
+        let step = pending[safe];
+        let through = position(&migrations, step) + 1;
+        if safe > 0 {
+            eprintln!(
+                "{} needs a person's approval; the {safe} migration(s) before it were applied",
+                step.name
+            );
+        }
+        let verdict = deploy_plan::verdict(&[step]);
+        let code = protocol::run(settings, &batch(&[step]), &verdict, Ok(url.clone()), &mut |_| {
+            apply(format, settings, &url, &migrations, through)
+        })?;
+        reported = true;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
     }
-    let verdict = pending_verdict(&pending, dev);
-    let op = Operation {
-        kind: "migrate",
-        text: format!(
-            "dbguard migrate {}\n{}",
-            if dev { "dev" } else { "deploy" },
-            pending
-                .iter()
-                .map(|m| format!("{} {}", m.name, m.checksum))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ),
-        cwd: settings.project_dir.clone(),
-    };
-    if verdict.risk > Risk::Low {
-        return protocol::run(settings, &op, &verdict, Ok(url.clone()), &mut |_| {
-            apply(format, settings, &url, &migrations)
-        });
-    }
-    let store = super::backup::store(settings);
-    let backup = protocol::take_backup(settings, &store, &url, &op, Level::Read)?;
-    eprintln!("backup {backup} verified; to undo: dbguard restore {backup}");
-    let code = apply(format, settings, &url, &migrations)?;
-    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
-/// The verdict over the pending migrations: the classifier's findings on
-/// their SQL, a finding for each high-risk lint finding of its own, and for
-/// `migrate dev` at least medium.
-pub fn pending_verdict(pending: &[&Migration], dev: bool) -> Verdict {
-    let mut findings = Vec::new();
+/// The index of `migration` in `migrations`.
+fn position(migrations: &[Migration], migration: &Migration) -> usize {
+    migrations
+        .iter()
+        .position(|m| m.name == migration.name)
+        .unwrap_or(migrations.len())
+}
+
+/// Prints the lint's findings that need no approval (medium or low risk).
+fn report_medium(pending: &[&Migration]) {
     for migration in pending {
-        let mut risk = classify_sql(&migration.sql, &SqlOptions::default());
-        risk.findings.retain(|f| {
-            f.risk > Risk::Low && f.rule != Rule::SchemaChange && f.rule != Rule::PermissionChange
-        });
-        findings.extend(risk.findings.into_iter().map(|mut f| {
-            f.via.insert(0, migration.name.clone());
-            f
-        }));
-        for d in lint(&migration.sql).into_iter().filter(|d| d.risk == Risk::High) {
-            let mut f = Finding::new(
-                Rule::MigrationLint,
-                format!("[{}] {} (line {})", d.rule, d.message, d.line),
-                &migration.name,
-            );
-            f.via.push(migration.name.clone());
-            findings.push(f);
-        }
         for d in lint(&migration.sql).into_iter().filter(|d| d.risk != Risk::High) {
             eprintln!(
                 "{}:{}: {} [{}] {}",
@@ -290,29 +330,43 @@ pub fn pending_verdict(pending: &[&Migration], dev: bool) -> Verdict {
             );
         }
     }
-    if dev && findings.iter().all(|f| f.risk < Risk::Medium) {
-        findings.push(Finding::new(
-            Rule::PrismaMigrateDev,
-            "dbguard migrate dev applies migrations to the development database",
-            pending
-                .iter()
-                .map(|m| m.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        ));
+}
+
+/// The verdict over the pending migrations (see
+/// [`deploy_plan::verdict`]), and for `migrate dev` at least medium.
+pub fn pending_verdict(pending: &[&Migration], dev: bool) -> Verdict {
+    let verdict = deploy_plan::verdict(pending);
+    if !dev || verdict.risk >= Risk::Medium {
+        return verdict;
     }
+    let mut findings = verdict.findings;
+    findings.push(Finding::new(
+        Rule::PrismaMigrateDev,
+        "dbguard migrate dev applies migrations to the development database",
+        pending
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
     Verdict::from_findings(findings)
 }
 
 /// Applies pending migrations and reports; exit code 1 when one failed.
+/// Only the first `upto` migrations are applied; the rest are reported as not applied.
 pub fn apply(
     format: Format,
     settings: &Settings,
     url: &DbUrl,
     migrations: &[Migration],
+    upto: usize,
 ) -> anyhow::Result<i32> {
     let mut client = dbguard_pg::connect(url, settings.pool.timeout())?;
-    let done = runner::deploy(&mut client, migrations, &mut |_| Ok(()))?;
+    let done = runner::deploy(
+        &mut client,
+        &migrations[..upto.min(migrations.len())],
+        &mut |_| Ok(()),
+    )?;
     let entries = runner::status(migrations, &history::rows(&mut client)?);
     let named = |state: State| -> Vec<String> {
         entries
@@ -366,7 +420,7 @@ pub fn reset(settings: &Settings, seed: bool) -> anyhow::Result<ExitCode> {
              GRANT USAGE ON SCHEMA public TO PUBLIC;",
         )?;
         drop(client);
-        let applied = apply(Format::Text, settings, &url, &migrations)?;
+        let applied = apply(Format::Text, settings, &url, &migrations, migrations.len())?;
         if let Some(plan) = &seed {
             let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
             emit(Format::Text, &plan.apply(&mut client)?);
