@@ -67,6 +67,8 @@ rules! {
     UpdateManyRows = "update-many-rows", High, "UPDATE without equality on a key can change more than one row";
     /// MERGE.
     Merge = "merge", High, "MERGE can update or delete many rows";
+    /// SQL that alters or drops dbguard's guards inside the database, or writes its schema.
+    GuardTamper = "guard-tamper", High, "SQL that switches off or forges dbguard's guards inside the database (event triggers, its triggers, the dbguard schema)";
     /// A one-row DELETE whose ON DELETE CASCADE reaches rows in other tables (found on the live database).
     CascadeDelete = "cascade-delete", High, "a DELETE of one row whose ON DELETE CASCADE reaches rows in other tables";
     /// DELETE or UPDATE pinned to one row by a key.

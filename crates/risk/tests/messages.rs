@@ -10,6 +10,7 @@ use serde_json::json;
 /// (kind, input): `sql` inputs go to the SQL classifier, `sh` to the shell one.
 const EXAMPLES: &[(&str, &str)] = &[
     ("sql", "DROP DATABASE farm"),
+    ("sql", "ALTER EVENT TRIGGER dbguard_ddl_start DISABLE"),
     ("sql", "DROP SCHEMA public CASCADE"),
     ("sql", "DROP TABLE order_items, orders"),
     ("sql", "DROP OWNED BY app"),

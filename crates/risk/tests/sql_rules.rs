@@ -345,3 +345,28 @@ fn isolation_and_safety_switches_are_high() {
         Some("merge"),
     );
 }
+
+#[test]
+fn switching_off_or_forging_the_guards_inside_the_database_is_high() {
+    for sql in [
+        "ALTER EVENT TRIGGER dbguard_ddl_start DISABLE",
+        "ALTER EVENT TRIGGER dbguard_ddl_end ENABLE REPLICA",
+        "DROP EVENT TRIGGER IF EXISTS dbguard_sql_drop",
+        "DROP TRIGGER dbguard_truncate ON batches",
+        "INSERT INTO dbguard.windows (approval_id, kinds) VALUES ('x', '{truncate}')",
+        "UPDATE dbguard.config SET max_rows = 1000000",
+        "DELETE FROM \"dbguard\".refusals",
+        "ALTER FUNCTION dbguard.guard_truncate() OWNER TO app",
+        "CREATE OR REPLACE FUNCTION dbguard.allowed() RETURNS boolean LANGUAGE sql AS 'SELECT true'",
+    ] {
+        expect(sql, Risk::High, Some("guard-tamper"));
+    }
+    // Reading dbguard's schema, and other triggers, are not tampering.
+    expect(
+        "SELECT rule, at FROM dbguard.refusals ORDER BY at DESC",
+        Risk::Low,
+        None,
+    );
+    let (_, rules) = check("DROP TRIGGER audit_changes ON batches");
+    assert!(!rules.contains(&"guard-tamper"), "{rules:?}");
+}

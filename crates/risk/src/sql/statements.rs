@@ -44,6 +44,9 @@ impl Walker<'_> {
     pub fn statement(&mut self, node: &Node, text: &str, span: Loc) {
         self.function_calls(node, text, span);
         let Some(stmt) = &node.node else { return };
+        if let Some(why) = tampers_with_guards(stmt, text) {
+            self.add(Rule::GuardTamper, why, text, span);
+        }
         match stmt {
             NodeEnum::SelectStmt(s) => {
                 self.with_clause(s.with_clause.as_ref(), text, span);
@@ -573,4 +576,33 @@ fn names(items: impl Iterator<Item = String>) -> String {
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
+}
+
+/// Why `stmt` (whose text is `text`) would switch off or forge dbguard's
+/// guards inside PostgreSQL, if it would: event triggers altered or dropped,
+/// dbguard's table triggers dropped, or anything but a read of the
+/// `dbguard` schema (its windows, refusals, configuration and functions).
+fn tampers_with_guards(stmt: &NodeEnum, text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    match stmt {
+        NodeEnum::AlterEventTrigStmt(_) => {
+            return Some("ALTER EVENT TRIGGER can switch off the guards inside the database".into())
+        }
+        NodeEnum::DropStmt(d) if d.remove_type() == pg_query::protobuf::ObjectType::ObjectEventTrigger => {
+            return Some("DROP EVENT TRIGGER removes guards inside the database".into())
+        }
+        NodeEnum::DropStmt(d)
+            if d.remove_type() == pg_query::protobuf::ObjectType::ObjectTrigger
+                && lower.contains("dbguard") =>
+        {
+            return Some("dropping a dbguard trigger removes a table's guard".into())
+        }
+        NodeEnum::SelectStmt(_) | NodeEnum::ExplainStmt(_) | NodeEnum::VariableShowStmt(_) => return None,
+        _ => {}
+    }
+    let names_guard_schema =
+        lower.contains("dbguard.") || lower.contains("\"dbguard\".") || lower.contains("schema dbguard");
+    names_guard_schema.then(|| {
+        "it writes or changes dbguard's own schema inside the database (its windows, refusals or functions)".into()
+    })
 }
