@@ -52,10 +52,20 @@ fn is_marker(name: &str) -> bool {
 /// [`crate::protected`], and the spellings a command line adds (the
 /// approver's folder under `$XDG_CONFIG_HOME`, anything under `.codex/`).
 pub fn protected(path: &str) -> Option<&'static str> {
+    // Most words name none of these; only those that might are resolved
+    // (which looks at the file system for links).
+    let lower = path.to_lowercase();
+    if ![
+        ".dbguard", "dbguard", ".claude", ".cursor", ".gemini", ".codex", "backup_",
+    ]
+    .iter()
+    .any(|hint| lower.contains(hint))
+    {
+        return None;
+    }
     if let Some(what) = crate::protected::protected_path(Path::new(path), Path::new("/"), None) {
         return Some(what);
     }
-    let lower = path.to_lowercase();
     let components: Vec<&str> = lower.split('/').filter(|c| !c.is_empty()).collect();
     if components
         .windows(2)
