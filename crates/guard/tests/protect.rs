@@ -197,7 +197,7 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
         (OWNER, "DROP POLICY tenant_isolation ON orders".into(), "protect/drop-object"),
         (OWNER, "DROP FUNCTION cuid() CASCADE".into(), "protect/drop-object"),
         (OWNER, "DROP TYPE farm_role CASCADE".into(), "protect/drop-object"),
-        (OWNER, "DROP OWNED BY farm_owner".into(), "protect/drop-object"),
+        (OWNER, "DROP OWNED BY farm_owner CASCADE".into(), "protect/drop-object"),
         (OWNER, "DROP TRIGGER dbguard_truncate ON tasks".into(), "protect/guard-objects"),
         (OWNER, "ALTER TABLE tasks DISABLE TRIGGER USER".into(), "protect/guard-objects"),
         (OWNER, "ALTER TABLE tasks ENABLE REPLICA TRIGGER dbguard_delete".into(), "protect/guard-objects"),
