@@ -15,15 +15,21 @@
 -- bcrypt hashes inside the database, so no hash ever leaves it. `app` is
 -- outside `public`, which `dbguard reset` drops and re-creates: so that this
 -- migration applies again after a reset, it creates or replaces.
+-- pgcrypto has a schema of its own, not farm_owner's (an extension owned
+-- by another role inside farm_owner's schema would block DROP OWNED BY
+-- farm_owner), usable by farm_owner only.
 CREATE SCHEMA IF NOT EXISTS app AUTHORIZATION farm_owner;
-CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA app;
+CREATE SCHEMA IF NOT EXISTS app_crypto;
+REVOKE ALL ON SCHEMA app_crypto FROM PUBLIC;
+GRANT USAGE ON SCHEMA app_crypto TO farm_owner;
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA app_crypto;
 DO $$
 DECLARE
   home text := (SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pgcrypto');
 BEGIN
-  IF home <> 'app' THEN
-    RAISE EXCEPTION 'pgcrypto is installed in schema %, and the farm schema''s sign-in functions need it in schema app', home
-      USING HINT = 'ALTER EXTENSION pgcrypto SET SCHEMA app';
+  IF home <> 'app_crypto' THEN
+    RAISE EXCEPTION 'pgcrypto is installed in schema %, and the farm schema''s sign-in functions need it in schema app_crypto', home
+      USING HINT = 'ALTER EXTENSION pgcrypto SET SCHEMA app_crypto';
   END IF;
 END $$;
 GRANT USAGE ON SCHEMA app TO farm_app;
@@ -77,7 +83,7 @@ GRANT UPDATE (role, permissions, is_active) ON farm_users TO farm_app;
 -- still spends one bcrypt of cost 12 (the seed's), so an unknown account
 -- answers like a wrong password. Not callable by the application.
 CREATE OR REPLACE FUNCTION app.password_matches(password text, stored text) RETURNS boolean
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, app, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, app, app_crypto, pg_temp AS $$
 DECLARE
   usable boolean := stored ~ '^\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$';
   setting text := CASE WHEN usable THEN '$2a$' || substr(stored, 5) ELSE '$2a$12$dbguardunknownaccountu' END;
@@ -90,7 +96,7 @@ END $$;
 -- wrong password. Never returns the hash.
 CREATE OR REPLACE FUNCTION app.sign_in(email text, password text)
 RETURNS TABLE (id text, email text, name text, role "Role", roles "Role"[])
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public, app, app_crypto, pg_temp AS $$
   SELECT u.id, u.email, u.name, u.role, u.roles
     FROM (SELECT 1) one LEFT JOIN users u ON lower(u.email) = lower(sign_in.email)
    WHERE app.password_matches(sign_in.password, u.password_hash)
@@ -98,7 +104,7 @@ $$;
 
 -- The user this transaction acts for, or an error.
 CREATE OR REPLACE FUNCTION app.actor() RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, app, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, app, app_crypto, pg_temp AS $$
 DECLARE
   who text := NULLIF(current_setting('app.current_user_id', true), '');
 BEGIN
@@ -110,14 +116,14 @@ END $$;
 
 -- The farms the current user is an active member of, with their role.
 CREATE OR REPLACE FUNCTION app.my_farms() RETURNS TABLE (farm_id uuid, farm_name text, role farm_role)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, app, app_crypto, pg_temp AS $$
   SELECT f.id, f.farm_name, m.role FROM farm_users m JOIN farms f ON f.id = m.farm_id
    WHERE m.user_id = app.actor() AND m.is_active ORDER BY f.farm_name, f.id
 $$;
 
 -- A new farm owned by the current user (never by anyone else), who becomes its OWNER member.
 CREATE OR REPLACE FUNCTION app.create_farm(farm_name text, subdomain text DEFAULT NULL) RETURNS uuid
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, app_crypto, pg_temp AS $$
 DECLARE
   owner text := app.actor();
   farm uuid;
@@ -131,7 +137,7 @@ END $$;
 -- Adds the user with `email` to the current farm; the current user must be
 -- an active OWNER or FARM_MANAGER of it. Ownership is not given this way.
 CREATE OR REPLACE FUNCTION app.add_member(email text, role farm_role DEFAULT 'TEAM_MEMBER') RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, app_crypto, pg_temp AS $$
 DECLARE
   farm uuid := NULLIF(current_setting('app.current_farm_id', true), '')::uuid;
   member text;
@@ -154,7 +160,7 @@ END $$;
 
 -- The current user, after checking their `password` (for a change of credentials).
 CREATE OR REPLACE FUNCTION app.reauthenticate(password text) RETURNS text
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, app, pg_temp AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, app, app_crypto, pg_temp AS $$
 DECLARE
   who text := app.actor();
 BEGIN
@@ -167,7 +173,7 @@ END $$;
 -- The current user's password, after checking the present one (12 to 72
 -- bytes, hashed with bcrypt cost 12).
 CREATE OR REPLACE FUNCTION app.change_password(current_password text, new_password text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, app_crypto, pg_temp AS $$
 DECLARE
   who text := app.reauthenticate(current_password);
 BEGIN
@@ -179,7 +185,7 @@ END $$;
 
 -- The current user's email, after checking their password (unique regardless of case).
 CREATE OR REPLACE FUNCTION app.change_email(new_email text, password text) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, app, app_crypto, pg_temp AS $$
 DECLARE
   who text := app.reauthenticate(change_email.password);
 BEGIN
