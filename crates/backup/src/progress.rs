@@ -59,6 +59,11 @@ impl Progress {
         self.bar.inc(n);
     }
 
+    /// Names what is being counted now.
+    pub fn set_message(&self, label: &str) {
+        self.bar.set_message(label.to_string());
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

@@ -141,3 +141,35 @@ fn export_writes_a_private_complete_file_and_import_loads_it_into_a_new_farm() {
     assert_eq!(count(new_farm), count(&farm));
     dbguard(dir.path(), &url).arg("validate").assert().success();
 }
+
+mod support;
+
+/// At a terminal the seed shows what it is filling and how many rows so
+/// far; piped, it prints no progress.
+#[test]
+fn the_seed_shows_progress_at_a_terminal_only() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = dbguard_testkit::project_dir("dbguard-seed-progress-");
+    dbguard_migrate::runner::deploy(&mut db.client(), &dbguard_farm::migrations(), &mut |_| Ok(())).unwrap();
+    let url = db.url.expose().to_string();
+    let out = support::in_pty(
+        dir.path(),
+        "seed --farms 3 --scale 20",
+        "",
+        &[("DATABASE_URL", &url)],
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    // The counter's rate ("…/s") is in no line of the final report.
+    assert!(shown.contains("/s"), "a row counter at the terminal: {shown}");
+    let piped = dbguard(dir.path(), &url)
+        .args(["seed", "--farms", "4"])
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert!(
+        !String::from_utf8_lossy(&piped.stderr).contains("/s"),
+        "no progress when piped: {}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+}

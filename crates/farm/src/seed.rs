@@ -117,6 +117,16 @@ impl Default for DevSize {
 /// hashed only for users not there yet), and `size.farms` demo farms with
 /// every member and data in every business table. One transaction.
 pub fn development(client: &mut Client, size: DevSize) -> Result<Inserted, SeedError> {
+    development_showing(client, size, &mut |_, _| {})
+}
+
+/// [`development`], calling `progress` with each table and the rows just
+/// inserted into it, as the seed goes (a large seed takes minutes).
+pub fn development_showing(
+    client: &mut Client,
+    size: DevSize,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<Inserted, SeedError> {
     let mut inserted = Inserted::default();
     let mut tx = client.transaction()?;
     let mut new_users = 0;
@@ -124,10 +134,13 @@ pub fn development(client: &mut Client, size: DevSize) -> Result<Inserted, SeedE
         new_users += insert_user_if_missing(&mut tx, user, DEV_PASSWORD)?;
     }
     inserted.add("users", new_users);
+    progress("users", new_users);
     let (farms, scale) = (size.farms as i32, size.scale as i32);
     for (table, sql) in DEV_TABLES {
+        progress(table, 0);
         let n = tx.execute(*sql, &[&farms, &scale])?;
         inserted.add(table, n);
+        progress(table, n);
     }
     // Totals follow the items; only orders whose total is wrong change,
     // each by its key: a protected database (`dbguard protect`) refuses a

@@ -99,7 +99,15 @@ impl Plan {
         let started = std::time::Instant::now();
         let (environment, inserted) = match &self.password {
             Some(password) => ("production", seed::production(client, password)?),
-            None => ("development", seed::development(client, self.size)?),
+            None => {
+                let bar = dbguard_backup::progress::Progress::rows("seed");
+                let seeded = seed::development_showing(client, self.size, &mut |table, rows| {
+                    bar.set_message(table);
+                    bar.advance(rows);
+                });
+                bar.finish();
+                ("development", seeded?)
+            }
         };
         Ok(SeedReport {
             environment,
