@@ -3,11 +3,15 @@
 use std::error::Error as _;
 use std::time::Duration;
 
+use postgres::config::SslMode;
+
 use crate::dburl::DbUrl;
 use crate::error::{Error, Result};
+use crate::tls::{self, SslMode as TlsMode};
 
-/// Connects to `url`, giving up after `timeout`. Errors name the redacted
-/// target and the server's reason.
+/// Connects to `url`, giving up after `timeout`, with TLS as its `sslmode`
+/// says (libpq's rules, see [`crate::tls`]). Errors name the redacted target
+/// and the server's reason, or exactly what was wrong with TLS.
 pub fn connect(url: &DbUrl, timeout: Duration) -> Result<postgres::Client> {
     let mut config = url.client_config()?;
     config.connect_timeout(timeout);
@@ -21,10 +25,46 @@ pub fn connect(url: &DbUrl, timeout: Duration) -> Result<postgres::Client> {
             config.options(&options);
         }
     }
-    config.connect(postgres::NoTls).map_err(|e| Error::Database {
+    let tls = url.tls();
+    let failed = |reason: String| Error::Database {
         context: format!("cannot connect to {url}"),
-        reason: describe(&e),
-    })
+        reason,
+    };
+    let reason = |e: &postgres::Error| tls::explain(e, tls).unwrap_or_else(|| describe(e));
+    let secure =
+        |config: &mut postgres::Config, mode: SslMode| -> Result<Result<postgres::Client, postgres::Error>> {
+            config.ssl_mode(mode);
+            Ok(config.connect(tls::connector(tls)?))
+        };
+    let plain = |config: &mut postgres::Config| {
+        config.ssl_mode(SslMode::Disable);
+        config.connect(postgres::NoTls)
+    };
+    match tls.mode {
+        TlsMode::Disable => plain(&mut config).map_err(|e| failed(reason(&e))),
+        // libpq: plain text first; TLS when the server refused the login.
+        TlsMode::Allow => match plain(&mut config) {
+            Err(first) if first.as_db_error().is_some() => {
+                secure(&mut config, SslMode::Require)?.map_err(|e| {
+                    failed(format!(
+                        "without TLS: {}; with TLS: {}",
+                        reason(&first),
+                        reason(&e)
+                    ))
+                })
+            }
+            other => other.map_err(|e| failed(reason(&e))),
+        },
+        // libpq: TLS when offered; plain text when the TLS handshake failed.
+        TlsMode::Prefer => match secure(&mut config, SslMode::Prefer)? {
+            Err(first) if tls::is_handshake_failure(&first) => plain(&mut config)
+                .map_err(|e| failed(format!("{}; without TLS: {}", reason(&first), reason(&e)))),
+            other => other.map_err(|e| failed(reason(&e))),
+        },
+        TlsMode::Require | TlsMode::VerifyCa | TlsMode::VerifyFull => {
+            secure(&mut config, SslMode::Require)?.map_err(|e| failed(reason(&e)))
+        }
+    }
 }
 
 /// The most useful description of a driver error: the server's message with

@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use crate::error::{Error, Result};
 use crate::redact::redact;
+use crate::tls::{SslMode, TlsParams, TlsSettings};
 
 /// URL parameters that Prisma reads and libpq does not. They are accepted and
 /// set aside so that a Prisma `DATABASE_URL` works unchanged.
@@ -28,6 +29,7 @@ pub struct DbUrl {
     config: postgres::Config,
     passfile: Option<PathBuf>,
     schema: Option<String>,
+    tls: TlsSettings,
 }
 
 impl DbUrl {
@@ -51,8 +53,9 @@ impl DbUrl {
                     .into(),
             ));
         }
+        let mut tls_params = TlsParams::default();
         let (libpq_text, passfile, schema) = if is_url {
-            split_url_params(text).map_err(invalid)?
+            split_url_params(text, &mut tls_params).map_err(invalid)?
         } else if text.contains("://") {
             return Err(invalid(
                 "only postgres:// and postgresql:// URLs are supported".into(),
@@ -64,19 +67,34 @@ impl DbUrl {
                 "it is neither a postgres:// or postgresql:// URL nor a key=value connection string".into(),
             ));
         } else {
-            (text.to_string(), None, None)
+            split_keyword_params(text, &mut tls_params).map_err(invalid)?
         };
-        let config = postgres::Config::from_str(&libpq_text)
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let tls = tls_params
+            .resolve(&crate::env::ProcessEnv, home.as_deref())
+            .map_err(invalid)?;
+        let mut config = postgres::Config::from_str(&libpq_text)
             .map_err(|e| invalid(unquote_input(&crate::connect::describe(&e))))?;
         if config.get_hosts().is_empty() {
             return Err(invalid("it names no host".into()));
         }
+        config.ssl_mode(match tls.mode {
+            SslMode::Disable | SslMode::Allow => postgres::config::SslMode::Disable,
+            SslMode::Prefer => postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => postgres::config::SslMode::Require,
+        });
         Ok(DbUrl {
             raw: text.to_string(),
             config,
             passfile,
             schema,
+            tls,
         })
+    }
+
+    /// The TLS settings (libpq's `sslmode`, `sslrootcert`, `sslcert`, `sslkey`).
+    pub fn tls(&self) -> &TlsSettings {
+        &self.tls
     }
 
     /// The URL with its password masked, safe to print.
@@ -133,20 +151,16 @@ impl DbUrl {
         if let Some(options) = config.get_options() {
             parts.push(("options".into(), options.to_string()));
         }
-        let sslmode = match config.get_ssl_mode() {
-            postgres::config::SslMode::Disable => "disable",
-            postgres::config::SslMode::Require => "require",
-            _ => "prefer",
-        };
-        parts.push(("sslmode".into(), sslmode.into()));
+        parts.extend(
+            self.tls
+                .libpq_params()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v)),
+        );
         if let Some(passfile) = &self.passfile {
             parts.push(("passfile".into(), passfile.display().to_string()));
         }
-        let conninfo = parts
-            .iter()
-            .map(|(k, v)| format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let conninfo = crate::conninfo::join(parts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let password = config
             .get_password()
             .map(|p| String::from_utf8_lossy(p).into_owned());
@@ -249,8 +263,9 @@ fn unquote_input(reason: &str) -> String {
 type SplitUrl = (String, Option<PathBuf>, Option<String>);
 
 /// Removes the parameters the driver does not know (Prisma's, and libpq's
-/// `passfile`, which dbguard reads itself) and returns the rest.
-fn split_url_params(text: &str) -> std::result::Result<SplitUrl, String> {
+/// `passfile`, which dbguard reads itself) and the TLS ones (into `tls`),
+/// and returns the rest.
+fn split_url_params(text: &str, tls: &mut TlsParams) -> std::result::Result<SplitUrl, String> {
     let mut url = url::Url::parse(text).map_err(|e| e.to_string())?;
     let mut passfile = None;
     let mut schema = None;
@@ -260,6 +275,7 @@ fn split_url_params(text: &str) -> std::result::Result<SplitUrl, String> {
             "passfile" => passfile = Some(PathBuf::from(value.as_ref())),
             "schema" => schema = Some(value.into_owned()),
             k if PRISMA_PARAMS.contains(&k) => {}
+            k if tls.take(k, &value) => {}
             _ => kept.push((key.into_owned(), value.into_owned())),
         }
     }
@@ -268,12 +284,34 @@ fn split_url_params(text: &str) -> std::result::Result<SplitUrl, String> {
     } else {
         url.query_pairs_mut().clear().extend_pairs(kept);
     }
-    if let Some(path) = &passfile {
-        if !Path::new(path).is_absolute() {
-            return Err(format!("passfile `{}` must be an absolute path", path.display()));
+    check_passfile(passfile.as_deref())?;
+    Ok((url.to_string(), passfile, schema))
+}
+
+/// Takes the TLS parameters (into `tls`) and `passfile` out of a key=value
+/// string and returns the rest for the driver.
+fn split_keyword_params(text: &str, tls: &mut TlsParams) -> std::result::Result<SplitUrl, String> {
+    let mut passfile = None;
+    let mut kept = Vec::new();
+    for (key, value) in crate::conninfo::parse(text)? {
+        match key.as_str() {
+            "passfile" => passfile = Some(PathBuf::from(value)),
+            k if tls.take(k, &value) => {}
+            _ => kept.push((key, value)),
         }
     }
-    Ok((url.to_string(), passfile, schema))
+    check_passfile(passfile.as_deref())?;
+    let rest = crate::conninfo::join(kept.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    Ok((rest, passfile, None))
+}
+
+fn check_passfile(passfile: Option<&Path>) -> std::result::Result<(), String> {
+    match passfile {
+        Some(path) if !path.is_absolute() => {
+            Err(format!("passfile `{}` must be an absolute path", path.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

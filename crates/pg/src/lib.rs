@@ -6,6 +6,7 @@
 //! redacted, and every error message is built from redacted text.
 
 pub mod connect;
+pub mod conninfo;
 pub mod dburl;
 pub mod env;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod random;
 pub mod redact;
 pub mod settings;
 pub mod summary;
+pub mod tls;
 pub mod tools;
 
 pub use connect::connect;

@@ -22,6 +22,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
+pub mod tls;
+
+pub use tls::{Issued, TestCa, TlsSetup};
+
 use dbguard_pg::local::quote_ident;
 use dbguard_pg::{DbUrl, Discovery, LocalServer, ServerOptions};
 
@@ -49,6 +53,7 @@ pub struct TestServer {
     root: PathBuf,
     admin: Mutex<postgres::Client>,
     counter: AtomicUsize,
+    tls_only: bool,
     _watchdog: ChildStdin,
 }
 
@@ -63,6 +68,17 @@ pub fn server() -> &'static TestServer {
 
 impl TestServer {
     fn start() -> Result<TestServer, String> {
+        TestServer::start_with(None)
+    }
+
+    /// A server of its own (not the shared one of [`server`]) that accepts
+    /// only TLS connections (`hostssl` lines alone in `pg_hba.conf`), with
+    /// the certificate of `setup`. Its [`url`](Self::url)s say `sslmode=require`.
+    pub fn start_tls(setup: TlsSetup) -> Result<TestServer, String> {
+        TestServer::start_with(Some(setup))
+    }
+
+    fn start_with(tls: Option<TlsSetup>) -> Result<TestServer, String> {
         let root = tempfile::Builder::new()
             .prefix("dbguard-test-")
             .tempdir()
@@ -77,11 +93,12 @@ impl TestServer {
         let local = LocalServer::open(&state_dir, &Discovery::system(), ServerOptions { durable: false })
             .map_err(|e| format!("PostgreSQL is needed to run these tests: {e}"))?;
         local.start().map_err(|e| e.to_string())?;
-        let mut admin = dbguard_pg::connect(
-            &local.url("postgres").map_err(|e| e.to_string())?,
-            CONNECT_TIMEOUT,
-        )
-        .map_err(|e| e.to_string())?;
+        let plain = local.url("postgres").map_err(|e| e.to_string())?;
+        let mut admin = dbguard_pg::connect(&plain, CONNECT_TIMEOUT).map_err(|e| e.to_string())?;
+        let tls_only = tls.is_some();
+        if let Some(setup) = tls {
+            admin = tls_only_server(&local, admin, &setup)?;
+        }
         admin
             .batch_execute(&format!(
                 "CREATE DATABASE {} IS_TEMPLATE true STRATEGY FILE_COPY",
@@ -93,6 +110,7 @@ impl TestServer {
             root,
             admin: Mutex::new(admin),
             counter: AtomicUsize::new(0),
+            tls_only,
             _watchdog: watchdog,
         })
     }
@@ -107,9 +125,15 @@ impl TestServer {
         &self.root
     }
 
-    /// A URL for `database` on this server.
+    /// A URL for `database` on this server (with `sslmode=require` when the
+    /// server accepts only TLS).
     pub fn url(&self, database: &str) -> DbUrl {
-        self.local.url(database).expect("the server is initialised")
+        let url = self.local.url(database).expect("the server is initialised");
+        if self.tls_only {
+            DbUrl::parse(&format!("{}&sslmode=require", url.expose())).expect("a valid URL")
+        } else {
+            url
+        }
     }
 
     /// A new, empty database for one test, dropped when the value is dropped.
@@ -169,6 +193,68 @@ pub fn project_dir(prefix: &str) -> tempfile::TempDir {
         .expect("a temporary folder");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o711)).expect("chmod");
     dir
+}
+
+/// Turns the plain server behind `admin` into a TLS-only one: writes the
+/// certificate files into the data folder (the server's OS user's), turns
+/// `ssl` on, replaces `pg_hba.conf` with `hostssl` lines only, reloads, and
+/// returns an administrator connection over TLS.
+fn tls_only_server(
+    local: &LocalServer,
+    mut admin: postgres::Client,
+    setup: &TlsSetup,
+) -> Result<postgres::Client, String> {
+    let data = local.data_dir();
+    let owner = dbguard_pg::osuser::server_user().map_err(|e| e.to_string())?;
+    let write = |name: &str, text: &str| -> Result<(), String> {
+        let path = data.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(user) = &owner {
+            std::os::unix::fs::chown(&path, Some(user.uid), Some(user.gid))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Ok(())
+    };
+    write("server.crt", &setup.server.cert_pem)?;
+    write("server.key", &setup.server.key_pem)?;
+    write("client_ca.crt", &setup.client_ca_pem)?;
+    let mut hba = String::from("# dbguard test server: TLS only.\nlocal all all scram-sha-256\n");
+    for role in &setup.cert_roles {
+        hba.push_str(&format!("hostssl all {role} 127.0.0.1/32 cert\n"));
+        admin
+            .batch_execute(&format!("CREATE ROLE {} LOGIN SUPERUSER", quote_ident(role)))
+            .map_err(|e| format!("creating role {role}: {e}"))?;
+    }
+    hba.push_str("hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n");
+    write("pg_hba.conf", &hba)?;
+    for setting in [
+        "ssl = on",
+        "ssl_cert_file = 'server.crt'",
+        "ssl_key_file = 'server.key'",
+        "ssl_ca_file = 'client_ca.crt'",
+    ] {
+        admin
+            .batch_execute(&format!("ALTER SYSTEM SET {setting}"))
+            .map_err(|e| format!("ALTER SYSTEM SET {setting}: {e}"))?;
+    }
+    admin
+        .batch_execute("SELECT pg_reload_conf()")
+        .map_err(|e| format!("reloading the configuration: {e}"))?;
+    let url = local.url("postgres").map_err(|e| e.to_string())?;
+    let url = DbUrl::parse(&format!("{}&sslmode=require", url.expose())).map_err(|e| e.to_string())?;
+    // The reload is asynchronous: wait until the new settings serve.
+    let deadline = std::time::Instant::now() + CONNECT_TIMEOUT;
+    loop {
+        match dbguard_pg::connect(&url, CONNECT_TIMEOUT) {
+            Ok(client) => return Ok(client),
+            Err(e) if std::time::Instant::now() > deadline => {
+                return Err(format!("the TLS server does not serve: {e}"))
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
 }
 
 fn spawn_watchdog(root: &Path, data_dir: &Path) -> Result<ChildStdin, String> {
