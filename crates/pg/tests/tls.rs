@@ -49,6 +49,7 @@ fn fixture() -> &'static Fixture {
             server: ca.server(&["localhost"]),
             client_ca_pem: ca.cert_pem(),
             cert_roles: vec![CERT_ROLE.to_string()],
+            plain_too: false,
         })
         .unwrap_or_else(|e| panic!("{e}"));
         Fixture { server, dir }

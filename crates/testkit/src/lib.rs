@@ -72,8 +72,9 @@ impl TestServer {
     }
 
     /// A server of its own (not the shared one of [`server`]) that accepts
-    /// only TLS connections (`hostssl` lines alone in `pg_hba.conf`), with
-    /// the certificate of `setup`. Its [`url`](Self::url)s say `sslmode=require`.
+    /// TLS connections with the certificate of `setup`, and only those
+    /// (`hostssl` lines alone in `pg_hba.conf`) unless `setup.plain_too`.
+    /// Its [`url`](Self::url)s say `sslmode=require`.
     pub fn start_tls(setup: TlsSetup) -> Result<TestServer, String> {
         TestServer::start_with(Some(setup))
     }
@@ -228,6 +229,9 @@ fn tls_only_server(
             .map_err(|e| format!("creating role {role}: {e}"))?;
     }
     hba.push_str("hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n");
+    if setup.plain_too {
+        hba.push_str("hostnossl all all 127.0.0.1/32 scram-sha-256\n");
+    }
     write("pg_hba.conf", &hba)?;
     for setting in [
         "ssl = on",

@@ -77,4 +77,7 @@ pub struct TlsSetup {
     pub client_ca_pem: String,
     /// Roles created on the server that log in with a client certificate only.
     pub cert_roles: Vec<String>,
+    /// Also accept plain-text logins (`hostnossl`), to compare both on one
+    /// server; `false` for a TLS-only server.
+    pub plain_too: bool,
 }
