@@ -334,6 +334,14 @@ pub enum DbCommand {
     Url {
         /// The database (default: DATABASE_NAME, else `dbguard`).
         database: Option<String>,
+        /// A URL Prisma accepts (the password in it, since Prisma reads no
+        /// password file): written into --env-file as DATABASE_URL, printed masked.
+        #[arg(long)]
+        prisma: bool,
+        /// The .env file to write DATABASE_URL into (with --prisma); created
+        /// if missing, mode 0600, other lines kept.
+        #[arg(long, value_name = "FILE", requires = "prisma")]
+        env_file: Option<std::path::PathBuf>,
     },
 }
 

@@ -51,14 +51,23 @@ impl DotEnv {
     /// Reads `path`. Values are taken literally; nothing is put in the process
     /// environment.
     pub fn read(path: &Path) -> Result<DotEnv> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+            origin: path.display().to_string(),
+            reason: dotenv_reason(dotenvy::Error::Io(e), ""),
+        })?;
+        DotEnv::read_str(&text, path)
+    }
+
+    /// Parses `text` as the contents of the `.env` file at `path` (which is
+    /// only named in errors).
+    pub fn read_str(text: &str, path: &Path) -> Result<DotEnv> {
         let bad = |reason: String| Error::Config {
             origin: path.display().to_string(),
             reason,
         };
-        let iter = dotenvy::from_path_iter(path).map_err(|e| bad(e.to_string()))?;
         let mut vars = HashMap::new();
-        for item in iter {
-            let (key, value) = item.map_err(|e| bad(dotenv_reason(e, path)))?;
+        for item in dotenvy::from_read_iter(text.as_bytes()) {
+            let (key, value) = item.map_err(|e| bad(dotenv_reason(e, text)))?;
             vars.insert(key, value);
         }
         Ok(DotEnv {
@@ -76,13 +85,12 @@ impl DotEnv {
 /// dotenvy's parse errors quote the offending line, which may hold a
 /// password; keep only the position: the line number (found by looking the
 /// quoted text up in the file) and the column.
-fn dotenv_reason(err: dotenvy::Error, path: &Path) -> String {
+fn dotenv_reason(err: dotenvy::Error, text: &str) -> String {
     match err {
         dotenvy::Error::LineParse(line, index) => {
-            let number = std::fs::read_to_string(path).ok().and_then(|text| {
-                text.find(line.as_str())
-                    .map(|at| text[..at].matches('\n').count() + 1)
-            });
+            let number = text
+                .find(line.as_str())
+                .map(|at| text[..at].matches('\n').count() + 1);
             let column = line[..index.min(line.len())]
                 .rsplit('\n')
                 .next()

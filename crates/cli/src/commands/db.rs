@@ -1,13 +1,20 @@
 //! `dbguard db start|stop|status|url`: dbguard's own local PostgreSQL server.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use dbguard_pg::envfile::EnvUpdate;
+use dbguard_pg::prisma;
 
 use dbguard_pg::settings::DEFAULT_LOCAL_DATABASE;
 use dbguard_pg::{Discovery, LocalServer, ServerOptions, ServerState, ServerStatus, Settings, Target};
 use serde::Serialize;
 
 use crate::args::{DbCommand, Format};
-use crate::output::{emit, Report};
+use crate::output::{emit, emit_error, Report};
+
+/// The exit code of a usage error.
+const EXIT_USAGE: u8 = 2;
 
 /// The local server of the project `settings` describe.
 pub fn local_server(settings: &Settings) -> anyhow::Result<LocalServer> {
@@ -72,13 +79,65 @@ impl Report for StatusReport {
 
 #[derive(Serialize)]
 struct UrlReport {
+    /// The URL, password masked.
     url: String,
+    /// The `.env` file DATABASE_URL was written into (`--prisma --env-file`).
+    env_file: Option<PathBuf>,
+    /// What happened to DATABASE_URL in that file.
+    change: Option<EnvUpdate>,
 }
 
 impl Report for UrlReport {
     fn text(&self) -> String {
-        self.url.clone()
+        match (&self.env_file, self.change) {
+            (Some(file), Some(change)) => {
+                let what = match change {
+                    EnvUpdate::Added => "written into",
+                    EnvUpdate::Replaced => "updated in",
+                    EnvUpdate::Unchanged => "already up to date in",
+                };
+                format!("{}\nDATABASE_URL {what} {} (mode 0600)", self.url, file.display())
+            }
+            _ => self.url.clone(),
+        }
     }
+}
+
+/// `db url`, or with `--prisma` the URL with its password written into `env_file`.
+fn url(
+    format: Format,
+    server: &LocalServer,
+    database: &str,
+    prisma: bool,
+    env_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let url = server.url(database)?;
+    if !prisma {
+        emit(
+            format,
+            &UrlReport {
+                url: url.redacted(),
+                env_file: None,
+                change: None,
+            },
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(env_file) = env_file else {
+        emit_error(format, &anyhow::anyhow!(prisma::NEEDS_ENV_FILE));
+        return Ok(ExitCode::from(EXIT_USAGE));
+    };
+    let url = prisma::prisma_url(&url)?;
+    let change = prisma::write_database_url(env_file, &url)?;
+    emit(
+        format,
+        &UrlReport {
+            url: url.redacted(),
+            env_file: Some(env_file.to_path_buf()),
+            change: Some(change),
+        },
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs a `db` subcommand.
@@ -123,15 +182,14 @@ pub fn run(format: Format, settings: &Settings, command: &DbCommand) -> anyhow::
                 },
             );
         }
-        DbCommand::Url { database } => {
+        DbCommand::Url {
+            database,
+            prisma,
+            env_file,
+        } => {
             let server = local_server(settings)?;
             let database = database.as_deref().unwrap_or(local_database(settings));
-            emit(
-                format,
-                &UrlReport {
-                    url: server.url(database)?.redacted(),
-                },
-            );
+            return url(format, &server, database, *prisma, env_file.as_deref());
         }
     }
     Ok(ExitCode::SUCCESS)

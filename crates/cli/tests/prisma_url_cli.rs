@@ -1,0 +1,109 @@
+//! `dbguard db url --prisma`: the password goes into a private `.env`, never
+//! onto the screen; the URL written there connects; without `--env-file`
+//! the command refuses and says why.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use assert_cmd::Command;
+use dbguard_pg::env::DotEnv;
+use dbguard_pg::DbUrl;
+use predicates::prelude::*;
+
+/// dbguard in the test server's own project folder, whose `.dbguard/` holds
+/// that (running) local server.
+fn dbguard() -> Command {
+    let mut cmd = Command::cargo_bin("dbguard").unwrap();
+    cmd.current_dir(dbguard_testkit::server().root())
+        .env_remove("DATABASE_URL");
+    cmd
+}
+
+fn password() -> String {
+    let pgpass = dbguard_testkit::server().root().join(".dbguard/local.pgpass");
+    let text = std::fs::read_to_string(pgpass).unwrap();
+    text.trim().rsplit(':').next().unwrap().to_string()
+}
+
+#[test]
+fn the_prisma_url_is_written_into_the_env_file_and_printed_masked() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    std::fs::write(&env, "# mine\nNODE_ENV=development\n").unwrap();
+    std::fs::set_permissions(&env, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = || {
+        dbguard()
+            .args(["db", "url", &db.name, "--prisma", "--env-file"])
+            .arg(&env)
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("postgresql://postgres:***@127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("DATABASE_URL written into"), "{stdout}");
+    assert!(!stdout.contains(&password()), "the password is never printed");
+    assert_eq!(
+        std::fs::metadata(&env).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let text = std::fs::read_to_string(&env).unwrap();
+    assert!(
+        text.starts_with("# mine\nNODE_ENV=development\nDATABASE_URL='postgresql://postgres:"),
+        "{text}"
+    );
+    assert!(!text.contains("passfile"), "{text}");
+
+    let written = DotEnv::read(&env)
+        .unwrap()
+        .get("DATABASE_URL")
+        .unwrap()
+        .to_string();
+    let url = DbUrl::parse(&written).unwrap();
+    let mut client = dbguard_pg::connect(&url, std::time::Duration::from_secs(10)).unwrap();
+    let name: String = client.query_one("SELECT current_database()", &[]).unwrap().get(0);
+    assert_eq!(name, db.name);
+
+    let again = run();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already up to date"));
+    assert_eq!(std::fs::read_to_string(&env).unwrap(), text);
+}
+
+#[test]
+fn without_an_env_file_it_refuses_and_explains() {
+    dbguard()
+        .args(["db", "url", "--prisma"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            predicate::str::contains("Prisma cannot read a password file")
+                .and(predicate::str::contains("--env-file")),
+        );
+}
+
+#[test]
+fn another_servers_url_is_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    let before = "DATABASE_URL=\"postgresql://app:prodsecret@db.example.com/farm\"\n";
+    std::fs::write(&env, before).unwrap();
+    dbguard()
+        .args(["db", "url", "--prisma", "--env-file"])
+        .arg(&env)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("does not replace it").and(predicate::str::contains("prodsecret").not()),
+        );
+    assert_eq!(std::fs::read_to_string(&env).unwrap(), before);
+}
