@@ -3,7 +3,6 @@
 //! the command refuses and says why.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 use assert_cmd::Command;
 use dbguard_pg::env::DotEnv;
