@@ -37,6 +37,18 @@ pub enum Command {
     /// Make the database ready: ensure a server (DATABASE_URL's, or dbguard's
     /// local one), connect, and print its status.
     Up,
+    /// Set dbguard up in an existing (Next.js/Prisma) project: dbguard.toml,
+    /// .gitignore, the db:* npm scripts, agent hooks and instructions, and
+    /// DATABASE_URL in .env for the local server. Shows the changes and asks
+    /// first; a second run changes nothing.
+    Init {
+        /// Apply without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Only show what would change.
+        #[arg(long, conflicts_with = "yes")]
+        dry_run: bool,
+    },
     /// Manage dbguard's own local PostgreSQL server (under .dbguard/).
     #[command(subcommand)]
     Db(DbCommand),

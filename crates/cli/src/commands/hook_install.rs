@@ -164,12 +164,17 @@ fn hook_command(host: Host, shared: bool) -> anyhow::Result<String> {
     Ok(format!("{program} hook {}", host.name()))
 }
 
+/// What installing a hook did (or, not written, would do).
 #[derive(Serialize)]
-struct InstallReport {
-    host: &'static str,
-    file: PathBuf,
-    changed: bool,
-    command: String,
+pub struct InstallReport {
+    /// The host's name.
+    pub host: &'static str,
+    /// The settings file.
+    pub file: PathBuf,
+    /// Whether the file changed (or would change).
+    pub changed: bool,
+    /// The hook's command line.
+    pub command: String,
 }
 
 impl Report for InstallReport {
@@ -195,6 +200,20 @@ impl Report for InstallReport {
 /// `shared`, its committed ones; with `user`, the home folder's).
 pub fn run(format: Format, host: &str, user: bool, shared: bool, cwd: &Path) -> anyhow::Result<ExitCode> {
     let host = Host::from_name(host).context("unknown host")?;
+    let report = install_hook(host, user, shared, cwd, true)?;
+    emit(format, &report);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Installs the hook for `host` as [`run`] does, writing the settings only
+/// when `write` is true; the report says whether they change.
+pub fn install_hook(
+    host: Host,
+    user: bool,
+    shared: bool,
+    cwd: &Path,
+    write: bool,
+) -> anyhow::Result<InstallReport> {
     let file = if user {
         PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(settings_file(host))
     } else if shared {
@@ -218,19 +237,15 @@ pub fn run(format: Format, host: &str, user: bool, shared: bool, cwd: &Path) -> 
     }
     let changed =
         install(host, &mut doc, &command).with_context(|| format!("{}: unexpected shape", file.display()))?;
-    if changed {
+    if changed && write {
         write_atomically(&file, &doc)?;
     }
-    emit(
-        format,
-        &InstallReport {
-            host: host.name(),
-            file,
-            changed,
-            command,
-        },
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(InstallReport {
+        host: host.name(),
+        file,
+        changed,
+        command,
+    })
 }
 
 fn write_atomically(file: &Path, doc: &Value) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ mod export;
 mod health;
 mod hook;
 mod hook_install;
+mod init;
 mod lint;
 mod migrate;
 mod protect;
@@ -44,6 +45,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     );
     match &cli.command {
         Command::Up => up::run(cli.format, &settings()?),
+        Command::Init { yes, dry_run } => init::run(cli.format, &settings()?, *yes, *dry_run),
         Command::Db(db) => db::run(cli.format, &settings()?, db),
         Command::Config => config::run(cli.format, &settings()?),
         Command::Check(args) => check::run(cli.format, args, &cwd),
