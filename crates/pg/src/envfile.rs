@@ -3,8 +3,7 @@
 //! since the value may hold a password.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use serde::Serialize;
@@ -76,7 +75,7 @@ pub fn set_var(path: &Path, key: &str, value: &str, may_replace: impl Fn(&str) -
     }
     let mut out = lines.join("\n");
     out.push('\n');
-    replace_file(path, out.as_bytes())?;
+    crate::local::write_private_file(path, out.as_bytes(), None)?;
     Ok(update)
 }
 
@@ -86,26 +85,6 @@ fn defines(line: &str, key: &str) -> bool {
     let line = line.strip_prefix("export ").map_or(line, str::trim_start);
     line.strip_prefix(key)
         .is_some_and(|rest| rest.trim_start().starts_with('='))
-}
-
-/// Writes `bytes` to a private temporary file beside `path` and renames it over `path`.
-fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.dbguard-tmp"));
-    let mut file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| Error::io(&tmp, e))?;
-    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600)).map_err(|e| Error::io(&tmp, e))?;
-    file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
-    file.sync_all().map_err(|e| Error::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]

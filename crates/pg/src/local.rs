@@ -512,8 +512,9 @@ fn make_private_dir(path: &Path, mode: u32) -> Result<()> {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| Error::io(path, e))
 }
 
-/// Writes `bytes` to `path` with mode 0600 (replacing it), owned by `owner` when given.
-fn write_private_file(path: &Path, bytes: &[u8], owner: Option<&OsUser>) -> Result<()> {
+/// Writes `bytes` to `path` with mode 0600 (replacing it in one rename),
+/// owned by `owner` when given.
+pub(crate) fn write_private_file(path: &Path, bytes: &[u8], owner: Option<&OsUser>) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let mut file = fs::OpenOptions::new()
         .create(true)
@@ -522,6 +523,8 @@ fn write_private_file(path: &Path, bytes: &[u8], owner: Option<&OsUser>) -> Resu
         .mode(0o600)
         .open(&tmp)
         .map_err(|e| Error::io(&tmp, e))?;
+    // A temporary file left by an earlier crash keeps its mode when reopened.
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o600)).map_err(|e| Error::io(&tmp, e))?;
     file.write_all(bytes).map_err(|e| Error::io(&tmp, e))?;
     file.sync_all().map_err(|e| Error::io(&tmp, e))?;
     if let Some(user) = owner {
