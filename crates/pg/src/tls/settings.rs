@@ -9,7 +9,7 @@
 //! |---|---|---|---|
 //! | `disable` | never | – | – |
 //! | `allow` | only when the server refuses plain text | when a root CA is given | no |
-//! | `prefer` (default) | when the server offers it | when a root CA is given | no |
+//! | `prefer` (default) | when the server offers it; plain text when the handshake fails | when a root CA is given | no |
 //! | `require` | always | when a root CA is given (then as `verify-ca`) | no |
 //! | `verify-ca` | always | always | no |
 //! | `verify-full` | always | always | yes |
