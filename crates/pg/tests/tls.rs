@@ -265,3 +265,20 @@ fn psql_children_get_the_same_settings() {
     let stderr = String::from_utf8_lossy(&wrong_host.stderr);
     assert!(stderr.contains("does not match host name"), "{stderr}");
 }
+
+/// libpq's `prefer` with a root CA: the chain is checked, and when the
+/// handshake fails plain text is tried, which a TLS-only server refuses;
+/// both reasons are given.
+#[test]
+fn prefer_with_a_wrong_ca_tries_plain_text_and_says_both() {
+    let other = fixture().path("other_ca.pem");
+    let err = error(&url(
+        "127.0.0.1",
+        &format!("sslmode=prefer&sslrootcert={}", other.display()),
+    ));
+    assert!(err.contains("not signed by the CA in"), "{err}");
+    assert!(
+        err.contains("; without TLS: ") && err.contains("no encryption"),
+        "{err}"
+    );
+}
