@@ -1,6 +1,6 @@
 //! `dbguard db url --prisma`: the password goes into a private `.env`, never
-//! onto the screen; the URL written there connects; without `--env-file`
-//! the command refuses and says why.
+//! onto the screen; the URL written there connects, and the real Prisma CLI
+//! accepts it; without `--env-file` the command refuses and says why.
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -105,4 +105,46 @@ fn another_servers_url_is_not_replaced() {
             predicate::str::contains("does not replace it").and(predicate::str::contains("prodsecret").not()),
         );
     assert_eq!(std::fs::read_to_string(&env).unwrap(), before);
+}
+
+/// The real Prisma CLI (the test kit's pinned 6.19.3) reads the database
+/// through the URL `db url --prisma` wrote.
+#[test]
+fn prisma_itself_accepts_the_written_url() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = dbguard_testkit::project_dir("dbguard-prisma-url-");
+    dbguard_testkit::prisma::project(
+        dir.path(),
+        "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n",
+    );
+    let env = dir.path().join(".env");
+    dbguard()
+        .args(["db", "url", &db.name, "--prisma", "--env-file"])
+        .arg(&env)
+        .assert()
+        .success();
+    let url = DotEnv::read(&env)
+        .unwrap()
+        .get("DATABASE_URL")
+        .unwrap()
+        .to_string();
+    let out = std::process::Command::new("npx")
+        .args(["prisma", "migrate", "status"])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", &url)
+        .env_remove("CLAUDECODE")
+        .envs(dbguard_testkit::prisma::ENV.iter().copied())
+        .output()
+        .expect("npx (Node.js)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("\"{}\", schema \"public\"", db.name)),
+        "{text}"
+    );
+    assert!(text.contains("No migration found"), "{text}");
+    assert!(!text.contains("External error"), "{text}");
 }

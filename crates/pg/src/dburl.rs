@@ -377,6 +377,33 @@ mod tests {
     }
 
     #[test]
+    fn tls_parameters_reach_the_children_in_both_forms() {
+        let url = DbUrl::parse(
+            "postgresql://app:pw@db.example.com/farm?sslmode=verify-full&sslrootcert=/x/ca.pem&sslcert=/x/c.crt&sslkey=/x/c.key",
+        )
+        .unwrap();
+        assert_eq!(
+            url.libpq().conninfo,
+            "host='db.example.com' port='5432' user='app' dbname='farm' sslmode='verify-full' sslrootcert='/x/ca.pem' \
+             sslcert='/x/c.crt' sslkey='/x/c.key'"
+        );
+        let keywords =
+            DbUrl::parse("host=db.example.com dbname=farm sslmode=verify-ca sslrootcert='/x/my ca.pem'")
+                .unwrap();
+        assert_eq!(
+            keywords.libpq().conninfo,
+            "host='db.example.com' dbname='farm' sslmode='verify-ca' sslrootcert='/x/my ca.pem'"
+        );
+        let err = DbUrl::parse("postgresql://app:pw@h/db?sslmode=verify-full")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("sslrootcert=<file>") && !err.contains(":pw@"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn relative_passfile_is_rejected() {
         let err = DbUrl::parse("postgresql://app@localhost/db?passfile=pgpass").unwrap_err();
         assert!(err.to_string().contains("absolute"), "{err}");
