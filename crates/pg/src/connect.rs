@@ -15,6 +15,12 @@ use crate::tls::{self, SslMode as TlsMode};
 pub fn connect(url: &DbUrl, timeout: Duration) -> Result<postgres::Client> {
     let mut config = url.client_config()?;
     config.connect_timeout(timeout);
+    connect_config(url, config)
+}
+
+/// Connects with `config` (made from `url`'s, with another user, password
+/// or options) and `url`'s TLS settings, as [`connect`] does.
+pub fn connect_config(url: &DbUrl, mut config: postgres::Config) -> Result<postgres::Client> {
     if config.get_application_name().is_none() {
         config.application_name("dbguard");
     }

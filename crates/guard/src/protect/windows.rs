@@ -137,9 +137,12 @@ pub fn open_window(
         .password(password.as_bytes())
         .application_name("dbguard guard")
         .connect_timeout(timeout);
-    let mut guard = config.connect(postgres::NoTls).map_err(db(format!(
-        "cannot connect to {target} as the guard role (run `dbguard protect` again if its credential is stale)"
-    )))?;
+    let mut guard = dbguard_pg::connect::connect_config(target, config).map_err(|e| {
+        Error::Invalid(format!(
+            "cannot connect to {target} as the guard role (run `dbguard protect` again if its credential is \
+             stale): {e}"
+        ))
+    })?;
     let token = WindowToken(Zeroizing::new(dbguard_pg::random::random_hex(32)?));
     let kinds: Vec<&str> = spec.kinds.iter().map(|k| k.as_str()).collect();
     guard
@@ -170,9 +173,7 @@ pub fn connect_with_window(target: &DbUrl, token: &WindowToken, timeout: Duratio
     if config.get_application_name().is_none() {
         config.application_name("dbguard");
     }
-    config
-        .connect(postgres::NoTls)
-        .map_err(db(format!("cannot connect to {target}")))
+    Ok(dbguard_pg::connect::connect_config(target, config)?)
 }
 
 /// Closes the window of `token`; whether one was open.
