@@ -311,3 +311,48 @@ fn an_inherited_consent_variable_never_reaches_the_child() {
         text(&out)
     );
 }
+
+/// With `dbguard protect` on, a plain `npx prisma migrate reset --force`
+/// outside dbguard is refused by the database itself (a consent variable
+/// set by the agent does not help), while the approved reset through
+/// dbguard passes the guards in its window.
+#[test]
+fn on_a_protected_database_only_the_approved_prisma_reset_passes() {
+    let (db, dir, url) = deployed();
+    db.client()
+        .batch_execute("INSERT INTO \"Team\" (name) SELECT 'team ' || g FROM generate_series(1, 50) g")
+        .unwrap();
+    dbguard(dir.path(), &url, false).arg("protect").assert().success();
+
+    let mut plain = std::process::Command::new("npx");
+    plain.args(["prisma", "migrate", "reset", "--force", "--skip-generate"]);
+    clean(&mut plain, dir.path(), &url);
+    let out = plain
+        .env("CLAUDECODE", "1")
+        .env(prisma_consent(), "the user said yes")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("dbguard refused"),
+        "the database refused it: {}",
+        text(&out)
+    );
+    assert_eq!(teams(&db), 50);
+
+    let reset = [
+        "run",
+        "--",
+        "npx",
+        "prisma",
+        "migrate",
+        "reset",
+        "--force",
+        "--skip-generate",
+    ];
+    dbguard(dir.path(), &url, true).args(reset).assert().code(4);
+    approve(dir.path(), &url);
+    let out = dbguard(dir.path(), &url, true).args(reset).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(teams(&db), 0);
+}
