@@ -10,7 +10,7 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use dbguard_testkit::{prisma, TestDb};
-use support::{config_home, in_pty, set_up_approver, PASS};
+use support::{config_home, set_up_approver};
 
 const SCHEMA: &str = r#"datasource db {
   provider = "postgresql"
@@ -106,37 +106,8 @@ fn teams(db: &TestDb) -> i64 {
         .get(0)
 }
 
-fn pending_id(dir: &Path, url: &str) -> String {
-    let out = dbguard(dir, url, false)
-        .args(["--format", "json", "approvals"])
-        .output()
-        .unwrap();
-    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    list["approvals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["state"] == "pending")
-        .expect("a pending approval")["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 fn approve(dir: &Path, url: &str) {
-    let id = pending_id(dir, url);
-    let out = in_pty(
-        dir,
-        &format!("approve {id}"),
-        &format!("YES\n{PASS}\n"),
-        &[("DATABASE_URL", url)],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    support::approve_pending(dir, &[("DATABASE_URL", url)]);
 }
 
 /// A project whose two migrations dbguard has applied.

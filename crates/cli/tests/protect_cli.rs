@@ -210,25 +210,8 @@ fn an_approval_opens_a_window_only_the_approved_run_passes() {
     let mut agent = dbguard(dir.path());
     person(&mut agent);
     agent.env("CLAUDECODE", "1").args(truncate).assert().code(4);
-    let list = {
-        let mut cmd = dbguard(dir.path());
-        person(&mut cmd);
-        json(
-            &cmd.args(["--format", "json", "approvals"])
-                .output()
-                .unwrap()
-                .stdout,
-        )
-    };
-    let id = list["approvals"][0]["id"].as_str().unwrap().to_string();
-    let out = support::in_pty(
-        dir.path(),
-        &format!("approve {id}"),
-        &format!("YES\n{}\n", support::PASS),
-        &[("DATABASE_URL", &url)],
-    );
-    let shown = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{shown}");
+    let id = support::pending_id(dir.path(), &[("DATABASE_URL", &url)]);
+    let shown = support::approve_pending(dir.path(), &[("DATABASE_URL", &url)]);
     assert!(shown.contains("opened its window"), "{shown}");
 
     // While the window is open, another session without its token is refused.
@@ -284,37 +267,7 @@ fn an_approval_opens_a_window_only_the_approved_run_passes() {
         .args(["sql", "DELETE FROM batches"])
         .assert()
         .code(4);
-    let list = {
-        let mut cmd = dbguard(dir.path());
-        person(&mut cmd);
-        json(
-            &cmd.args(["--format", "json", "approvals"])
-                .output()
-                .unwrap()
-                .stdout,
-        )
-    };
-    let pending = list["approvals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["state"] == "pending")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let out = support::in_pty(
-        dir.path(),
-        &format!("approve {pending}"),
-        &format!("YES\n{}\n", support::PASS),
-        &[("DATABASE_URL", &url)],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    support::approve_pending(dir.path(), &[("DATABASE_URL", &url)]);
     let mut agent = dbguard(dir.path());
     person(&mut agent);
     let out = agent
@@ -349,26 +302,7 @@ fn a_protected_local_database_resets_after_approval() {
         .arg("reset")
         .assert()
         .code(4);
-    let list = json(
-        &dbguard(dir.path())
-            .args(["--format", "json", "approvals"])
-            .output()
-            .unwrap()
-            .stdout,
-    );
-    let id = list["approvals"][0]["id"].as_str().unwrap().to_string();
-    let out = support::in_pty(
-        dir.path(),
-        &format!("approve {id}"),
-        &format!("YES\n{}\n", support::PASS),
-        &[],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    support::approve_pending(dir.path(), &[]);
     let out = dbguard(dir.path())
         .env("CLAUDECODE", "1")
         .arg("reset")

@@ -51,3 +51,36 @@ pub fn in_pty(dir: &Path, args: &str, input: &str, env: &[(&str, &str)]) -> Outp
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// The id of the one pending approval of the project `dir` (`env` names its
+/// database when the settings do not).
+pub fn pending_id(dir: &Path, env: &[(&str, &str)]) -> String {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbguard"));
+    cmd.current_dir(dir)
+        .env("XDG_CONFIG_HOME", config_home(dir))
+        .args(["--format", "json", "approvals"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    list["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["state"] == "pending")
+        .unwrap_or_else(|| panic!("no pending approval: {list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A person approves the pending approval of `dir` at a terminal, with `YES`
+/// and [`PASS`]; what the terminal showed (the approval must succeed).
+pub fn approve_pending(dir: &Path, env: &[(&str, &str)]) -> String {
+    let id = pending_id(dir, env);
+    let out = in_pty(dir, &format!("approve {id}"), &format!("YES\n{PASS}\n"), env);
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    shown
+}
