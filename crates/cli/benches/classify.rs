@@ -20,12 +20,12 @@ const ROUNDS: usize = 5;
 fn corpus() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let files = [
-        root.join("../../../shared/corpus/commands.tsv"),
+        dbguard_testkit::external_corpus().join("commands.tsv"),
         root.join("../risk/tests/corpus/commands.tsv"),
     ];
     files
         .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .map(|f| std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())))
         .flat_map(|text| {
             text.lines()
                 .filter(|l| !l.starts_with('#') && l.contains('\t'))

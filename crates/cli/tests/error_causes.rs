@@ -61,13 +61,7 @@ fn chown_all(path: &Path, uid: u32) {
 /// A URL with the password inline: the unprivileged user cannot read the
 /// test server's password file.
 fn inline_url(db: &dbguard_testkit::TestDb) -> String {
-    let config = db.url.client_config().unwrap();
-    let password = String::from_utf8(config.get_password().unwrap().to_vec()).unwrap();
-    format!(
-        "postgresql://postgres:{password}@127.0.0.1:{}/{}",
-        config.get_ports()[0],
-        db.name
-    )
+    db.inline_url()
 }
 
 fn seeded(rows: i32) -> dbguard_testkit::TestDb {

@@ -29,13 +29,7 @@ const ADD_NOTE: &str = "ALTER TABLE \"Team\" ADD COLUMN \"note\" TEXT;\n";
 
 /// The database's URL with its password inline, as Prisma needs it.
 fn prisma_url(db: &TestDb) -> String {
-    let config = db.url.client_config().unwrap();
-    let password = String::from_utf8(config.get_password().unwrap().to_vec()).unwrap();
-    format!(
-        "postgresql://postgres:{password}@127.0.0.1:{}/{}",
-        config.get_ports()[0],
-        db.name
-    )
+    db.inline_url()
 }
 
 fn migration(dir: &Path, name: &str, sql: &str) {

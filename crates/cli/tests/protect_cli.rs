@@ -191,13 +191,19 @@ fn an_approval_opens_a_window_only_the_approved_run_passes() {
     let dir = dbguard_testkit::project_dir("dbguard-protect-window-");
     support::set_up_approver(&support::config_home(dir.path()));
     let url = db.url.expose().to_string();
-    let person = |cmd: &mut Command| {
+    // dbguard as a person runs it here, and as the agent does.
+    let person = || {
+        let mut cmd = dbguard(dir.path());
         cmd.env("DATABASE_URL", &url)
             .env("XDG_CONFIG_HOME", support::config_home(dir.path()));
+        cmd
     };
-    let mut protect = dbguard(dir.path());
-    person(&mut protect);
-    protect.arg("protect").assert().success();
+    let agent = || {
+        let mut cmd = person();
+        cmd.env("CLAUDECODE", "1");
+        cmd
+    };
+    person().arg("protect").assert().success();
     let count = || -> i64 {
         db.client()
             .query_one("SELECT count(*) FROM batches", &[])
@@ -207,9 +213,7 @@ fn an_approval_opens_a_window_only_the_approved_run_passes() {
     let plain = url.clone();
 
     let truncate = ["run", "--", "psql", url.as_str(), "-X", "-c", "TRUNCATE batches"];
-    let mut agent = dbguard(dir.path());
-    person(&mut agent);
-    agent.env("CLAUDECODE", "1").args(truncate).assert().code(4);
+    agent().args(truncate).assert().code(4);
     let id = support::pending_id(dir.path(), &[("DATABASE_URL", &url)]);
     let shown = support::approve_pending(dir.path(), &[("DATABASE_URL", &url)]);
     assert!(shown.contains("opened its window"), "{shown}");
@@ -225,9 +229,7 @@ fn an_approval_opens_a_window_only_the_approved_run_passes() {
     assert!(!ok && err.contains("protect/truncate"), "{err}");
     assert_eq!(count(), 40);
     // `dbguard audit` shows the database's refusal beside the protocol's entries.
-    let mut audit = dbguard(dir.path());
-    person(&mut audit);
-    audit
+    person()
         .arg("audit")
         .assert()
         .success()
@@ -235,9 +237,7 @@ fn an_approval_opens_a_window_only_the_approved_run_passes() {
         .stdout(predicate::str::contains("protect/truncate"))
         .stdout(predicate::str::contains("pending-approval"));
 
-    let mut agent = dbguard(dir.path());
-    person(&mut agent);
-    let out = agent.env("CLAUDECODE", "1").args(truncate).output().unwrap();
+    let out = agent().args(truncate).output().unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -260,21 +260,9 @@ fn an_approval_opens_a_window_only_the_approved_run_passes() {
     assert_eq!(count(), 5);
 
     // dbguard's own connections hold the window too (`dbguard sql`).
-    let mut agent = dbguard(dir.path());
-    person(&mut agent);
-    agent
-        .env("CLAUDECODE", "1")
-        .args(["sql", "DELETE FROM batches"])
-        .assert()
-        .code(4);
+    agent().args(["sql", "DELETE FROM batches"]).assert().code(4);
     support::approve_pending(dir.path(), &[("DATABASE_URL", &url)]);
-    let mut agent = dbguard(dir.path());
-    person(&mut agent);
-    let out = agent
-        .env("CLAUDECODE", "1")
-        .args(["sql", "DELETE FROM batches"])
-        .output()
-        .unwrap();
+    let out = agent().args(["sql", "DELETE FROM batches"]).output().unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),

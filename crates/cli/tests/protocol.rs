@@ -133,13 +133,8 @@ fn truncate_waits_for_a_person_then_backs_up_runs_and_is_recorded() {
     let dir = project_with_approver();
     let url = db.url.expose().to_string();
     // The command names the password in its URL: it must never be stored or shown.
-    let config = db.url.client_config().unwrap();
-    let password = String::from_utf8(config.get_password().unwrap().to_vec()).unwrap();
-    let with_password = format!(
-        "postgresql://postgres:{password}@127.0.0.1:{}/{}",
-        config.get_ports()[0],
-        db.name
-    );
+    let password = db.password();
+    let with_password = db.inline_url();
     let truncate = [
         "run",
         "--",
@@ -343,9 +338,8 @@ fn an_approval_unlocks_only_its_own_command_and_database_until_it_expires() {
     let a = seeded();
     let b = seeded();
     let dir = project_with_approver();
-    let config = a.url.client_config().unwrap();
-    let port = config.get_ports()[0].to_string();
-    let password = String::from_utf8(config.get_password().unwrap().to_vec()).unwrap();
+    let port = a.port().to_string();
+    let password = a.password();
     let env = |db: &TestDb| -> Vec<(&'static str, String)> {
         vec![
             ("PGHOST", "127.0.0.1".into()),

@@ -117,9 +117,8 @@ fn pgpassword_through_run_and_a_url_in_a_backup_label_are_never_stored() {
         .batch_execute("CREATE TABLE x (id int); INSERT INTO x VALUES (1)")
         .unwrap();
     let dir = dbguard_testkit::project_dir("dbguard-secrets-");
-    let config = db.url.client_config().unwrap();
-    let password = String::from_utf8(config.get_password().unwrap().to_vec()).unwrap();
-    let port = config.get_ports()[0].to_string();
+    let password = db.password();
+    let port = db.port().to_string();
     let line = format!(
         "PGPASSWORD={password} psql -h 127.0.0.1 -p {port} -U postgres {} -c 'TRUNCATE x'",
         db.name

@@ -3,14 +3,12 @@
 //!
 //! Run: `cargo bench -p dbguard-migrate --bench lint`.
 
-use std::path::Path;
 use std::time::Instant;
 
 const ROUNDS: usize = 5;
 
 fn main() {
-    let root =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/external/crates.io-migrations");
+    let root = dbguard_testkit::external_corpus().join("external/crates.io-migrations");
     let mut files = Vec::new();
     for dir in std::fs::read_dir(&root).expect("the external corpus").flatten() {
         for name in ["up.sql", "down.sql"] {

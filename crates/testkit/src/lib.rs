@@ -170,6 +170,29 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// The superuser's password (read from the password file), for tests
+    /// that must hand it over the way users do.
+    pub fn password(&self) -> String {
+        let config = self.url.client_config().expect("a valid test URL");
+        String::from_utf8(config.get_password().expect("a password").to_vec()).expect("a text password")
+    }
+
+    /// Its port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.url.client_config().expect("a valid test URL").get_ports()[0]
+    }
+
+    /// A URL with the password inline (`postgresql://postgres:PW@127.0.0.1:PORT/NAME`),
+    /// as Prisma and users who cannot read the password file need it.
+    pub fn inline_url(&self) -> String {
+        format!(
+            "postgresql://postgres:{}@127.0.0.1:{}/{}",
+            self.password(),
+            self.port(),
+            self.name
+        )
+    }
+
     /// A new connection to it.
     pub fn client(&self) -> postgres::Client {
         dbguard_pg::connect(&self.url, CONNECT_TIMEOUT).unwrap_or_else(|e| panic!("{e}"))
