@@ -213,11 +213,50 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
         ),
         (
             APP,
-            in_farm("DELETE FROM tasks WHERE id = (SELECT id FROM tasks ORDER BY id LIMIT 1); DELETE FROM tasks WHERE id = (SELECT id FROM tasks ORDER BY id DESC LIMIT 1)"),
+            in_farm(&format!("{FIRST_TASK}; {LAST_TASK}")),
+            "protect/delete-many",
+        ),
+        (
+            APP,
+            in_farm(&format!("{FIRST_TASK}; SET TimeZone = 'Pacific/Kiritimati'; SET DateStyle = 'German'; {LAST_TASK}")),
+            "protect/delete-many",
+        ),
+        (
+            APP,
+            in_farm(&format!("DO $$ BEGIN {FIRST_TASK}; {LAST_TASK}; END $$")),
+            "protect/delete-many",
+        ),
+        (
+            APP,
+            in_farm(
+                "SELECT set_config('dbguard.rows', extract(epoch FROM statement_timestamp())::text || '|-1000', true),
+                        set_config('dbguard.rows', statement_timestamp()::text || '|-1000', false);
+                 DELETE FROM tasks",
+            ),
+            "protect/delete-many",
+        ),
+        (
+            SUPERUSER,
+            format!(
+                "CREATE SCHEMA hijack;
+                 CREATE FUNCTION hijack.yes(bigint, integer) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+                 CREATE OPERATOR hijack.<= (LEFTARG = bigint, RIGHTARG = integer, FUNCTION = hijack.yes);
+                 CREATE FUNCTION hijack.zero(bigint, bigint) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint';
+                 CREATE OPERATOR hijack.+ (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = hijack.zero);
+                 CREATE FUNCTION hijack.current_setting(text, boolean) RETURNS text LANGUAGE sql AS 'SELECT NULL::text';
+                 CREATE FUNCTION hijack.split_part(text, text, integer) RETURNS text LANGUAGE sql AS $$SELECT '0'$$;
+                 SET search_path = hijack, pg_catalog, public;
+                 SELECT set_config('app.current_farm_id', {FARM}::text, false);
+                 DELETE FROM tasks"
+            ),
             "protect/delete-many",
         ),
     ]
 }
+
+/// Deletes one task of the farm, the first or the last by id.
+const FIRST_TASK: &str = "DELETE FROM tasks WHERE id = (SELECT id FROM tasks ORDER BY id LIMIT 1)";
+const LAST_TASK: &str = "DELETE FROM tasks WHERE id = (SELECT id FROM tasks ORDER BY id DESC LIMIT 1)";
 
 #[test]
 fn psql_as_the_application_or_the_owner_is_refused_every_destructive_way() {

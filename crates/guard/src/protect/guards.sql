@@ -138,51 +138,73 @@ END
 $fn$;
 
 -- AFTER DELETE and AFTER UPDATE, once per statement, with the statement's
--- old rows. Rows are counted per client command (statement_timestamp(),
--- which changes with every message from the client): the statements that
--- ON DELETE CASCADE runs for a deleted farm are part of the same command,
--- so their rows add up. The running count lives in a transaction-local
--- setting; a value a session sets itself can only make the count larger
--- (it is never read below zero), and each statement's own rows are always
--- counted. The fast path (the policy's limit not reached) reads no table.
+-- old rows. Rows are counted per client command: the statements that ON
+-- DELETE CASCADE runs for a deleted farm, the statements of a DO block and
+-- those of one multi-statement string are part of the same command, so
+-- their rows add up. The command is named by EXTRACT(epoch FROM
+-- statement_timestamp()), which changes with every message from the client
+-- and, unlike the timestamp's text, with no setting (TimeZone, DateStyle).
+-- The running count lives in a transaction-local setting; a value a session
+-- sets itself can only make the count larger (it is never read below zero),
+-- and each statement's own rows, from the transition table, are always
+-- counted.
+--
+-- Why this function is not SECURITY DEFINER and has no SET clause: it runs
+-- for every UPDATE and DELETE, and both (a change of user and of
+-- search_path on every call) cost more than the count itself. It runs as
+-- the caller instead and names every function, operator and type with its
+-- schema, so the caller's search_path cannot change what it computes (the
+-- transition table's name is resolved before any table). Only when the
+-- policy's limit is passed does it call the SECURITY DEFINER check below.
 CREATE OR REPLACE FUNCTION dbguard.guard_rows() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+LANGUAGE plpgsql AS $fn$
 DECLARE
-  n bigint;
-  total bigint;
-  command text;
-  seen text;
-  tbl text;
-  kind text;
+  n pg_catalog.int8;
+  total pg_catalog.int8;
 BEGIN
-  SELECT count(*) INTO n FROM dbguard_old;
-  IF n = 0 THEN
+  SELECT pg_catalog.count(*) INTO n FROM dbguard_old;
+  total := pg_catalog.split_part(pg_catalog.set_config('dbguard.rows', pg_catalog.concat(
+             EXTRACT(epoch FROM pg_catalog.statement_timestamp()), '|',
+             n OPERATOR(pg_catalog.+) CASE
+               WHEN pg_catalog.split_part(pg_catalog.current_setting('dbguard.rows', true), '|', 1)
+                      OPERATOR(pg_catalog.=) EXTRACT(epoch FROM pg_catalog.statement_timestamp())::pg_catalog.text
+                AND pg_catalog.split_part(pg_catalog.current_setting('dbguard.rows', true), '|', 2)
+                      OPERATOR(pg_catalog.~) '^[0-9]{1,18}$'
+               THEN pg_catalog.split_part(pg_catalog.current_setting('dbguard.rows', true), '|', 2)::pg_catalog.int8
+               ELSE 0 END), true), '|', 2)::pg_catalog.int8;
+  IF total OPERATOR(pg_catalog.<=) __MAX_ROWS__ THEN
     RETURN NULL;
   END IF;
-  command := statement_timestamp()::text;
-  seen := current_setting('dbguard.rows', true);
-  total := n;
-  IF seen LIKE command || '|%' AND split_part(seen, '|', 2) ~ '^[0-9]{1,18}$' THEN
-    total := total + split_part(seen, '|', 2)::bigint;
-  END IF;
-  PERFORM set_config('dbguard.rows', command || '|' || total, true);
-  IF total <= __MAX_ROWS__ THEN
-    RETURN NULL;
-  END IF;
-  tbl := format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME);
-  kind := lower(TG_OP);
-  IF dbguard.window_allows(kind, tbl) THEN
-    RETURN NULL;
-  END IF;
-  PERFORM dbguard.refuse('protect/' || kind || '-many', format(
-    '%s on %s touches %s row(s)%s; the policy allows %s per command',
-    TG_OP, tbl, n,
-    CASE WHEN total > n THEN format(' (%s with the rows of the same command: cascades and other statements)', total) ELSE '' END,
-    __MAX_ROWS__));
+  PERFORM dbguard.rows_over_limit(TG_OP, TG_RELID, n, total);
   RETURN NULL;
 END
 $fn$;
-GRANT EXECUTE ON FUNCTION dbguard.guard_truncate(), dbguard.guard_rows() TO PUBLIC;
+
+-- A statement that passed the policy's limit: let it through when this
+-- session holds a window for it, refuse it otherwise.
+CREATE OR REPLACE FUNCTION dbguard.rows_over_limit(p_op text, p_rel oid, p_rows bigint, p_total bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  kind text := lower(p_op);
+  tbl text;
+BEGIN
+  IF p_total <= __MAX_ROWS__ OR kind NOT IN ('delete', 'update') THEN
+    RETURN;
+  END IF;
+  SELECT format('%I.%I', n.nspname, c.relname) INTO tbl
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = p_rel;
+  IF dbguard.window_allows(kind, tbl) THEN
+    RETURN;
+  END IF;
+  PERFORM dbguard.refuse('protect/' || kind || '-many', format(
+    '%s on %s touches %s row(s)%s; the policy allows %s per command',
+    upper(kind), tbl, p_rows,
+    CASE WHEN p_total > p_rows THEN format(' (%s with the rows of the same command: cascades and other statements)', p_total) ELSE '' END,
+    __MAX_ROWS__));
+END
+$fn$;
+GRANT EXECUTE ON FUNCTION dbguard.guard_truncate(), dbguard.guard_rows(),
+  dbguard.rows_over_limit(text, oid, bigint, bigint) TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION dbguard.record(text, text), dbguard.refuse(text, text),
   dbguard.window_allows(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dbguard.close_window(text) TO PUBLIC;

@@ -597,6 +597,12 @@ fn tampers_with_guards(stmt: &NodeEnum, text: &str) -> Option<String> {
         {
             return Some("dropping a dbguard trigger removes a table's guard".into())
         }
+        NodeEnum::SelectStmt(_) if lower.contains("set_config") && lower.contains("dbguard.") => {
+            return Some(
+                "set_config on a dbguard.* setting forges the guards' own state (their row count or window)"
+                    .into(),
+            )
+        }
         NodeEnum::SelectStmt(_) | NodeEnum::ExplainStmt(_) | NodeEnum::VariableShowStmt(_) => return None,
         _ => {}
     }
