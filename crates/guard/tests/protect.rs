@@ -236,6 +236,21 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
             "protect/delete-many",
         ),
         (
+            APP,
+            in_farm("MERGE INTO tasks t USING tasks s ON t.id = s.id WHEN MATCHED THEN DELETE"),
+            "protect/delete-many",
+        ),
+        (
+            APP,
+            in_farm("WITH gone AS (DELETE FROM tasks RETURNING id) SELECT count(*) FROM gone"),
+            "protect/delete-many",
+        ),
+        (
+            SUPERUSER,
+            "CREATE VIEW every_task AS SELECT * FROM tasks; UPDATE every_task SET title = 'x'".into(),
+            "protect/update-many",
+        ),
+        (
             SUPERUSER,
             format!(
                 "CREATE SCHEMA hijack;
