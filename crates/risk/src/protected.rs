@@ -1,7 +1,9 @@
 //! The files that make dbguard's protection, which no agent tool may write:
 //! its state (`.dbguard/`: approvals, the audit log, pins), its policy
 //! (`dbguard.toml`), the approver's folder, the agents' hook settings that
-//! call dbguard, and dbguard's backups. Writing any of them is how an
+//! call dbguard, and dbguard's backups; and the files other programs run on
+//! their own, where a command written today runs unseen later (psql's
+//! `~/.psqlrc`, git hooks). Writing any of them is how an
 //! approval would be forged, a log rewritten, a policy loosened, the hook
 //! switched off, or the last good backup destroyed.
 
@@ -43,6 +45,18 @@ pub fn protected_path(path: &Path, cwd: &Path, approver_dir: Option<&Path>) -> O
     }
     if HOOK_SETTINGS.iter().any(|end| text.ends_with(end)) {
         return Some("an agent's hook settings, which call dbguard before every tool");
+    }
+    if names
+        .last()
+        .is_some_and(|n| n == ".psqlrc" || n.starts_with(".psqlrc-"))
+    {
+        return Some("psql's start-up file, which psql runs before every command");
+    }
+    if names
+        .windows(3)
+        .any(|w| w[0] == ".git" && w[1] == "hooks" && !w[2].ends_with(".sample"))
+    {
+        return Some("a git hook, which git runs on its own");
     }
     let in_backup = names
         .windows(2)

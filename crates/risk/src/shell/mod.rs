@@ -3,6 +3,7 @@
 //! each program does to a database.
 
 pub mod ast;
+mod braces;
 pub mod opts;
 pub mod parse;
 mod tools;

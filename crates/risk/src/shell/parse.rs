@@ -449,7 +449,25 @@ impl Parser<'_> {
                     continue;
                 }
             }
-            simple.words.push(word);
+            match super::braces::expand(&self.src[word_start..self.pos]) {
+                Some(alternatives) => {
+                    for alternative in alternatives.iter().filter(|a| !a.is_empty()) {
+                        let mut parser = Parser {
+                            src: alternative,
+                            bytes: alternative.as_bytes(),
+                            pos: 0,
+                            nesting: self.nesting,
+                            heredocs: Vec::new(),
+                            pending: Vec::new(),
+                        };
+                        if let Ok((mut expanded, _)) = parser.word() {
+                            (expanded.start, expanded.end) = (word.start, word.end);
+                            simple.words.push(expanded);
+                        }
+                    }
+                }
+                None => simple.words.push(word),
+            }
         }
         simple.end = self.pos;
         Ok(simple)

@@ -151,6 +151,10 @@ pub struct Memory {
     pub scripts: std::collections::HashMap<String, String>,
     /// Databases created on the line (`createdb copy`), so empty.
     pub created_databases: Vec<String>,
+    /// Files the line writes before later commands read or run them
+    /// (`cat > x.sh <<< …; bash x.sh`): what they will hold, when known.
+    /// Reading the disk instead would see the old content, or nothing.
+    pub written: std::collections::HashMap<PathBuf, Option<String>>,
 }
 
 impl<'a> Walker<'a> {
@@ -408,6 +412,7 @@ impl<'a> Walker<'a> {
         for redirect in &simple.redirects {
             tools::redirect(self, simple, redirect, scope);
         }
+        self.remember_writes(simple, heredocs, &stdin, scope);
         if simple.words.is_empty() {
             return;
         }
@@ -446,6 +451,57 @@ impl<'a> Walker<'a> {
         tools::dispatch(self, inv, scope);
     }
 
+    /// Records the files `simple` writes (`> file`, `>> file`, `tee file`)
+    /// with the text it writes there, when that text is known.
+    fn remember_writes(&mut self, simple: &Simple, heredocs: &[HereDoc], stdin: &Input, scope: &Scope) {
+        let own_stdin = redirected_stdin(&simple.redirects, heredocs).unwrap_or_else(|| stdin.clone());
+        let known = |input: Input| match input {
+            Input::Text {
+                text, dynamic: false, ..
+            } => Some(text),
+            _ => None,
+        };
+        let mut targets: Vec<(&Word, bool, Option<String>)> = Vec::new();
+        let output = known(producer_output(&Command::Simple(simple.clone()), heredocs, stdin));
+        for redirect in &simple.redirects {
+            let append = match redirect.kind {
+                RedirectKind::Output => false,
+                RedirectKind::Append => true,
+                _ => continue,
+            };
+            if redirect.fd.unwrap_or(1) == 1 {
+                targets.push((&redirect.target, append, output.clone()));
+            }
+        }
+        if simple.words.first().is_some_and(|w| w.text == "tee") {
+            let append = simple
+                .words
+                .iter()
+                .any(|w| w.text == "-a" || w.text == "--append");
+            for file in simple.words[1..].iter().filter(|w| !w.text.starts_with('-')) {
+                targets.push((file, append, known(own_stdin.clone())));
+            }
+        }
+        for (target, append, text) in targets {
+            let Some(path) = (!target.dynamic && !target.glob)
+                .then(|| self.resolve(&target.text, scope))
+                .flatten()
+            else {
+                continue;
+            };
+            let before = if append {
+                match self.memory.written.get(&path) {
+                    Some(known) => known.clone(),
+                    None => self.ctx.files.read(&path).ok(),
+                }
+            } else {
+                Some(String::new())
+            };
+            let after = before.zip(text).map(|(before, text)| before + &text);
+            self.memory.written.insert(path, after);
+        }
+    }
+
     /// Reads a file named on the line, relative to the command's folder.
     pub fn read_file(&self, word: &Word, scope: &Scope) -> Result<(String, String), String> {
         if let Some(host) = &scope.remote {
@@ -460,6 +516,17 @@ impl<'a> Walker<'a> {
         let path = self
             .resolve(&word.text, scope)
             .ok_or_else(|| format!("`{}` is relative to a folder only known at run time", word.text))?;
+        if let Some(written) = self.memory.written.get(&path) {
+            return written
+                .clone()
+                .map(|text| (text, word.text.clone()))
+                .ok_or_else(|| {
+                    format!(
+                        "`{}` is written by this same line with content only known at run time",
+                        word.text
+                    )
+                });
+        }
         match self.ctx.files.read(&path) {
             Ok(text) => Ok((text, word.text.clone())),
             Err(crate::ReadError::NotFound) => Err(format!("`{}` does not exist", word.text)),
@@ -703,7 +770,10 @@ fn printf(format: &str, values: &[Word]) -> String {
         }
         match chars.next() {
             Some('%') => out.push('%'),
-            Some('s' | 'b' | 'd' | 'i' | 'q') => {
+            Some('b') => out.push_str(&unescape(
+                values.next().map(|w| w.text.as_str()).unwrap_or_default(),
+            )),
+            Some('s' | 'd' | 'i' | 'q') => {
                 out.push_str(values.next().map(|w| w.text.as_str()).unwrap_or_default())
             }
             Some(other) => {
@@ -716,25 +786,68 @@ fn printf(format: &str, values: &[Word]) -> String {
     out
 }
 
-/// Decodes `\n`, `\t`, `\\` and friends as `echo -e` and `printf` do.
+/// Decodes `\n`, `\t`, `\\`, `\xHH`, octal `\NNN` and `\0NNN`, `\uHHHH`
+/// and friends as `echo -e` and `printf` do: the text the program writes.
 fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
+    let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '\\' {
             out.push(c);
             continue;
         }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('\\') => out.push('\\'),
-            Some(other) => {
+        let Some(next) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        let simple = match next {
+            'n' => Some('\n'),
+            't' => Some('\t'),
+            'r' => Some('\r'),
+            'a' => Some('\u{7}'),
+            'b' => Some('\u{8}'),
+            'f' => Some('\u{c}'),
+            'v' => Some('\u{b}'),
+            'e' | 'E' => Some('\u{1b}'),
+            '\\' => Some('\\'),
+            _ => None,
+        };
+        if let Some(decoded) = simple {
+            out.push(decoded);
+            continue;
+        }
+        let (radix, max) = match next {
+            'x' => (16, 2),
+            'u' => (16, 4),
+            'U' => (16, 8),
+            '0'..='7' => (8, 3),
+            _ => {
                 out.push('\\');
-                out.push(other);
+                out.push(next);
+                continue;
             }
-            None => out.push('\\'),
+        };
+        let mut digits = String::new();
+        if radix == 8 && next != '0' {
+            digits.push(next);
+        }
+        while digits.len() < max {
+            match chars.peek() {
+                Some(d) if d.is_digit(radix) => {
+                    digits.push(*d);
+                    chars.next();
+                }
+                _ => break,
+            }
+        }
+        match u32::from_str_radix(&digits, radix).ok().and_then(char::from_u32) {
+            Some(decoded) => out.push(decoded),
+            None if digits.is_empty() && radix == 8 => out.push('\0'),
+            None => {
+                out.push('\\');
+                out.push(next);
+                out.push_str(&digits);
+            }
         }
     }
     out

@@ -208,10 +208,11 @@ fn script(
     }
 }
 
-/// The tool a script path is the entry point of.
-fn entry_point(path: &str) -> Option<String> {
+/// The tool a script path is the entry point of (the innermost
+/// `node_modules` names the package: pnpm nests them).
+pub(super) fn entry_point(path: &str) -> Option<String> {
     let parts: Vec<&str> = path.split('/').collect();
-    if let Some(i) = parts.iter().position(|p| *p == "node_modules") {
+    if let Some(i) = parts.iter().rposition(|p| *p == "node_modules") {
         let package = match parts.get(i + 1) {
             Some(&".bin") => parts.get(i + 2).copied(),
             Some(scope) if scope.starts_with('@') => parts.get(i + 2).copied(),

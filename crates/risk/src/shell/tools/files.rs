@@ -24,7 +24,6 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
             }
         }
         "find" => find(w, inv, scope),
-        "git" => git(w, inv),
         _ => {}
     }
 }
@@ -41,17 +40,13 @@ fn operands(args: &[Word]) -> impl Iterator<Item = &Word> {
     })
 }
 
-fn git(w: &mut Walker, inv: &Invocation) {
-    let args = inv.args();
-    let Some(sub) = args.iter().position(|a| !a.text.starts_with('-')) else {
-        return;
-    };
-    let rest = &args[sub + 1..];
+/// `git clean` and `git rm` (subcommand `sub`, its arguments `rest`).
+pub(super) fn git(w: &mut Walker, sub: &Word, rest: &[Word], inv: &Invocation) {
     let short = |c: char| {
         rest.iter()
             .any(|a| a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains(c))
     };
-    match args[sub].text.as_str() {
+    match sub.text.as_str() {
         "clean" => {
             if short('n') || rest.iter().any(|a| a.text == "--dry-run") {
                 return;

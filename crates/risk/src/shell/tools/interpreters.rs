@@ -1,6 +1,6 @@
 //! Programs that run shell text: shells (`bash -c`, a script file, a script
-//! on standard input), `eval`, `su -c`, `source`, and script files run by
-//! path. Remote shells (`ssh`) are in [`super::remote`].
+//! on standard input), `eval`, `trap`, `su -c`, `source`, and script files
+//! run by path. Remote shells (`ssh`) are in [`super::remote`].
 
 use super::super::ast::Word;
 use super::super::opts::{read, Items, Spec};
@@ -13,6 +13,14 @@ pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
     match name {
         "eval" => shell_text(w, &joined(args), "eval", scope),
+        // `trap 'TEXT' SIGNALS…`: TEXT runs on the signal or at exit.
+        "trap" => {
+            if let [action, _, ..] = args {
+                if !action.text.starts_with('-') {
+                    shell_text(w, action, "trap", scope);
+                }
+            }
+        }
         "source" | "." => {
             if let Some(file) = args.first() {
                 script_file(w, file, inv, scope, true);
@@ -110,8 +118,15 @@ fn shell(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
 }
 
 /// A program run by path (`./scripts/x.sh`): shell scripts are read and
-/// classified; other programs and missing files are not.
+/// classified; a database tool's entry point
+/// (`node_modules/prisma/build/index.js`, executable through its shebang)
+/// is that tool; other programs and missing files are not classified.
 pub fn program_file(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    if let Some(tool) = super::code::entry_point(&inv.words[0].text) {
+        let mut words = vec![Word::literal(tool)];
+        words.extend(inv.args().iter().cloned());
+        return w.invocation(&inv.with_words(words), scope);
+    }
     script_file(w, &inv.words[0], inv, scope, false);
 }
 

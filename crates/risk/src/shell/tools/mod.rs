@@ -9,12 +9,14 @@ mod containers;
 mod dbguard;
 mod env_loaders;
 mod files;
+mod git;
 mod help;
 mod hosting;
 mod http_clients;
 mod iac;
 mod interpreters;
 mod kubernetes;
+mod launchers;
 mod migrations;
 mod nested;
 mod object_storage;
@@ -56,6 +58,7 @@ enum Family {
     Migrations,
     Containers,
     Files,
+    Git,
     Backups,
     ObjectStorage,
     Iac,
@@ -65,6 +68,7 @@ enum Family {
     SqlClient,
     Http,
     TextTools,
+    Launcher,
     Dbguard,
 }
 
@@ -73,11 +77,12 @@ fn family(name: &str) -> Option<Family> {
         "env" | "sudo" | "doas" | "command" | "exec" | "nice" | "nohup" | "time" | "timeout" | "stdbuf"
         | "ionice" | "xargs" | "npx" | "bunx" | "watch" | "bundle" | "corepack" => Family::Wrapper,
         _ if process_wrappers::handles(name) => Family::ProcessWrapper,
+        _ if launchers::handles(name) => Family::Launcher,
         _ if env_loaders::handles(name) => Family::EnvLoader,
         "at" | "batch" | "crontab" => Family::Scheduler,
         "parallel" => Family::Parallel,
         "bash" | "sh" | "zsh" | "dash" | "ksh" | "ash" | "fish" | "eval" | "su" | "source" | "."
-        | "script" => Family::Interpreter,
+        | "script" | "trap" => Family::Interpreter,
         "ssh" | "fly" | "flyctl" => Family::Remote,
         _ if code::handles(name) => Family::Code,
         "npm" | "pnpm" | "yarn" | "bun" => Family::PackageManager,
@@ -92,7 +97,8 @@ fn family(name: &str) -> Option<Family> {
         "docker" | "docker-compose" | "podman" | "podman-compose" | "nerdctl" | "kubectl" => {
             Family::Containers
         }
-        "rm" | "find" | "shred" | "unlink" | "truncate" | "git" => Family::Files,
+        "rm" | "find" | "shred" | "unlink" | "truncate" => Family::Files,
+        "git" => Family::Git,
         _ if backups::handles(name) => Family::Backups,
         _ if object_storage::handles(name) => Family::ObjectStorage,
         _ if iac::handles(name) => Family::Iac,
@@ -172,6 +178,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Migrations) => migrations::classify(w, &name, inv, scope),
         Some(Family::Containers) => containers::classify(w, &name, inv, scope),
         Some(Family::Files) => files::classify(w, &name, inv, scope),
+        Some(Family::Git) => git::classify(w, inv, scope),
         Some(Family::Backups) => backups::classify(w, &name, inv),
         Some(Family::ObjectStorage) => object_storage::classify(w, &name, inv, scope),
         Some(Family::TextTools) => text_tools::classify(w, inv, scope),
@@ -182,6 +189,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::SqlClient) => sql_clients::duckdb(w, inv, scope),
         Some(Family::Http) => http_clients::classify(w, &name, inv),
         Some(Family::Dbguard) => dbguard::classify(w, inv),
+        Some(Family::Launcher) => launchers::classify(w, &name, inv, scope),
         None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
         None => nested::unknown(w, &name, inv, scope),
     }
@@ -194,8 +202,12 @@ pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Sc
 }
 
 /// `NAME=value` before a command.
-pub fn environment(w: &mut Walker, simple: &Simple, _scope: &Scope) {
+pub fn environment(w: &mut Walker, simple: &Simple, scope: &Scope) {
     self_protection::assignments(w, simple);
+    for assignment in simple.assignments.iter().filter(|a| a.name == "PSQLRC") {
+        let text = format!("PSQLRC={}", assignment.value.text);
+        psql::startup_file(w, &assignment.value, &text, scope);
+    }
 }
 
 /// The program's name as the rules know it: the last path component

@@ -1,6 +1,8 @@
 //! `psql`: the SQL it runs, from `-c`, `-f`, or standard input (a pipe, a
 //! file, a here-document or here-string), is read and classified, including
-//! the files its `\i` meta-commands include and the shell commands of `\!`.
+//! the files its `\i` meta-commands include, its start-up file (`~/.psqlrc`
+//! or `$PSQLRC`, unless `-X`), and the shell commands it runs: `\!`, and the
+//! pipes its output goes to (`-o '|cmd'`, `\o |cmd`, `\g |cmd`, `\w |cmd`).
 
 use super::super::ast::Word;
 use super::super::opts::{read, Item, Spec};
@@ -46,6 +48,11 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
                     script_file(w, file, inv, scope, "psql runs");
                 }
             }
+            Item::Value(name, file)
+                if name == "-o" || name == "--output" || name == "-L" || name == "--log-file" =>
+            {
+                output_pipe(w, &file.text, "psql -o", scope)
+            }
             Item::Flag(name)
                 if matches!(
                     name.as_str(),
@@ -57,9 +64,52 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             _ => {}
         }
     }
+    let no_rc = items
+        .iter()
+        .any(|item| matches!(item, Item::Flag(name) if name == "-X" || name == "--no-psqlrc"));
+    if !no_rc && !lists_only {
+        user_startup_file(w, inv, scope);
+    }
     if !ran_something && !lists_only {
         stdin(w, inv, scope);
     }
+}
+
+/// An output target that is a pipe (`|command`): psql runs the command,
+/// which reads the query results, text only known at run time.
+fn output_pipe(w: &mut Walker, target: &str, via: &str, scope: &Scope) {
+    if let Some(command) = target.trim_start().strip_prefix('|') {
+        let results = Input::Unknown("the results of psql's queries".to_string());
+        w.nested_shell_with_input(command, format!("{via} |"), scope, results);
+    }
+}
+
+/// The start-up file psql reads before anything else: `$PSQLRC` or
+/// `~/.psqlrc` of the user running the check (the agent's own).
+fn user_startup_file(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let file = std::env::var_os("PSQLRC")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".psqlrc")));
+    if let Some(file) = file.filter(|f| f.is_absolute()) {
+        let word = Word::literal(file.to_string_lossy());
+        if let Ok((text, name)) = w.read_file(&word, scope) {
+            if w.enter(&name, &inv.text) {
+                psql_script(w, &text, inv, scope);
+                w.leave();
+            }
+        }
+    }
+}
+
+/// `PSQLRC=FILE` before a command: psql will run FILE first; one that
+/// cannot be read is treated as the worst SQL it could hold.
+pub fn startup_file(w: &mut Walker, file: &Word, text: &str, scope: &Scope) {
+    let inv = Invocation {
+        words: vec![Word::literal("psql")],
+        stdin: Input::Terminal,
+        text: text.to_string(),
+    };
+    script_file(w, file, &inv, scope, "PSQLRC names as psql's start-up file");
 }
 
 /// One `-c` argument: SQL, or a single backslash command.
@@ -181,6 +231,7 @@ fn meta_command(w: &mut Walker, meta: &str, inv: &Invocation, scope: &Scope) {
             script_file(w, &file, inv, scope, &format!("\\{name} includes"));
         }
         "!" => w.nested_shell(rest, "psql \\!".to_string(), scope),
+        "o" | "out" | "g" | "gx" | "w" | "write" => output_pipe(w, rest, &format!("psql \\{name}"), scope),
         "gexec" => w.add(
             Rule::DynamicSql,
             "\\gexec runs the results of a query as SQL",

@@ -56,7 +56,7 @@ pub fn protected(path: &str) -> Option<&'static str> {
     // (which looks at the file system for links).
     let lower = path.to_lowercase();
     if ![
-        ".dbguard", "dbguard", ".claude", ".cursor", ".gemini", ".codex", "backup_",
+        ".dbguard", "dbguard", ".claude", ".cursor", ".gemini", ".codex", "backup_", ".psqlrc", "hooks",
     ]
     .iter()
     .any(|hint| lower.contains(hint))

@@ -175,11 +175,15 @@ fn xargs(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             "eof",
         ],
     };
-    let (_, rest) = read(inv.args(), &spec, true);
+    let (items, rest) = read(inv.args(), &spec, true);
     let mut words: Vec<Word> = match rest {
         Some(start) => inv.args()[start..].to_vec(),
         None => vec![Word::literal("echo")],
     };
+    let replace = items.values(&["-I", "--replace"]).first().map(|w| w.text.clone());
+    if let Some(replace) = replace.filter(|r| !r.is_empty()) {
+        return xargs_replacing(w, inv, scope, &words, &replace, items.has(&["-0", "--null"]));
+    }
     // The arguments come from the input: known text gives known words; else
     // one word that says where they come from (`ls backups | xargs rm`).
     let origin = match &inv.stdin {
@@ -202,6 +206,62 @@ fn xargs(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     let mut inner = inv.with_words(words);
     inner.stdin = Input::Unknown("the input xargs reads".to_string());
     w.invocation(&inner, scope);
+}
+
+/// `xargs -I REPL CMD…`: the command runs once per input item, with REPL
+/// in its words replaced by the item (unknown input: those words are only
+/// known at run time).
+fn xargs_replacing(
+    w: &mut Walker,
+    inv: &Invocation,
+    scope: &Scope,
+    words: &[Word],
+    replace: &str,
+    null: bool,
+) {
+    let items: Option<Vec<String>> = match &inv.stdin {
+        Input::Text {
+            text, dynamic: false, ..
+        } => Some(if null {
+            text.split('\0')
+                .map(str::to_string)
+                .filter(|i| !i.is_empty())
+                .collect()
+        } else {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
+        _ => None,
+    };
+    let substituted = |item: Option<&str>| -> Vec<Word> {
+        words
+            .iter()
+            .map(|word| match (word.text.contains(replace), item) {
+                (false, _) => word.clone(),
+                (true, Some(item)) => Word {
+                    text: word.text.replace(replace, item),
+                    ..word.clone()
+                },
+                (true, None) => Word {
+                    text: word.text.replace(replace, "…(an input item)"),
+                    dynamic: true,
+                    ..word.clone()
+                },
+            })
+            .collect()
+    };
+    let runs: Vec<Vec<Word>> = match &items {
+        Some(items) => items.iter().map(|i| substituted(Some(i))).collect(),
+        None => vec![substituted(None)],
+    };
+    for run in runs {
+        let mut inner = inv.with_words(run);
+        inner.stdin = Input::Unknown("the input xargs reads".to_string());
+        w.invocation(&inner, scope);
+    }
 }
 
 /// Words joined by spaces into one (dynamic when any of them is), as

@@ -1,0 +1,180 @@
+//! `git`: what it runs besides itself. An alias whose value starts with
+//! `!` is a shell command (`git -c alias.x='!dropdb farm' x`, or one
+//! defined with `git config alias.x …` to run later); hooks are scripts git
+//! runs on its own (`.git/hooks/pre-commit`, or a folder named by
+//! `core.hooksPath`, given with `-c` or set with `git config`). The shell
+//! text of each is classified; hooks that cannot be read are treated as
+//! the worst script they could be. File deletion (`git clean`, `git rm`) is
+//! in [`super::files`].
+
+use super::super::ast::Word;
+use super::super::walk::{Invocation, Scope, Walker};
+use crate::rules::Rule;
+
+/// The subcommands that run hooks.
+const RUNS_HOOKS: &[&str] = &[
+    "commit",
+    "merge",
+    "pull",
+    "push",
+    "rebase",
+    "checkout",
+    "switch",
+    "am",
+    "cherry-pick",
+    "revert",
+    "gc",
+    "worktree",
+    "clone",
+];
+
+/// Classifies a `git …` command.
+pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let args = inv.args();
+    let mut configs: Vec<(String, Word)> = Vec::new();
+    let mut dir = scope.clone();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        let text = arg.text.as_str();
+        match text {
+            "-c" | "-C" | "--git-dir" | "--work-tree" | "--namespace" | "--config-env" => {
+                if let Some(value) = args.get(i + 1) {
+                    if text == "-c" {
+                        if let Some((key, val)) = value.text.split_once('=') {
+                            configs.push((
+                                key.to_lowercase(),
+                                Word {
+                                    text: val.to_string(),
+                                    ..value.clone()
+                                },
+                            ));
+                        }
+                    } else if text == "-C" {
+                        dir = scope.in_dir(w.resolve(&value.text, scope));
+                    }
+                }
+                i += 2;
+            }
+            _ if text.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    let Some(sub) = args.get(i) else { return };
+    let rest = &args[i + 1..];
+    if let Some((_, value)) = configs
+        .iter()
+        .rev()
+        .find(|(key, _)| *key == format!("alias.{}", sub.text))
+    {
+        return alias(w, value, rest, inv, &dir);
+    }
+    if sub.text == "config" {
+        return config(w, rest, inv, &dir);
+    }
+    if RUNS_HOOKS.contains(&sub.text.as_str()) {
+        match configs.iter().rev().find(|(key, _)| key == "core.hookspath") {
+            Some((_, folder)) => hooks(w, folder, inv, &dir, true),
+            None => hooks(w, &Word::literal(".git/hooks"), inv, &dir, false),
+        }
+    }
+    super::files::git(w, sub, rest, inv);
+}
+
+/// An alias used on this line: `!…` is shell text run with the arguments.
+fn alias(w: &mut Walker, value: &Word, rest: &[Word], inv: &Invocation, scope: &Scope) {
+    let Some(shell) = value.text.strip_prefix('!') else {
+        let mut words = vec![Word::literal("git")];
+        words.extend(value.text.split_whitespace().map(Word::literal));
+        words.extend(rest.iter().cloned());
+        return w.invocation(&inv.with_words(words), scope);
+    };
+    if value.dynamic {
+        return w.add(
+            Rule::DynamicCommand,
+            format!(
+                "a git alias runs a command only known at run time: {}",
+                value.text
+            ),
+            &inv.text,
+        );
+    }
+    let mut line = shell.to_string();
+    for arg in rest {
+        line.push(' ');
+        line.push_str(&arg.text);
+    }
+    w.nested_shell(&line, "git alias".to_string(), scope);
+}
+
+/// `git config [options] NAME [VALUE]`: an alias that runs shell text, or
+/// a hooks folder, set now to run later.
+fn config(w: &mut Walker, rest: &[Word], inv: &Invocation, scope: &Scope) {
+    let mut operands = Vec::new();
+    let mut i = 0;
+    while let Some(arg) = rest.get(i) {
+        match arg.text.as_str() {
+            "-f" | "--file" | "--blob" | "--type" | "--default" | "--comment" => i += 2,
+            text if text.starts_with('-') => {
+                if matches!(
+                    text,
+                    "--get" | "--get-all" | "--get-regexp" | "--list" | "-l" | "--unset" | "--unset-all"
+                ) {
+                    return;
+                }
+                i += 1;
+            }
+            _ => {
+                operands.push(arg);
+                i += 1;
+            }
+        }
+    }
+    let [name, value, ..] = operands.as_slice() else {
+        return;
+    };
+    let name = name.text.to_lowercase();
+    if name.starts_with("alias.") {
+        if let Some(shell) = value.text.strip_prefix('!') {
+            let shown = Word {
+                text: format!("!{shell}"),
+                ..(*value).clone()
+            };
+            alias(w, &shown, &[], inv, scope);
+        }
+    } else if name == "core.hookspath" {
+        hooks(w, value, inv, scope, true);
+    }
+}
+
+/// The hooks in `folder`: each script is classified. `named` when the
+/// line names the folder; then one that cannot be read is high risk.
+fn hooks(w: &mut Walker, folder: &Word, inv: &Invocation, scope: &Scope, named: bool) {
+    let unreadable = |w: &mut Walker, why: String| {
+        w.add(
+            Rule::DynamicCommand,
+            format!("git runs hooks from {}, which cannot be read: {why}", folder.text),
+            &inv.text,
+        )
+    };
+    if folder.dynamic {
+        return unreadable(w, "the folder is only known at run time".to_string());
+    }
+    let Some(path) = w.resolve(&folder.text, scope) else {
+        if named {
+            unreadable(w, "its folder is only known at run time".to_string());
+        }
+        return;
+    };
+    let names = match w.ctx.files.list(&path) {
+        Ok(names) => names,
+        Err(_) if !named => return,
+        Err(_) => return unreadable(w, "the folder does not exist or cannot be listed".to_string()),
+    };
+    for name in names.iter().filter(|n| !n.ends_with(".sample")) {
+        let file = Word::literal(path.join(name).to_string_lossy());
+        match w.read_file(&file, scope) {
+            Ok((text, origin)) => w.nested_shell(&text, format!("git hook {origin}"), scope),
+            Err(why) => unreadable(w, why),
+        }
+    }
+}
