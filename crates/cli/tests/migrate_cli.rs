@@ -666,11 +666,7 @@ fn the_farm_schema_and_the_projects_own_migrations_live_together() {
         .iter()
         .map(|m| (m.name.clone(), "builtin".to_string(), "applied".to_string()))
         .collect();
-    expected.push((
-        "20270101000000_motto".into(),
-        "project".into(),
-        "applied".into(),
-    ));
+    expected.push(("20270101000000_motto".into(), "project".into(), "applied".into()));
     assert_eq!(entries, expected);
     assert_eq!(code, Some(0), "up to date");
     dbguard(dir.path(), &url)
@@ -703,7 +699,10 @@ fn the_farm_schema_and_the_projects_own_migrations_live_together() {
         text.contains("project: up to date (1 migrations); dbguard farm schema: up to date (3 migrations)"),
         "{text}"
     );
-    assert!(text.contains("✓ tenancy   every table with tenant data is isolated"), "{text}");
+    assert!(
+        text.contains("✓ tenancy   every table with tenant data is isolated"),
+        "{text}"
+    );
     assert!(
         text.contains("- seed      skipped: `up` seeds development data only on dbguard's own local server"),
         "{text}"
@@ -740,14 +739,10 @@ fn resolve_clears_a_migration_whose_folder_is_gone_once_approved() {
     );
 
     let resolve = ["migrate", "resolve", "--rolled-back", "20240102000000_notes"];
-    dbguard(dir.path(), &url)
-        .args(resolve)
-        .assert()
-        .code(4)
-        .stderr(
-            predicate::str::contains("Risk Level: HIGH")
-                .and(predicate::str::contains("without undoing anything")),
-        );
+    dbguard(dir.path(), &url).args(resolve).assert().code(4).stderr(
+        predicate::str::contains("Risk Level: HIGH")
+            .and(predicate::str::contains("without undoing anything")),
+    );
     assert_eq!(history(&db).len(), 2, "nothing was recorded");
     assert_eq!(approve_in_pty(dir.path(), &url).status.code(), Some(0));
     dbguard(dir.path(), &url)
