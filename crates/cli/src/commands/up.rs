@@ -87,11 +87,11 @@ fn health(
     settings: &Settings,
     client: &mut postgres::Client,
     connected_in: std::time::Duration,
-    farm_schema: bool,
+    audited: bool,
 ) -> (bool, String) {
     let mut checks = super::health::checks_on(settings, client, connected_in, &Default::default());
-    // With dbguard's farm schema, `up` has just audited tenancy (and stops on a finding).
-    if !farm_schema {
+    // `up` may have just audited tenancy (and stops on a finding).
+    if !audited {
         checks.push(super::health::tenancy(client));
     }
     let concerns: Vec<String> = checks
@@ -318,6 +318,9 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
             steps.push(Step::done("app role", app));
         }
     }
+    // The audit needs to become the application role, which dbguard can do
+    // on its own server; on one a URL names the health check audits instead.
+    let audited = farm_schema && matches!(settings.target, Target::Local { .. });
     if !farm_schema {
         let why = format!(
             "this database does not use dbguard's farm schema ({})",
@@ -329,14 +332,21 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
         ));
         steps.push(Step::skipped("seed", format!("{why}, which the seed fills")));
     } else {
-        let findings = dbguard_farm::audit::audit(&mut client)
-            .map_err(|e| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e)))?;
-        anyhow::ensure!(
-            findings.is_empty(),
-            "the farm database is not isolated ({} finding(s)); see `dbguard tenancy audit`",
-            findings.len()
-        );
-        steps.push(Step::done("tenancy", "every table with tenant data is isolated"));
+        if audited {
+            let findings = dbguard_farm::audit::audit(&mut client)
+                .map_err(|e| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e)))?;
+            anyhow::ensure!(
+                findings.is_empty(),
+                "the farm database is not isolated ({} finding(s)); see `dbguard tenancy audit`",
+                findings.len()
+            );
+            steps.push(Step::done("tenancy", "every table with tenant data is isolated"));
+        } else {
+            steps.push(Step::skipped(
+                "tenancy",
+                "on a server a URL names, `up` leaves the audit to the health check",
+            ));
+        }
         steps.push(seed_step(settings, &mut client)?);
     }
     if matches!(settings.target, Target::Local { .. }) {
@@ -345,7 +355,7 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
             super::protect::up_step(settings, &url, &mut client)?,
         ));
     }
-    let (ok, detail) = health(settings, &mut client, connected_in, farm_schema);
+    let (ok, detail) = health(settings, &mut client, connected_in, audited);
     steps.push(Step::new("health", detail, ok));
     steps.push(approver_step(settings));
     if let Some(note) = path_note() {
