@@ -46,12 +46,18 @@ fn dbguard(dir: &Path, url: &str) -> Command {
     cmd
 }
 
-fn approve_in_pty(dir: &Path, url: &str) -> Output {
+/// `dbguard --format json ARGS`: its exit code and report.
+fn json_report(dir: &Path, url: &str, args: &[&str]) -> (Option<i32>, Value) {
     let out = dbguard(dir, url)
-        .args(["--format", "json", "approvals"])
+        .args(["--format", "json"])
+        .args(args)
         .output()
         .unwrap();
-    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn approve_in_pty(dir: &Path, url: &str) -> Output {
+    let (_, list) = json_report(dir, url, &["approvals"]);
     let id = list["approvals"]
         .as_array()
         .unwrap()
@@ -630,11 +636,7 @@ fn a_first_deploy_into_an_empty_database_needs_no_person() {
 
 /// `migrate status` as JSON: each migration's name, source and state.
 fn status_entries(dir: &Path, url: &str) -> (Option<i32>, Vec<(String, String, String)>) {
-    let out = dbguard(dir, url)
-        .args(["--format", "json", "migrate", "status"])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, report) = json_report(dir, url, &["migrate", "status"]);
     let entries = report["migrations"]
         .as_array()
         .unwrap()
@@ -644,7 +646,7 @@ fn status_entries(dir: &Path, url: &str) -> (Option<i32>, Vec<(String, String, S
             (s("name"), s("source"), s("state"))
         })
         .collect();
-    (out.status.code(), entries)
+    (code, entries)
 }
 
 /// A database that took dbguard's farm schema before the project had a
@@ -677,11 +679,7 @@ fn the_farm_schema_and_the_projects_own_migrations_live_together() {
         .stdout(predicate::str::contains(
             "dbguard farm schema (built into dbguard, never on disk)\n  applied            20260101000000_farm_core",
         ));
-    let out = dbguard(dir.path(), &url)
-        .args(["--format", "json", "health"])
-        .output()
-        .unwrap();
-    let health: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, health) = json_report(dir.path(), &url, &["health"]);
     let ok = |c: &Value| c["name"] == "migrations" && c["level"] == "OK";
     assert!(health["checks"].as_array().unwrap().iter().any(ok), "{health}");
 
