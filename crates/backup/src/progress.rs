@@ -47,6 +47,24 @@ impl Progress {
         Progress { bar }
     }
 
+    /// A bar counting steps of `unit` (e.g. `checks`), whose total is set
+    /// once known ([`Progress::set_total`]); hidden unless standard error
+    /// is a terminal.
+    pub fn steps(label: &str, unit: &str) -> Progress {
+        if !std::io::stderr().is_terminal() {
+            return Progress::hidden();
+        }
+        let bar = ProgressBar::new(0).with_style(
+            ProgressStyle::with_template(&format!(
+                "{{msg:>10}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{elapsed}}"
+            ))
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_message(label.to_string());
+        Progress { bar }
+    }
+
     /// A bar that shows nothing.
     pub fn hidden() -> Progress {
         Progress {
@@ -57,6 +75,16 @@ impl Progress {
     /// Counts `n` more bytes.
     pub fn advance(&self, n: u64) {
         self.bar.inc(n);
+    }
+
+    /// Sets the total, once known.
+    pub fn set_total(&self, total: u64) {
+        self.bar.set_length(total);
+    }
+
+    /// `reader`, counting the bytes read through it.
+    pub fn reading<R: std::io::Read>(&self, reader: R) -> impl std::io::Read {
+        self.bar.wrap_read(reader)
     }
 
     /// Names what is being counted now.

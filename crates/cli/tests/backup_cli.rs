@@ -246,3 +246,44 @@ fn prune_flags_cannot_loosen_the_policy_and_json_reports_parse() {
     }
     assert_eq!(listed(dir.path(), url)[0]["verified"], "read");
 }
+
+/// `restore` shows the bytes fed to pg_restore at a terminal, nothing when piped.
+#[test]
+fn restore_shows_progress_at_a_terminal_only() {
+    let db = dbguard_testkit::server().fresh_db();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 500)",
+        )
+        .unwrap();
+    let dir = project();
+    let url = db.url.expose();
+    dbguard(dir.path(), url)
+        .args(["backup", "create"])
+        .assert()
+        .success();
+    let id = listed(dir.path(), url)[0]["id"].as_str().unwrap().to_string();
+    let (piped_copy, pty_copy) = (format!("{}_piped", db.name), format!("{}_pty", db.name));
+    let piped = dbguard(dir.path(), url)
+        .args(["restore", &id, "--into", &piped_copy])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&piped.stderr);
+    assert!(piped.status.success(), "{said}");
+    assert!(!said.contains("B/"), "no progress when piped: {said}");
+    let out = support::in_pty(
+        dir.path(),
+        &format!("restore {id} --into {pty_copy}"),
+        "",
+        &[("DATABASE_URL", url)],
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    // The byte bar's "fed/size" ("… KiB/… KiB").
+    assert!(shown.contains("B/"), "bytes fed to pg_restore: {shown}");
+    for copy in [piped_copy, pty_copy] {
+        db.client()
+            .batch_execute(&format!("DROP DATABASE \"{copy}\" WITH (FORCE)"))
+            .unwrap();
+    }
+}

@@ -289,6 +289,56 @@ fn local_server_life_cycle_through_the_cli() {
     drop(stopper);
 }
 
+/// The path: `up` applies dbguard's farm schema on the local
+/// server, then the project starts its own migrations folder. The next `up`
+/// applies the project's migration beside the farm schema, still audits
+/// tenancy and seeds, and nothing stays "missing from disk".
+#[test]
+fn up_keeps_the_farm_schema_once_the_project_has_its_own_migrations() {
+    let dir = project();
+    let stopper = Stopper(dir.path().to_path_buf());
+    dbguard(dir.path()).arg("up").assert().success();
+    let folder = dir.path().join("prisma/migrations/20270101000000_motto");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("migration.sql"),
+        "ALTER TABLE \"farms\" ADD COLUMN \"motto\" TEXT;\n",
+    )
+    .unwrap();
+    let out = dbguard(dir.path()).arg("up").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!(
+            "✓ migrate   project: applied 20270101000000_motto; dbguard farm schema: up to date ({} migrations)",
+            dbguard_farm::migrations().len()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("✓ tenancy   every table with tenant data is isolated"),
+        "{text}"
+    );
+    assert!(
+        text.contains("✓ seed      development data already there"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("migrations:"),
+        "health has no concern about migrations: {text}"
+    );
+    dbguard(dir.path())
+        .args(["migrate", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("missing").not());
+    drop(stopper);
+}
+
 /// Stops the project's server if a test fails halfway.
 struct Stopper(std::path::PathBuf);
 

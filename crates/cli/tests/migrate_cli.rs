@@ -46,12 +46,18 @@ fn dbguard(dir: &Path, url: &str) -> Command {
     cmd
 }
 
-fn approve_in_pty(dir: &Path, url: &str) -> Output {
+/// `dbguard --format json ARGS`: its exit code and report.
+fn json_report(dir: &Path, url: &str, args: &[&str]) -> (Option<i32>, Value) {
     let out = dbguard(dir, url)
-        .args(["--format", "json", "approvals"])
+        .args(["--format", "json"])
+        .args(args)
         .output()
         .unwrap();
-    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
+}
+
+fn approve_in_pty(dir: &Path, url: &str) -> Output {
+    let (_, list) = json_report(dir, url, &["approvals"]);
     let id = list["approvals"]
         .as_array()
         .unwrap()
@@ -626,4 +632,138 @@ fn a_first_deploy_into_an_empty_database_needs_no_person() {
         .args(["migrate", "deploy"])
         .assert()
         .code(4);
+}
+
+/// `migrate status` as JSON: each migration's name, source and state.
+fn status_entries(dir: &Path, url: &str) -> (Option<i32>, Vec<(String, String, String)>) {
+    let (code, report) = json_report(dir, url, &["migrate", "status"]);
+    let entries = report["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap().to_string();
+            (s("name"), s("source"), s("state"))
+        })
+        .collect();
+    (code, entries)
+}
+
+/// A database that took dbguard's farm schema before the project had a
+/// migrations folder: the built-in migrations stay listed as dbguard's own
+/// (never "missing from disk"), the project's beside them, and health does
+/// not warn.
+#[test]
+fn the_farm_schema_and_the_projects_own_migrations_live_together() {
+    let (db, dir, url) = setup();
+    dbguard_migrate::runner::deploy(&mut db.client(), &dbguard_farm::migrations(), &mut |_| Ok(())).unwrap();
+    deployed(
+        dir.path(),
+        &url,
+        "20270101000000_motto",
+        r#"ALTER TABLE "farms" ADD COLUMN "motto" TEXT;"#,
+    );
+    let (code, entries) = status_entries(dir.path(), &url);
+    let mut expected: Vec<(String, String, String)> = dbguard_farm::migrations()
+        .iter()
+        .map(|m| (m.name.clone(), "builtin".to_string(), "applied".to_string()))
+        .collect();
+    expected.push(("20270101000000_motto".into(), "project".into(), "applied".into()));
+    assert_eq!(entries, expected);
+    assert_eq!(code, Some(0), "up to date");
+    dbguard(dir.path(), &url)
+        .args(["migrate", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("project migrations from"))
+        .stdout(predicate::str::contains(
+            "dbguard farm schema (built into dbguard, never on disk)\n  applied            20260101000000_farm_core",
+        ));
+    let (_, health) = json_report(dir.path(), &url, &["health"]);
+    let ok = |c: &Value| c["name"] == "migrations" && c["level"] == "OK";
+    assert!(health["checks"].as_array().unwrap().iter().any(ok), "{health}");
+
+    // `up` says what it applied, what it skipped, and why.
+    let out = dbguard(dir.path(), &url).arg("up").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("project: up to date (1 migrations); dbguard farm schema: up to date (3 migrations)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "- tenancy   skipped: on a server a URL names, `up` leaves the audit to the health check"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("tenancy:"),
+        "the health check audited, and found nothing: {text}"
+    );
+    assert!(
+        text.contains("- seed      skipped: `up` seeds development data only on dbguard's own local server"),
+        "{text}"
+    );
+}
+
+/// A migration whose folder is gone can be cleared from the status, by a
+/// person (high: nothing is undone); its history rows stay, marked.
+#[test]
+fn resolve_clears_a_migration_whose_folder_is_gone_once_approved() {
+    let (db, dir, url) = setup();
+    deployed(
+        dir.path(),
+        &url,
+        "20240101000000_init",
+        "CREATE TABLE tasks (id int PRIMARY KEY);",
+    );
+    deployed(
+        dir.path(),
+        &url,
+        "20240102000000_notes",
+        "CREATE TABLE notes (id int);",
+    );
+    std::fs::remove_dir_all(dir.path().join("prisma/migrations/20240102000000_notes")).unwrap();
+    let (code, entries) = status_entries(dir.path(), &url);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        entries[1],
+        (
+            "20240102000000_notes".to_string(),
+            "project".to_string(),
+            "missing-from-disk".to_string()
+        )
+    );
+
+    let resolve = ["migrate", "resolve", "--rolled-back", "20240102000000_notes"];
+    dbguard(dir.path(), &url).args(resolve).assert().code(4).stderr(
+        predicate::str::contains("Risk Level: HIGH")
+            .and(predicate::str::contains("without undoing anything")),
+    );
+    assert_eq!(history(&db).len(), 2, "nothing was recorded");
+    assert_eq!(approve_in_pty(dir.path(), &url).status.code(), Some(0));
+    dbguard(dir.path(), &url)
+        .args(resolve)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "recorded 20240102000000_notes as rolled back",
+        ));
+    assert_eq!(status_entries(dir.path(), &url).0, Some(0), "up to date again");
+    assert_eq!(
+        history(&db),
+        [("20240101000000_init".to_string(), true)],
+        "only the migration on disk counts"
+    );
+    let kept: i64 = db
+        .client()
+        .query_one(
+            "SELECT count(*) FROM _prisma_migrations WHERE migration_name = '20240102000000_notes' AND rolled_back_at IS NOT NULL",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 1, "the row stays, marked rolled back");
+    assert!(tables(&db).contains(&"notes".to_string()), "nothing is undone");
 }

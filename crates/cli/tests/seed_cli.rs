@@ -173,3 +173,81 @@ fn the_seed_shows_progress_at_a_terminal_only() {
         String::from_utf8_lossy(&piped.stderr)
     );
 }
+
+/// `validate` and `import` show progress at a terminal (checks done of all;
+/// bytes read of the file, then rows inserted), and none when piped.
+#[test]
+fn validate_and_import_show_progress_at_a_terminal_only() {
+    let db = dbguard_testkit::server().fresh_db();
+    let dir = dbguard_testkit::project_dir("dbguard-long-progress-");
+    dbguard_migrate::runner::deploy(&mut db.client(), &dbguard_farm::migrations(), &mut |_| Ok(())).unwrap();
+    let url = db.url.expose().to_string();
+    dbguard(dir.path(), &url)
+        .args(["seed", "--farms", "2"])
+        .assert()
+        .success();
+    let env = [("DATABASE_URL", url.as_str())];
+
+    let piped = dbguard(dir.path(), &url)
+        .args(["--format", "json", "validate"])
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert!(
+        !String::from_utf8_lossy(&piped.stderr).contains("checks"),
+        "no progress when piped: {}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    let checks = serde_json::from_slice::<serde_json::Value>(&piped.stdout).unwrap()["checks"]
+        .as_u64()
+        .unwrap();
+    let out = support::in_pty(dir.path(), "validate", "", &env);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    // The bar's "done/all checks"; the final report says "N checks passed".
+    assert!(
+        shown.contains(&format!("/{checks} checks")),
+        "a check counter: {shown}"
+    );
+
+    let farm: String = db
+        .client()
+        .query_one("SELECT id::text FROM farms ORDER BY farm_name LIMIT 1", &[])
+        .unwrap()
+        .get(0);
+    let file = dir.path().join("farm.ndjson");
+    dbguard(dir.path(), &url)
+        .args(["export", "--as", "ndjson", "--farm", &farm, "-o"])
+        .arg(&file)
+        .assert()
+        .success();
+    let piped = dbguard(dir.path(), &url)
+        .args(["import", "--farm", "dddddddd-dddd-dddd-dddd-dddddddddddd"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&piped.stderr);
+    assert!(piped.status.success(), "{said}");
+    assert!(
+        said.starts_with("imported ") && said.lines().count() == 1,
+        "only the report when piped: {said}"
+    );
+    let out = support::in_pty(
+        dir.path(),
+        &format!(
+            "import --farm eeeeeeee-eeee-eeee-eeee-eeeeeeeeeeee {}",
+            file.display()
+        ),
+        "",
+        &env,
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    // The byte bar's "read/size" ("… KiB/… KiB"), and the row counter's
+    // "N rows 123.4/s" (the report says "N rows from …").
+    assert!(shown.contains("B/"), "bytes read of the file: {shown}");
+    let counter = shown
+        .match_indices(" rows ")
+        .any(|(i, m)| shown[i + m.len()..].starts_with(|c: char| c.is_ascii_digit()));
+    assert!(counter, "a row counter: {shown}");
+}

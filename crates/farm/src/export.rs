@@ -350,7 +350,17 @@ fn farm_sources(
 /// Loads a farm export (JSON or NDJSON) from `input` into `farm`, which must
 /// hold no rows yet; every row's `farm_id` becomes `farm`. One transaction.
 pub fn import(client: &mut Client, input: &mut impl BufRead, farm: &str) -> Result<Counts, ExportError> {
-    let tables = read_export(input)?;
+    import_tables(client, read_export(input)?, farm, &mut |_, _| {})
+}
+
+/// [`import`] of an export already read ([`read_export`]), calling
+/// `progress` with each table and the rows just inserted into it.
+pub fn import_tables(
+    client: &mut Client,
+    tables: Vec<(String, Vec<Value>)>,
+    farm: &str,
+    progress: &mut dyn FnMut(&str, u64),
+) -> Result<Counts, ExportError> {
     let mut tx = client.transaction()?;
     let order = tables_in_dependency_order(&mut tx)?;
     let tenant = tenant_tables(&mut tx, false)?;
@@ -406,6 +416,7 @@ pub fn import(client: &mut Client, input: &mut impl BufRead, farm: &str) -> Resu
             ),
             &[&Value::Array(rows).to_string()],
         )?;
+        progress(table, n);
         counts.push((table.clone(), n));
     }
     tx.commit()?;
@@ -413,7 +424,7 @@ pub fn import(client: &mut Client, input: &mut impl BufRead, farm: &str) -> Resu
 }
 
 /// The tables and rows of an export, in either layout.
-fn read_export(input: &mut impl BufRead) -> Result<Vec<(String, Vec<Value>)>, ExportError> {
+pub fn read_export(input: &mut impl BufRead) -> Result<Vec<(String, Vec<Value>)>, ExportError> {
     let bad = |why: &str| ExportError::Invalid(format!("not a dbguard export: {why}"));
     let mut first = String::new();
     input.read_line(&mut first)?;

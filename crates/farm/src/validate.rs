@@ -54,6 +54,15 @@ struct Query {
 
 /// Runs every check in one read-only, repeatable-read transaction.
 pub fn validate(client: &mut Client) -> Result<Report, postgres::Error> {
+    validate_showing(client, &mut |_, _| {})
+}
+
+/// [`validate`], calling `progress` with the checks done and the checks in
+/// all, before the first and after each (on large data each one scans a table).
+pub fn validate_showing(
+    client: &mut Client,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Report, postgres::Error> {
     let mut tx = client
         .build_transaction()
         .read_only(true)
@@ -70,6 +79,8 @@ pub fn validate(client: &mut Client) -> Result<Report, postgres::Error> {
         checks: queries.len(),
         ..Report::default()
     };
+    let total = queries.len();
+    progress(0, total);
     for (i, q) in queries.into_iter().enumerate() {
         // A savepoint per check: one that fails does not stop the others.
         let savepoint = format!("check_{i}");
@@ -97,6 +108,7 @@ pub fn validate(client: &mut Client) -> Result<Report, postgres::Error> {
                 });
             }
         }
+        progress(i + 1, total);
     }
     tx.commit()?;
     Ok(report)

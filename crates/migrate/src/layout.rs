@@ -4,11 +4,22 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Timelike;
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
-/// One migration on disk.
+/// Where a migration comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// The project's migrations folder.
+    Project,
+    /// Shipped inside dbguard (its farm schema): never on disk.
+    Builtin,
+}
+
+/// One migration: on disk in the project, or shipped inside dbguard.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migration {
     /// The folder name, e.g. `20240101000000_init`.
@@ -19,6 +30,8 @@ pub struct Migration {
     pub sql: String,
     /// SHA-256 of `migration.sql`, hex (what Prisma records).
     pub checksum: String,
+    /// Where it comes from.
+    pub source: Source,
 }
 
 impl Migration {
@@ -32,6 +45,7 @@ impl Migration {
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect(),
+            source: Source::Builtin,
         }
     }
 }
@@ -76,6 +90,7 @@ pub fn load(dir: &Path) -> Result<Vec<Migration>> {
             path,
             sql,
             checksum,
+            source: Source::Project,
         });
     }
     migrations.sort_by(|a, b| a.name.cmp(&b.name));

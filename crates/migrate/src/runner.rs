@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::history::{self, Row};
-use crate::layout::Migration;
+use crate::layout::{Migration, Source};
 
 /// The advisory lock key Prisma takes while migrating (so the two exclude each other).
 pub const LOCK_KEY: i64 = 72_707_369;
@@ -24,7 +24,8 @@ pub enum State {
     Failed,
     /// Applied, but the file changed since.
     Edited,
-    /// Applied, but its folder is gone.
+    /// Applied, but its folder is gone (only a project's migration can be:
+    /// a built-in one is never on disk).
     MissingFromDisk,
 }
 
@@ -33,6 +34,9 @@ pub enum State {
 pub struct Entry {
     /// Folder name.
     pub name: String,
+    /// Where it comes from (the history of a migration whose folder is gone
+    /// counts as the project's).
+    pub source: Source,
     /// State.
     pub state: State,
     /// The error, when it failed.
@@ -57,6 +61,7 @@ pub fn status(migrations: &[Migration], rows: &[Row]) -> Vec<Entry> {
             };
             Entry {
                 name: m.name.clone(),
+                source: m.source,
                 state,
                 logs,
             }
@@ -70,6 +75,7 @@ pub fn status(migrations: &[Migration], rows: &[Row]) -> Vec<Entry> {
     gone.dedup();
     entries.extend(gone.into_iter().map(|name| Entry {
         name: name.to_string(),
+        source: Source::Project,
         state: State::MissingFromDisk,
         logs: None,
     }));
@@ -350,7 +356,9 @@ pub enum Resolution {
     RolledBack,
 }
 
-/// Records a resolution of migration `name`, as `prisma migrate resolve` does.
+/// Records a resolution of migration `name`, as `prisma migrate resolve`
+/// does. Marking rolled back a migration whose folder is gone clears it
+/// from the status: its rows stay, marked rolled back; nothing is undone.
 pub fn resolve(
     client: &mut postgres::Client,
     migrations: &[Migration],
@@ -358,12 +366,23 @@ pub fn resolve(
     how: Resolution,
 ) -> Result<()> {
     history::ensure(client)?;
+    let entries = status(migrations, &history::rows(client)?);
+    let state = entries.iter().find(|e| e.name == name).map(|e| e.state);
+    if (how, state) == (Resolution::RolledBack, Some(State::MissingFromDisk)) {
+        // Kept, marked: the history keeps what happened, and stops counting it.
+        client
+            .execute(
+                "UPDATE _prisma_migrations SET rolled_back_at = now()
+                  WHERE migration_name = $1 AND rolled_back_at IS NULL",
+                &[&name],
+            )
+            .map_err(query_error("recording the rollback"))?;
+        return Ok(());
+    }
     let migration = migrations
         .iter()
         .find(|m| m.name == name)
         .ok_or_else(|| Error::Invalid(format!("there is no migration {name} on disk")))?;
-    let entries = status(migrations, &history::rows(client)?);
-    let state = entries.iter().find(|e| e.name == name).map(|e| e.state);
     match (how, state) {
         (Resolution::RolledBack, Some(State::Failed)) => {
             // A migration run outside a transaction may have left statements applied.
@@ -414,7 +433,8 @@ pub fn resolve(
         }
         (_, state) => {
             return Err(Error::Invalid(format!(
-                "migration {name} is {}; only a failed migration can be rolled back, and only a failed or pending one marked applied",
+                "migration {name} is {}; only a failed migration (or one whose folder is gone) can be marked rolled back, \
+                 and only a failed or pending one marked applied",
                 state.map(|s| serde_json::to_value(s).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()).unwrap_or_else(|| "unknown".into())
             )))
         }

@@ -4,7 +4,8 @@ use std::io::{BufReader, BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::ExitCode;
 
-use dbguard_farm::export::{export_with, import, Counts, Layout, Secrets};
+use dbguard_backup::progress::Progress;
+use dbguard_farm::export::{export_with, import_tables, read_export, Counts, Layout, Secrets};
 use dbguard_pg::Settings;
 
 use crate::args::{ExportArgs, ExportLayout, ImportArgs};
@@ -29,7 +30,7 @@ pub fn run_export(settings: &Settings, args: &ExportArgs) -> anyhow::Result<Exit
     };
     let tables: Vec<String> = args.tables.clone();
     let started = std::time::Instant::now();
-    let progress = dbguard_backup::progress::Progress::rows("export");
+    let progress = Progress::rows("export");
     let mut write = |out: &mut dyn Write| {
         export_with(
             &mut client,
@@ -86,7 +87,17 @@ pub fn run_import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<Exit
     let url = super::target_url(settings)?;
     let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
     let started = std::time::Instant::now();
-    let counts = import(&mut client, &mut BufReader::new(file), &args.farm)?;
+    let size = file.metadata().ok().map(|m| m.len());
+    let reading = Progress::bytes("read", size, true);
+    let tables = read_export(&mut BufReader::new(reading.reading(file)));
+    reading.finish();
+    let inserting = Progress::rows("import");
+    let counts = import_tables(&mut client, tables?, &args.farm, &mut |table, rows| {
+        inserting.set_message(table);
+        inserting.advance(rows);
+    });
+    inserting.finish();
+    let counts = counts?;
     print_counts("imported", &counts, started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }

@@ -159,15 +159,15 @@ fn backup_age(settings: &Settings, client: &mut postgres::Client) -> Check {
 
 fn migrations(settings: &Settings, client: &mut postgres::Client) -> Check {
     const NAME: &str = "migrations";
-    let project = match super::migrate::project_migrations(settings) {
-        Ok(project) => project,
-        Err(e) => return Check::unknown(NAME, format!("{e:#}")),
-    };
     let rows = match dbguard_migrate::history::rows(client) {
         Ok(rows) => rows,
         Err(e) => return Check::unknown(NAME, e.to_string()),
     };
-    let entries = dbguard_migrate::runner::status(&project, &rows);
+    let migrations = match super::migrate::migrations(settings, &rows) {
+        Ok(migrations) => migrations,
+        Err(e) => return Check::unknown(NAME, format!("{e:#}")),
+    };
+    let entries = dbguard_migrate::runner::status(&migrations, &rows);
     let count = |state: State| entries.iter().filter(|e| e.state == state).count();
     let (failed, pending) = (count(State::Failed), count(State::Pending));
     let changed = count(State::Edited) + count(State::MissingFromDisk);

@@ -15,7 +15,7 @@ use dbguard_backup::Level;
 use dbguard_migrate::layout::{self, Migration};
 use dbguard_migrate::lint::lint;
 use dbguard_migrate::runner::{self, Resolution, State};
-use dbguard_migrate::{deploy_plan, history};
+use dbguard_migrate::{deploy_plan, history, resolve_plan, sources, Source};
 use dbguard_pg::{DbUrl, Settings};
 use dbguard_risk::{Finding, Risk, Rule, Verdict};
 use serde::Serialize;
@@ -33,26 +33,48 @@ pub fn has_own_migrations(settings: &Settings) -> bool {
     migrations_dir(settings).is_dir()
 }
 
-/// The project's migrations; without a migrations folder, dbguard's farm
-/// schema on dbguard's own local server (never on a server a URL names).
-pub fn project_migrations(settings: &Settings) -> anyhow::Result<Vec<Migration>> {
-    Ok(if has_own_migrations(settings) {
-        layout::load(&migrations_dir(settings))?
-    } else if uses_farm_schema(settings) {
-        dbguard_farm::migrations()
-    } else {
-        Vec::new()
-    })
+/// Whether dbguard's farm schema is this project's schema by default: the
+/// local server, and no migrations folder of the project's own.
+pub fn farm_schema_by_default(settings: &Settings) -> bool {
+    !has_own_migrations(settings) && matches!(settings.target, dbguard_pg::Target::Local { .. })
 }
 
-/// Whether dbguard's farm schema is this project's schema: the local server,
-/// and no migrations folder of the project's own.
-pub fn uses_farm_schema(settings: &Settings) -> bool {
-    !has_own_migrations(settings) && matches!(settings.target, dbguard_pg::Target::Local { .. })
+/// The migrations of the database whose history is `rows`: the project's
+/// folder, and dbguard's farm schema where it is the default (see
+/// [`farm_schema_by_default`]; never first onto a server a URL names) or
+/// where the history shows the database already uses it.
+pub fn migrations(settings: &Settings, rows: &[history::Row]) -> anyhow::Result<Vec<Migration>> {
+    let project = match has_own_migrations(settings) {
+        true => layout::load(&migrations_dir(settings))?,
+        false => Vec::new(),
+    };
+    Ok(sources::combine(
+        project,
+        dbguard_farm::migrations(),
+        rows,
+        farm_schema_by_default(settings),
+    ))
+}
+
+/// [`migrations`] of the database `client` is connected to.
+pub fn target_migrations(
+    settings: &Settings,
+    client: &mut postgres::Client,
+) -> anyhow::Result<Vec<Migration>> {
+    migrations(settings, &history::rows(client)?)
+}
+
+/// What a source of migrations is called in reports.
+pub fn source_name(source: Source) -> &'static str {
+    match source {
+        Source::Project => "project",
+        Source::Builtin => "dbguard farm schema",
+    }
 }
 
 #[derive(Serialize)]
 struct StatusReport {
+    /// Where the project's own migrations are (or would be).
     source: String,
     up_to_date: bool,
     migrations: Vec<runner::Entry>,
@@ -60,23 +82,39 @@ struct StatusReport {
 
 impl Report for StatusReport {
     fn text(&self) -> String {
-        let mut text = format!("migrations from {}\n", self.source);
-        for m in &self.migrations {
-            let state = serde_json::to_value(m.state)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            text.push_str(&format!("  {state:<18} {}\n", m.name));
-            if let Some(logs) = &m.logs {
-                text.push_str(&format!("                     {}\n", logs.replace('\n', " ")));
-            }
+        let mut text = String::new();
+        let of = |source: Source| self.migrations.iter().filter(move |m| m.source == source);
+        let builtin = of(Source::Builtin).count();
+        if of(Source::Project).count() > 0 || builtin == 0 {
+            text.push_str(&format!("project migrations from {}\n", self.source));
         }
+        print_entries(&mut text, of(Source::Project));
+        if builtin > 0 {
+            text.push_str(&format!(
+                "{} (built into dbguard, never on disk)\n",
+                source_name(Source::Builtin)
+            ));
+        }
+        print_entries(&mut text, of(Source::Builtin));
         text.push_str(if self.up_to_date {
             "up to date\n"
         } else {
             "not up to date\n"
         });
         text
+    }
+}
+
+fn print_entries<'a>(text: &mut String, entries: impl Iterator<Item = &'a runner::Entry>) {
+    for m in entries {
+        let state = serde_json::to_value(m.state)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        text.push_str(&format!("  {state:<18} {}\n", m.name));
+        if let Some(logs) = &m.logs {
+            text.push_str(&format!("                     {}\n", logs.replace('\n', " ")));
+        }
     }
 }
 
@@ -140,15 +178,12 @@ pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> any
         MigrateCommand::Status => {
             let url = super::target_url(settings)?;
             let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
-            let migrations = project_migrations(settings)?;
-            let entries = runner::status(&migrations, &history::rows(&mut client)?);
+            let rows = history::rows(&mut client)?;
+            let entries = runner::status(&migrations(settings, &rows)?, &rows);
             let up_to_date = entries.iter().all(|e| e.state == State::Applied);
-            let source = if has_own_migrations(settings) {
-                dir.display().to_string()
-            } else if uses_farm_schema(settings) {
-                "dbguard's farm schema (the project has no migrations folder)".to_string()
-            } else {
-                format!("{} (none: the folder does not exist)", dir.display())
+            let source = match has_own_migrations(settings) {
+                true => dir.display().to_string(),
+                false => format!("{} (none: the folder does not exist)", dir.display()),
             };
             emit(
                 format,
@@ -173,7 +208,10 @@ pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> any
                 (None, None) => anyhow::bail!("say --applied NAME or --rolled-back NAME"),
             };
             let url = super::target_url(settings)?;
-            let migrations = project_migrations(settings)?;
+            let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
+            let rows = history::rows(&mut client)?;
+            drop(client);
+            let migrations = migrations(settings, &rows)?;
             let mut record = |_: Option<&DbUrl>| -> anyhow::Result<i32> {
                 let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
                 runner::resolve(&mut client, &migrations, name, how)?;
@@ -187,34 +225,23 @@ pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> any
                 );
                 Ok(0)
             };
-            if how == Resolution::RolledBack {
-                return record(None).map(|_| ExitCode::SUCCESS);
-            }
-            // Marking a migration applied without running it rewrites the
-            // history as `prisma migrate resolve` does (medium); high when the
-            // migration itself has high findings.
-            let migration = migrations
-                .iter()
-                .find(|m| &m.name == name)
-                .ok_or_else(|| anyhow::anyhow!("there is no migration {name} on disk"))?;
-            let mut verdict = pending_verdict(&[migration], false);
-            verdict = Verdict::from_findings(
-                verdict
-                    .findings
-                    .into_iter()
-                    .chain([Finding::new(
-                        Rule::PrismaMigrateResolve,
-                        format!(
-                            "dbguard migrate resolve --applied records {name} as applied without running it, \
-                             rewriting the migration history"
-                        ),
-                        name.as_str(),
-                    )])
-                    .collect(),
-            );
+            let (verdict, text) = match how {
+                Resolution::RolledBack => match resolve_plan::clearing(&migrations, &rows, name) {
+                    // A failed migration marked rolled back will simply run again.
+                    None => return record(None).map(|_| ExitCode::SUCCESS),
+                    Some(plan) => plan,
+                },
+                Resolution::Applied => {
+                    let migration = migrations
+                        .iter()
+                        .find(|m| &m.name == name)
+                        .ok_or_else(|| anyhow::anyhow!("there is no migration {name} on disk"))?;
+                    resolve_plan::marking_applied(migration)
+                }
+            };
             let op = Operation {
                 kind: "migrate",
-                text: format!("dbguard migrate resolve --applied {name} {}", migration.checksum),
+                text,
                 cwd: settings.project_dir.clone(),
             };
             protocol::run(settings, &op, &verdict, Ok(url.clone()), &mut record)
@@ -223,8 +250,8 @@ pub fn run(format: Format, settings: &Settings, command: &MigrateCommand) -> any
 }
 
 fn deploy(format: Format, settings: &Settings, dev: bool) -> anyhow::Result<ExitCode> {
-    let migrations = project_migrations(settings)?;
     let url = super::target_url(settings)?;
+    let migrations = target_migrations(settings, &mut dbguard_pg::connect(&url, settings.pool.timeout())?)?;
     let mut reported = false;
     loop {
         let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
@@ -393,7 +420,7 @@ pub fn apply(
 /// public schema and re-apply every migration.
 pub fn reset(settings: &Settings, seed: bool) -> anyhow::Result<ExitCode> {
     let url = super::target_url(settings)?;
-    let migrations = project_migrations(settings)?;
+    let migrations = target_migrations(settings, &mut dbguard_pg::connect(&url, settings.pool.timeout())?)?;
     let seed = match seed {
         true => Some(super::seed::Plan::prepare(settings, &SeedArgs::default())?),
         false => None,

@@ -104,7 +104,7 @@ pub fn adopt(settings: &Settings, owner: &str, farm_name: &str) -> anyhow::Resul
     }
     let dir = super::migrate::migrations_dir(settings);
     // Starting the folder: keep the farm schema's own migration in it, so the history stays whole.
-    if !dir.is_dir() && super::migrate::uses_farm_schema(settings) {
+    if !dir.is_dir() && super::migrate::farm_schema_by_default(settings) {
         for m in dbguard_farm::migrations() {
             let folder = dir.join(&m.name);
             std::fs::create_dir_all(&folder)?;

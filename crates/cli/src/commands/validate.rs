@@ -3,7 +3,8 @@
 
 use std::process::ExitCode;
 
-use dbguard_farm::validate::{validate, Report as Validation};
+use dbguard_backup::progress::Progress;
+use dbguard_farm::validate::{validate_showing, Report as Validation};
 use dbguard_pg::Settings;
 use serde::Serialize;
 
@@ -59,8 +60,13 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
     let url = super::target_url(settings)?;
     let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
     let started = std::time::Instant::now();
-    let validation =
-        validate(&mut client).map_err(|e| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e)))?;
+    let bar = Progress::steps("validate", "checks");
+    let validation = validate_showing(&mut client, &mut |done, total| {
+        bar.set_total(total as u64);
+        bar.advance(u64::from(done > 0));
+    });
+    bar.finish();
+    let validation = validation.map_err(|e| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e)))?;
     let valid = validation.findings.is_empty() && validation.failures.is_empty();
     emit(
         format,
