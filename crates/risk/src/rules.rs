@@ -162,7 +162,7 @@ rules! {
     /// A high-risk finding of the migration lint in a pending migration.
     MigrationLint = "migration-lint", High, "a pending migration has a high-risk lint finding";
     /// An agent's file tool writing dbguard's state, policy, approver, hook settings or backups.
-    ProtectedFileWrite = "protected-file-write", High, "a file tool writes dbguard's own state, policy, approver folder, an agent's hook settings or a backup";
+    ProtectedFileWrite = "protected-file-write", High, "a file tool writes dbguard's own state, policy, approver folder, an agent's hook settings, a backup, psql's start-up file or a git hook";
     /// `dbguard restore` over the live database.
     RestoreOverLive = "restore-over-live", High, "dbguard restore without --into replaces all of the live database";
     /// `dbguard approve` on a command line.
