@@ -789,3 +789,60 @@ fn a_one_row_delete_that_cascades_into_rows_is_high() {
         .success();
     assert_eq!((count(&db, "notes"), count(&db, "tasks")), (0, 19));
 }
+
+/// The agent rewrites its own pending request before the person looks at
+/// it: a harmless operation shown over the real one is refused before the
+/// question is asked; widened kinds and a far expiry are derived again
+/// from the operation and held to the policy when the person approves.
+#[test]
+fn a_request_rewritten_before_the_person_looks_approves_nothing_more() {
+    let db = seeded();
+    let dir = project_with_approver();
+    let url = db.url.expose().to_string();
+    let truncate = ["run", "--", "psql", url.as_str(), "-c", "TRUNCATE batches"];
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    let id = pending_id(dir.path());
+    let file = approval_file(dir.path(), &id);
+    let original = std::fs::read(&file).unwrap();
+
+    // 1. What the person would read says something harmless.
+    edit_json(&file, |a| {
+        a["operation"] = Value::from("psql -c 'SELECT count(*) FROM batches'");
+        a["block"] = Value::from("LOW risk, read only\n");
+        a["risk"] = Value::from("low");
+    });
+    let out = in_pty(
+        dir.path(),
+        &format!("approve {id}"),
+        &format!("YES\n{PASS}\n"),
+        &[],
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{shown}");
+    assert!(shown.contains("was changed after it was made"), "{shown}");
+    assert!(
+        !shown.contains("Type YES"),
+        "the question is not even asked: {shown}"
+    );
+    dbguard(dir.path(), &[]).args(truncate).assert().code(4);
+    assert_eq!(count(&db, "batches"), 100);
+
+    // 2. Every kind of destruction, and an expiry four weeks away.
+    std::fs::write(&file, &original).unwrap();
+    edit_json(&file, |a| {
+        a["kinds"] = serde_json::json!(["alter", "delete", "drop", "truncate", "unprotect", "update"]);
+        a["expires_at"] = Value::from((chrono::Utc::now() + chrono::Duration::days(28)).to_rfc3339());
+    });
+    approve_pending(dir.path());
+    let approved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let asked: Value = serde_json::from_slice(&original).unwrap();
+    assert_eq!(approved["kinds"], asked["kinds"], "the kinds the operation itself needs: {approved}");
+    assert!(!approved["kinds"].as_array().unwrap().contains(&Value::from("unprotect")));
+    let expires: chrono::DateTime<chrono::Utc> = approved["expires_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        expires <= chrono::Utc::now() + chrono::Duration::minutes(15),
+        "the expiry is held to the policy: {expires}"
+    );
+    dbguard(dir.path(), &[]).args(truncate).assert().success();
+    assert_eq!(count(&db, "batches"), 0);
+}

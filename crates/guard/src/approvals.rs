@@ -266,6 +266,14 @@ impl Approvals {
         Ok(approval)
     }
 
+    /// Loads the approval `id`, lets `change` revise it, and saves it.
+    pub fn revise(&self, id: &str, change: impl FnOnce(&mut Approval) -> Result<()>) -> Result<Approval> {
+        let mut approval = self.get(id)?;
+        change(&mut approval)?;
+        self.save(&approval)?;
+        Ok(approval)
+    }
+
     /// Records the window the approval of `id` opened.
     pub fn set_window(&self, id: &str, token: &str) -> Result<()> {
         let mut approval = self.get(id)?;

@@ -177,7 +177,9 @@ impl Protocol<'_> {
         drop(client);
         let store = store(self.settings);
         let block = approval_block(op, verdict, &impact, &store);
-        let binding = Binding::new(op.kind, &op.text, &identity, &op.cwd);
+        // Bound to the text people see (passwords masked), so that what a
+        // person approves can be checked against what the approval is for.
+        let binding = Binding::new(op.kind, &redact(&op.text), &identity, &op.cwd);
 
         let approved = match self.authorize(op, verdict, &url, &binding, &block, &mut record)? {
             Some(approved) => approved,
@@ -378,6 +380,7 @@ pub fn approve(
     key: &Unlocked,
     agent: Option<String>,
 ) -> crate::Result<Approval> {
+    check_request(approvals, id)?;
     let approved = approvals.approve(id, &dbguard_pg::osuser::current_user_name(), key)?;
     let mut entry = Entry::new("approval", &approved.operation, "approved");
     entry.agent = agent;
@@ -389,6 +392,77 @@ pub fn approve(
     log.append_signed(entry, key)?;
     approver::pin(state_dir, &key.fingerprint())?;
     Ok(approved)
+}
+
+/// The longest an approval may wait for its run: the policy's default, which
+/// project settings may only shorten.
+fn longest_wait() -> chrono::Duration {
+    chrono::Duration::minutes(
+        dbguard_pg::policy::Policy::default()
+            .approval_expires_minutes
+            .into(),
+    )
+}
+
+/// Checks a pending request before a person signs it, and derives again
+/// what it claims. The request file is written by the process that asked
+/// (often an agent's), so nothing in it is taken on trust: its operation
+/// text must hash to what the approval is bound to (else the text shown
+/// is not what would run), the kinds of destruction its window allows are
+/// derived again from that text, its risk is the text's own when that is
+/// higher, and its expiry is held to the policy's longest wait.
+pub fn check_request(approvals: &Approvals, id: &str) -> crate::Result<Approval> {
+    use sha2::{Digest, Sha256};
+    approvals.revise(id, |approval| {
+        let digest: String = Sha256::digest(approval.operation.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if digest != approval.binding.operation_sha256 {
+            return Err(Error::Approval(format!(
+                "request `{id}` was changed after it was made: the operation it shows is not the one it is bound to; \
+                 nothing was approved, ask for the operation again"
+            )));
+        }
+        let verdict = match approval.binding.kind.as_str() {
+            "shell" => Some(dbguard_risk::classify_shell(
+                &approval.operation,
+                &dbguard_risk::ShellContext {
+                    cwd: approval.binding.cwd.clone(),
+                    files: &dbguard_risk::DiskFiles,
+                    sql: Default::default(),
+                },
+            )),
+            "sql" => Some(dbguard_risk::classify_sql(&approval.operation, &Default::default())),
+            _ => None,
+        };
+        match &verdict {
+            // A single-row write the database escalated (a cascade) reads
+            // as low here: it keeps what it asked for among row writes.
+            Some(verdict) if verdict.risk == Risk::Low => {
+                approval.kinds.retain(|k| k == "delete" || k == "update");
+            }
+            Some(verdict) => {
+                approval.kinds = window_kinds(verdict);
+                let claimed = [Risk::Low, Risk::Medium, Risk::High]
+                    .into_iter()
+                    .find(|r| r.as_str() == approval.risk)
+                    .unwrap_or(Risk::Low);
+                if verdict.risk > claimed {
+                    approval.risk = verdict.risk.as_str().to_string();
+                }
+            }
+            None => {
+                let own = approval.binding.kind.as_str();
+                approval.kinds.retain(|k| k != "unprotect" || own == "unprotect");
+            }
+        }
+        let latest = Utc::now() + longest_wait();
+        if approval.expires_at > latest {
+            approval.expires_at = latest;
+        }
+        Ok(())
+    })
 }
 
 /// The kinds of destruction `verdict` needs inside a protected database,

@@ -62,13 +62,23 @@ pub fn approve(settings: &Settings, id: &str) -> anyhow::Result<ExitCode> {
         state == "pending",
         "approval {id} is {state}; only a pending approval can be approved"
     );
+    let approval = match dbguard_guard::protocol::check_request(&approvals, id) {
+        Ok(approval) => approval,
+        Err(e) => {
+            eprintln!("Refused: {e}.");
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+    };
     eprint!(
-        "{}Target: {}\nFolder: {}\nRequested: {} UTC, expires {} UTC\n\nType YES to approve: ",
+        "{}Operation (checked against what the approval is bound to): {}\nRisk: {}\nTarget: {}\nFolder: {}\n\
+         Requested: {} UTC, expires {} UTC\n\nType YES to approve: ",
         approval.block.trim_end_matches(QUESTION),
+        approval.operation,
+        approval.risk.to_uppercase(),
         approval.target_display,
         approval.binding.cwd.display(),
         approval.created_at.format("%Y-%m-%d %H:%M:%S"),
-        approval.expires_at.format("%H:%M:%S"),
+        approval.expires_at.format("%Y-%m-%d %H:%M:%S"),
     );
     std::io::stderr().flush().ok();
     if read_line()? != "YES" {
