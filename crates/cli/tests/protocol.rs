@@ -836,8 +836,14 @@ fn a_request_rewritten_before_the_person_looks_approves_nothing_more() {
     approve_pending(dir.path());
     let approved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     let asked: Value = serde_json::from_slice(&original).unwrap();
-    assert_eq!(approved["kinds"], asked["kinds"], "the kinds the operation itself needs: {approved}");
-    assert!(!approved["kinds"].as_array().unwrap().contains(&Value::from("unprotect")));
+    assert_eq!(
+        approved["kinds"], asked["kinds"],
+        "the kinds the operation itself needs: {approved}"
+    );
+    assert!(!approved["kinds"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("unprotect")));
     let expires: chrono::DateTime<chrono::Utc> = approved["expires_at"].as_str().unwrap().parse().unwrap();
     assert!(
         expires <= chrono::Utc::now() + chrono::Duration::minutes(15),
@@ -845,4 +851,53 @@ fn a_request_rewritten_before_the_person_looks_approves_nothing_more() {
     );
     dbguard(dir.path(), &[]).args(truncate).assert().success();
     assert_eq!(count(&db, "batches"), 0);
+}
+
+/// An agent that moves the project's pin, its audit log and the approver's
+/// key aside and sets up an approver of its own (at a pseudo-terminal it
+/// drives, its marker gone) gets nothing: the approver's folder still
+/// keeps the head of the project's log, so the project had an approver,
+/// and only `approver rotate` with the old passphrase replaces one.
+#[test]
+fn an_approver_of_its_own_cannot_be_set_up_over_the_project_s() {
+    let dir = project();
+    // HOME/.config is the approver's usual folder's parent, as without XDG_CONFIG_HOME.
+    let home = dir.path().join(".user");
+    std::fs::create_dir(&home).unwrap();
+    std::fs::create_dir_all(config_home(dir.path())).unwrap();
+    std::os::unix::fs::symlink(config_home(dir.path()), home.join(".config")).unwrap();
+    let env = [("HOME", home.to_str().unwrap())];
+    let typed = format!("{PASS}\n{PASS}\n");
+    let out = in_pty(dir.path(), "approver init", &typed, &env);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let state = dir.path().join(".dbguard");
+    assert!(state.join("approver.pin").exists());
+
+    let aside = dir.path().join("aside");
+    std::fs::create_dir(&aside).unwrap();
+    for file in ["approver.pin", "audit.log", "audit.head"] {
+        std::fs::rename(state.join(file), aside.join(file)).unwrap();
+    }
+    let key = config_home(dir.path()).join("dbguard/approver.json");
+    std::fs::rename(&key, aside.join("approver.json")).unwrap();
+    let theirs = "an agent's own passphrase 42";
+    let typed = format!("{theirs}\n{theirs}\n");
+    for extra in [None, Some(dir.path().join(".elsewhere"))] {
+        let mut env = env.to_vec();
+        let elsewhere;
+        if let Some(folder) = &extra {
+            elsewhere = folder.to_str().unwrap().to_string();
+            env.push(("XDG_CONFIG_HOME", &elsewhere));
+        }
+        let out = in_pty(dir.path(), "approver init", &typed, &env);
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(4), "{shown}");
+        assert!(shown.contains("this project had an approver"), "{shown}");
+        assert!(!state.join("approver.pin").exists(), "no new pin: {shown}");
+    }
 }

@@ -412,6 +412,36 @@ pub fn pinned(state_dir: &Path) -> Result<Option<String>> {
     }
 }
 
+/// Whether a first approver may be set up for the project of `state_dir`
+/// with the approver folder `dir`. Not when the project already pins one,
+/// nor when an approver folder (this one, or the user's usual one under
+/// `HOME`) keeps the head of this project's audit log: then the project
+/// had an approver, and its pin and log were moved or deleted. A new
+/// approver set up over that would let whoever moved them approve their own
+/// operations; only `approver rotate`, with the old passphrase, replaces one.
+pub fn may_set_up(dir: &ApproverDir, state_dir: &Path) -> Result<()> {
+    if let Some(pin) = pinned(state_dir)? {
+        return Err(Error::Approval(format!(
+            "this project already pins the approver {pin}; `dbguard approver rotate` replaces it with the old \
+             passphrase"
+        )));
+    }
+    let usual = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| ApproverDir::at(PathBuf::from(h).join(".config/dbguard")));
+    for folder in std::iter::once(dir.clone()).chain(usual) {
+        let head = folder.project(state_dir).join("audit.head");
+        if head.exists() {
+            return Err(Error::Approval(format!(
+                "this project had an approver: the head of its audit log is kept in {}, but its pin or log is \
+                 gone; nothing was set up (`dbguard audit verify` shows what is missing)",
+                head.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Pins `fingerprint` for the project whose state lives in `state_dir`.
 pub fn pin(state_dir: &Path, fingerprint: &str) -> Result<()> {
     crate::private_file::write(&state_dir.join(PIN_FILE), format!("{fingerprint}\n").as_bytes())

@@ -158,6 +158,12 @@ pub fn approver(format: Format, settings: &Settings, command: &ApproverCommand) 
                 eprintln!("{why}");
                 return Ok(ExitCode::from(EXIT_REFUSED));
             }
+            if !rotation {
+                if let Err(e) = approver::may_set_up(&dir, &state_dir) {
+                    eprintln!("Refused: {e}.");
+                    return Ok(ExitCode::from(EXIT_REFUSED));
+                }
+            }
             let old = match rotation {
                 true => {
                     let Some(current) = Approver::load(&dir)? else {
