@@ -19,6 +19,23 @@ const HOOK_SETTINGS: &[&str] = &[
     ".codex/config.toml",
 ];
 
+/// Shell start-up files: an alias or a PATH entry written there runs in
+/// place of the program a person means.
+const SHELL_START_UP: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_aliases",
+    ".profile",
+    ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
+    "config.fish",
+    ".kshrc",
+    ".envrc",
+];
+
 /// Why writing `path` (made absolute against `cwd`, `..` resolved, links
 /// followed as far as they exist) would undo dbguard's protection, if it
 /// would. `approver_dir` is the approver's folder, when known.
@@ -45,6 +62,13 @@ pub fn protected_path(path: &Path, cwd: &Path, approver_dir: Option<&Path>) -> O
     }
     if HOOK_SETTINGS.iter().any(|end| text.ends_with(end)) {
         return Some("an agent's hook settings, which call dbguard before every tool");
+    }
+    if names.last().is_some_and(|n| SHELL_START_UP.contains(&n.as_str())) {
+        return Some("a shell start-up file, which can change what the commands a person types run (dbguard's among them)");
+    }
+    // A bare `dbguard` on a command line is the program being run, not a path.
+    if names.last().is_some_and(|n| n == "dbguard") && path.components().count() > 1 {
+        return Some("the dbguard program itself: a replaced one could read the approver's passphrase");
     }
     if names
         .last()

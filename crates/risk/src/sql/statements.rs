@@ -578,6 +578,25 @@ fn names(items: impl Iterator<Item = String>) -> String {
     }
 }
 
+/// Whether a `set_config(…)` in `lower` names its setting with anything but
+/// one plain string literal (`'dbguard' || '.rows'`, `concat(…)`, `$1`).
+fn set_config_name_built(lower: &str) -> bool {
+    lower.match_indices("set_config").any(|(i, _)| {
+        let rest = lower[i + "set_config".len()..].trim_start();
+        let Some(args) = rest.strip_prefix('(') else {
+            return false;
+        };
+        let args = args.trim_start();
+        let Some(literal) = args.strip_prefix('\'') else {
+            return true;
+        };
+        match literal.find('\'') {
+            Some(end) => !literal[end + 1..].trim_start().starts_with(','),
+            None => true,
+        }
+    })
+}
+
 /// Why `stmt` (whose text is `text`) would switch off or forge dbguard's
 /// guards inside PostgreSQL, if it would: event triggers altered or dropped,
 /// dbguard's table triggers dropped, or anything but a read of the
@@ -600,6 +619,12 @@ fn tampers_with_guards(stmt: &NodeEnum, text: &str) -> Option<String> {
         NodeEnum::SelectStmt(_) if lower.contains("set_config") && lower.contains("dbguard.") => {
             return Some(
                 "set_config on a dbguard.* setting forges the guards' own state (their row count or window)"
+                    .into(),
+            )
+        }
+        NodeEnum::SelectStmt(_) if set_config_name_built(&lower) => {
+            return Some(
+                "set_config with a setting name built at run time may set one of dbguard's (a window, a row count)"
                     .into(),
             )
         }

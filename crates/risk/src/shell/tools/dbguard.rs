@@ -12,7 +12,7 @@ use crate::rules::Rule;
 pub fn classify(w: &mut Walker, inv: &Invocation) {
     let spec = Spec {
         short_values: "",
-        long_values: &["format", "database-url", "into"],
+        long_values: &["format", "database-url", "into", "max-rows", "app-role"],
     };
     let (items, _) = read(inv.args(), &spec, false);
     let operands = items.operands();
@@ -33,6 +33,15 @@ pub fn classify(w: &mut Walker, inv: &Invocation) {
             "`dbguard approve` must be run by a person in their own terminal",
             &inv.text,
         ),
+        // A higher row limit loosens the guards for every client, and a
+        // role "fixed" for the application changes who may do what: a
+        // person's policy decisions, not an agent's.
+        Some("protect") if loosens_protect(&items) => w.add(
+            Rule::EditDbguardState,
+            "dbguard protect with --max-rows or --app-role changes the guards' policy for every client; a person \
+             decides it in their own terminal",
+            &inv.text,
+        ),
         Some("restore") if !items.has(&["--into"]) => w.add(
             Rule::RestoreOverLive,
             "dbguard restore without --into replaces the live database",
@@ -40,4 +49,14 @@ pub fn classify(w: &mut Walker, inv: &Invocation) {
         ),
         _ => {}
     }
+}
+
+/// `protect` options that may loosen the guards: a row limit above the
+/// default of one, or a role to create or change.
+fn loosens_protect(items: &[super::super::opts::Item]) -> bool {
+    items.has(&["--app-role"])
+        || items
+            .values(&["--max-rows"])
+            .iter()
+            .any(|value| value.text.parse::<u64>().map_or(true, |rows| rows > 1))
 }

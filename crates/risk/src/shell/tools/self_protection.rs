@@ -56,7 +56,20 @@ pub fn protected(path: &str) -> Option<&'static str> {
     // (which looks at the file system for links).
     let lower = path.to_lowercase();
     if ![
-        ".dbguard", "dbguard", ".claude", ".cursor", ".gemini", ".codex", "backup_", ".psqlrc", "hooks",
+        ".dbguard",
+        "dbguard",
+        ".claude",
+        ".cursor",
+        ".gemini",
+        ".codex",
+        "backup_",
+        ".psqlrc",
+        "hooks",
+        "rc",
+        "profile",
+        "zlogin",
+        "zshenv",
+        "config.fish",
     ]
     .iter()
     .any(|hint| lower.contains(hint))
@@ -81,9 +94,37 @@ pub fn protected(path: &str) -> Option<&'static str> {
     hook_settings.then_some("an agent's hook settings")
 }
 
+/// The session settings through which dbguard's guards inside PostgreSQL
+/// know a window (`dbguard.window`) and count a command's rows
+/// (`dbguard.rows`, `dbguard.ddl_before`): only dbguard sets them, for the
+/// process a person approved. Naming one anywhere (`PGOPTIONS=-c
+/// dbguard.window=…`, a URL's `options`, `SET`, a script) forges them.
+const GUARD_SETTINGS: &[&str] = &["dbguard.window", "dbguard.rows", "dbguard.ddl"];
+
+/// Whether `text` names one of [`GUARD_SETTINGS`] (any case, any quoting
+/// of the dot's sides).
+fn names_guard_setting(text: &str) -> bool {
+    let lower = text.to_lowercase().replace(['"', '\''], "");
+    GUARD_SETTINGS
+        .iter()
+        .any(|s| lower.contains(s) || lower.contains(&s.replace('.', "%2e")))
+}
+
+fn guard_setting(w: &mut Walker, text: &str) {
+    w.add(
+        Rule::GuardTamper,
+        "it sets one of the settings of dbguard's guards inside the database (a window, a row count); only \
+         dbguard sets them, for an operation a person approved",
+        text,
+    );
+}
+
 /// Checks every command's words for the workarounds above.
 pub fn command(w: &mut Walker, name: &str, inv: &Invocation) {
     let args = inv.args();
+    if args.iter().any(|a| names_guard_setting(&a.text)) {
+        guard_setting(w, &inv.text);
+    }
     if args
         .iter()
         .chain(&inv.words[..1])
@@ -129,8 +170,12 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation) {
     }
 }
 
-/// The path in an argument: `of=PATH`, `--file=PATH` or the word itself.
+/// The path in an argument: `of=PATH`, `--file=PATH` or the word itself;
+/// none in a connection URL (its `passfile` is only read).
 fn argument_path(text: &str) -> Option<&str> {
+    if text.contains("://") {
+        return None;
+    }
     Some(match text.split_once('=') {
         Some((option, path)) if option.starts_with('-') || option == "of" => path,
         _ => text,
@@ -247,6 +292,9 @@ pub fn assignments(w: &mut Walker, simple: &Simple) {
         .collect::<Vec<_>>()
         .join(" ");
     for assignment in &simple.assignments {
+        if names_guard_setting(&assignment.value.text) {
+            guard_setting(w, &format!("{}=… {text}", assignment.name));
+        }
         if is_marker(&assignment.name) {
             w.add(
                 Rule::UnsetAgentMarker,
@@ -316,6 +364,9 @@ const CODE_WRITES: &[&str] = &[
 /// Interpreter code that writes a protected file or drives dbguard through
 /// a pseudo-terminal. `code` is `source` with strings blanked.
 pub fn code(w: &mut Walker, source: &str, code: &str, via: &str, inv: &Invocation) {
+    if names_guard_setting(source) {
+        guard_setting(w, &inv.text);
+    }
     let lower = source.to_lowercase();
     let code_lower = code.to_lowercase();
     if let Some(what) = lower
