@@ -901,3 +901,30 @@ fn an_approver_of_its_own_cannot_be_set_up_over_the_project_s() {
         assert!(!state.join("approver.pin").exists(), "no new pin: {shown}");
     }
 }
+
+/// An approval for a command that runs a file holds for that file as it
+/// was: the agent that rewrites the file after the person approved gets a
+/// new pending approval, and the new SQL does not run.
+#[test]
+fn an_approval_holds_for_the_file_as_the_person_saw_it() {
+    let db = seeded();
+    let dir = project_with_approver();
+    let url = db.url.expose().to_string();
+    let script = dir.path().join("cleanup.sql");
+    std::fs::write(&script, "DELETE FROM batches WHERE id IN (1, 2);\n").unwrap();
+    let run = ["run", "--", "psql", url.as_str(), "-f", "cleanup.sql"];
+    dbguard(dir.path(), &[]).args(run).assert().code(4);
+    approve_pending(dir.path());
+    std::fs::write(&script, "TRUNCATE batches;\n").unwrap();
+    let out = dbguard(dir.path(), &[]).args(run).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(count(&db, "batches"), 100, "the rewritten file did not run");
+    std::fs::write(&script, "DELETE FROM batches WHERE id IN (1, 2);\n").unwrap();
+    dbguard(dir.path(), &[]).args(run).assert().success();
+    assert_eq!(count(&db, "batches"), 98, "the file as approved ran");
+}

@@ -32,6 +32,12 @@ pub struct Binding {
     pub target: String,
     /// The working folder.
     pub cwd: PathBuf,
+    /// SHA-256 of what the classifier found the operation does (each
+    /// finding's rule and text): a script, SQL file, package script or
+    /// migration it reads by name and that changes after the approval
+    /// changes this, and the approval no longer applies.
+    #[serde(default)]
+    pub findings_sha256: String,
 }
 
 /// One approval.
@@ -108,7 +114,25 @@ impl Binding {
                 .collect(),
             target: target.to_string(),
             cwd: cwd.to_path_buf(),
+            findings_sha256: String::new(),
         }
+    }
+
+    /// The same binding, for an operation whose verdict is `verdict`.
+    pub fn with_findings(mut self, verdict: &dbguard_risk::Verdict) -> Binding {
+        use sha2::{Digest, Sha256};
+        let mut found: Vec<String> = verdict
+            .findings
+            .iter()
+            .map(|f| format!("{}\u{1f}{}", f.rule.id(), f.text))
+            .collect();
+        found.sort();
+        found.dedup();
+        self.findings_sha256 = Sha256::digest(found.join("\u{1e}").as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self
     }
 }
 

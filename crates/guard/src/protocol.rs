@@ -179,7 +179,7 @@ impl Protocol<'_> {
         let block = approval_block(op, verdict, &impact, &store);
         // Bound to the text people see (passwords masked), so that what a
         // person approves can be checked against what the approval is for.
-        let binding = Binding::new(op.kind, &redact(&op.text), &identity, &op.cwd);
+        let binding = Binding::new(op.kind, &redact(&op.text), &identity, &op.cwd).with_findings(verdict);
 
         let approved = match self.authorize(op, verdict, &url, &binding, &block, &mut record)? {
             Some(approved) => approved,
