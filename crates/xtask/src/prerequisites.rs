@@ -170,7 +170,8 @@ pub fn privilege() -> Option<Vec<&'static str>> {
 /// toolchain can build them (dbguard's own code uses nothing newer; only
 /// the one toolchain of the machine is there to check it with).
 pub fn check_rust_version() -> Result<(), String> {
-    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let manifest =
+        std::fs::read_to_string(crate::workspace_root().join("Cargo.toml")).map_err(|e| e.to_string())?;
     let declared = manifest
         .lines()
         .find_map(|l| l.strip_prefix("rust-version = "))
@@ -179,7 +180,7 @@ pub fn check_rust_version() -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--locked"])
-        .current_dir(workspace_root())
+        .current_dir(crate::workspace_root())
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
     if !out.status.success() {
@@ -197,10 +198,6 @@ pub fn check_rust_version() -> Result<(), String> {
     }
     println!("rust-version {declared} is the locked dependencies' minimum");
     Ok(())
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn parse(version: &str) -> Vec<u32> {
