@@ -30,10 +30,12 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let cwd = std::env::temp_dir().join(format!("dbguard-hook-latency-{}", std::process::id()));
     std::fs::create_dir_all(&cwd).map_err(|e| format!("cannot create {}: {e}", cwd.display()))?;
     let input = tool_call(&cwd);
-    let mut programs: Vec<(PathBuf, Vec<&str>)> = args
-        .iter()
-        .map(|b| (PathBuf::from(b), vec!["hook", "claude-code"]))
-        .collect();
+    let mut programs: Vec<(PathBuf, Vec<&str>)> = Vec::new();
+    for binary in args {
+        // The calls run in their own folder: a relative path would not resolve there.
+        let path = std::fs::canonicalize(binary).map_err(|e| format!("{binary}: {e}"))?;
+        programs.push((path, vec!["hook", "claude-code"]));
+    }
     programs.push((PathBuf::from("/bin/true"), vec![]));
     let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(ROUNDS); programs.len()];
     for round in 0..=ROUNDS {
