@@ -244,8 +244,12 @@ fn lint_speaks_every_format_and_fails_on_high() {
     assert!(annotations.contains("::error file=prisma/migrations/20240102000000_bad/migration.sql,line=1,col=1,title=drop-column::"), "{annotations}");
     assert!(annotations.contains("::warning file=prisma/migrations/20240102000000_bad/migration.sql,line=1,col=1,title=missing-lock-timeout::"), "{annotations}");
     // The fail level: the medium finding alone fails at medium, nothing at never.
-    let medium_only = "prisma/migrations/20240103000000_index/migration.sql";
-    write(dir.path(), "20240103000000_index", "ALTER TABLE users ADD COLUMN x text;\n");
+    let medium_only = "prisma/migrations/20240103000000_add_column/migration.sql";
+    write(
+        dir.path(),
+        "20240103000000_add_column",
+        "ALTER TABLE users ADD COLUMN x text;\n",
+    );
     for (level, code) in [("high", 0), ("medium", 4), ("low", 4)] {
         Command::cargo_bin("dbguard")
             .unwrap()
@@ -262,7 +266,7 @@ fn lint_speaks_every_format_and_fails_on_high() {
         .assert()
         .success()
         .stdout(predicate::str::contains("HIGH [drop-column]"));
-    std::fs::remove_dir_all(dir.path().join("prisma/migrations/20240103000000_index")).unwrap();
+    std::fs::remove_dir_all(dir.path().join("prisma/migrations/20240103000000_add_column")).unwrap();
     let json = Command::cargo_bin("dbguard")
         .unwrap()
         .current_dir(dir.path())
