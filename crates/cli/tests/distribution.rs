@@ -429,6 +429,18 @@ fn the_action_annotates_the_changed_migrations_and_fails_on_a_high_finding() {
         run.stdout
     );
 
+    // Empty paths would mean the whole repository: an error instead.
+    let run = run_action(
+        &app,
+        &[("version", "project"), ("paths", " \n")],
+        &[],
+        &pull_request,
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run
+        .stdout
+        .contains("::error title=dbguard::the paths input names no migration folder or file"));
+
     // No migration changed: nothing to lint, the job passes.
     git(&app, &["checkout", "-q", "main"]);
     let run = run_action(&app, &[("version", "project")], &[], &pull_request);

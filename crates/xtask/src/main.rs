@@ -30,7 +30,7 @@ fn main() -> ExitCode {
         "test" => ensure(Need::Test).and_then(|()| cargo(&["test", "--workspace"], rest)),
         "setup" => ensure(Need::Test).map(|()| ExitCode::SUCCESS),
         "msrv" => prerequisites::check_rust_version().map(|()| ExitCode::SUCCESS),
-        "dist" => ensure(Need::Run).and_then(|()| dist::run(rest)),
+        "dist" => ensure(Need::Build).and_then(|()| dist::run(rest)),
         "hook-latency" => latency::run(rest),
         _ => {
             eprintln!(

@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 /// What is about to happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
+    /// Build dbguard only (`dist`).
+    Build,
     /// Build dbguard and run `dbguard up`.
     Run,
     /// Build and run every test.
@@ -130,7 +132,7 @@ pub fn missing(need: Need, system: &System) -> Vec<Prerequisite> {
     if !system.has_libclang() {
         missing.push(LIBCLANG);
     }
-    if !system.has_postgresql() {
+    if need != Need::Build && !system.has_postgresql() {
         missing.push(POSTGRESQL);
     }
     if need == Need::Test && !system.has_pgbouncer() {
@@ -226,6 +228,7 @@ mod tests {
         let system = System::at(root.path(), vec![]);
         assert_eq!(missing(Need::Test, &system), [LIBCLANG, POSTGRESQL, PGBOUNCER]);
         assert_eq!(missing(Need::Run, &system), [LIBCLANG, POSTGRESQL]);
+        assert_eq!(missing(Need::Build, &system), [LIBCLANG]);
         let packages: Vec<&str> = missing(Need::Test, &system)
             .iter()
             .map(|p| p.debian_package)
