@@ -252,6 +252,34 @@ pub struct LintArgs {
     /// Output: text, gcc, json or github (default: the global --format).
     #[arg(long, value_parser = ["text", "gcc", "json", "github"])]
     pub output: Option<String>,
+    /// Exit 4 when a finding is at or above this risk (`never`: only errors fail).
+    #[arg(long, value_enum, default_value_t = FailLevel::High)]
+    pub fail_level: FailLevel,
+}
+
+/// The lowest risk that makes `lint` fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailLevel {
+    /// Any finding.
+    Low,
+    /// A medium or high finding.
+    Medium,
+    /// A high finding.
+    High,
+    /// No finding.
+    Never,
+}
+
+impl FailLevel {
+    /// The lowest risk that fails, if any does.
+    pub fn risk(self) -> Option<dbguard_risk::Risk> {
+        match self {
+            FailLevel::Low => Some(dbguard_risk::Risk::Low),
+            FailLevel::Medium => Some(dbguard_risk::Risk::Medium),
+            FailLevel::High => Some(dbguard_risk::Risk::High),
+            FailLevel::Never => None,
+        }
+    }
 }
 
 /// `dbguard run`

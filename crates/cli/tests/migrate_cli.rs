@@ -243,6 +243,30 @@ fn lint_speaks_every_format_and_fails_on_high() {
     let annotations = String::from_utf8_lossy(&github.stdout);
     assert!(annotations.contains("::error file=prisma/migrations/20240102000000_bad/migration.sql,line=1,col=1,title=drop-column::"), "{annotations}");
     assert!(annotations.contains("::warning file=prisma/migrations/20240102000000_bad/migration.sql,line=1,col=1,title=missing-lock-timeout::"), "{annotations}");
+    // The fail level: the medium finding alone fails at medium, nothing at never.
+    let medium_only = "prisma/migrations/20240103000000_add_column/migration.sql";
+    write(
+        dir.path(),
+        "20240103000000_add_column",
+        "ALTER TABLE users ADD COLUMN x text;\n",
+    );
+    for (level, code) in [("high", 0), ("medium", 4), ("low", 4)] {
+        Command::cargo_bin("dbguard")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["lint", "--fail-level", level, medium_only])
+            .assert()
+            .code(code)
+            .stdout(predicate::str::contains("MEDIUM [missing-lock-timeout]"));
+    }
+    Command::cargo_bin("dbguard")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["lint", "--fail-level", "never", "prisma/migrations"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("HIGH [drop-column]"));
+    std::fs::remove_dir_all(dir.path().join("prisma/migrations/20240103000000_add_column")).unwrap();
     let json = Command::cargo_bin("dbguard")
         .unwrap()
         .current_dir(dir.path())

@@ -133,6 +133,12 @@ fn machine_formats() {
     assert!(format::github(&report).starts_with(
         "::error file=prisma/migrations/20240101000000_x/migration.sql,line=2,col=1,title=drop-column::"
     ));
+    let odd = FileReport {
+        file: "migrations/a,b:c%/migration.sql".into(),
+        diagnostics: report.diagnostics.clone(),
+    };
+    assert!(format::github(&odd)
+        .starts_with("::error file=migrations/a%2Cb%3Ac%25/migration.sql,line=2,col=1,title=drop-column::"));
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["diagnostics"][0]["rule"], "drop-column");
     assert_eq!(json["diagnostics"][0]["risk"], "high");

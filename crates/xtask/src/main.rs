@@ -1,5 +1,5 @@
 //! `cargo xtask up|test|setup|msrv`: the two commands a newcomer runs, and
-//! what CI runs, on a fresh machine.
+//! what CI runs, on a fresh machine; `dist` and `hook-latency` for releases.
 //!
 //! A fresh Debian machine of this project's kind has Rust and PostgreSQL but
 //! not libclang (which the build of PostgreSQL's own SQL parser, `pg_query`,
@@ -11,11 +11,12 @@
 //! stops before building anything. It has no dependencies, so it builds in
 //! seconds on a machine that lacks everything else.
 
-mod prerequisites;
+mod dist;
+mod latency;
 
 use std::process::{Command, ExitCode};
 
-use prerequisites::{Need, Prerequisite};
+use xtask::prerequisites::{self, Need, Prerequisite};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,11 +30,16 @@ fn main() -> ExitCode {
         "test" => ensure(Need::Test).and_then(|()| cargo(&["test", "--workspace"], rest)),
         "setup" => ensure(Need::Test).map(|()| ExitCode::SUCCESS),
         "msrv" => prerequisites::check_rust_version().map(|()| ExitCode::SUCCESS),
+        "dist" => ensure(Need::Build).and_then(|()| dist::run(rest)),
+        "hook-latency" => latency::run(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask up|test|setup|msrv\n  up     install what is missing, build dbguard, run `dbguard up`\n  \
+                "usage: cargo xtask up|test|setup|msrv|dist|hook-latency\n  \
+                 up     install what is missing, build dbguard, run `dbguard up`\n  \
                  test   install what is missing, run every test\n  setup  install what is missing\n  \
-                 msrv   check that rust-version is the locked dependencies' minimum"
+                 msrv   check that rust-version is the locked dependencies' minimum\n  \
+                 dist   [--target TRIPLE] [--out DIR]: build the release binary (profile dist) and its npm packages\n  \
+                 hook-latency BINARY…: p50/p95 of each binary's `hook claude-code` against /bin/true"
             );
             return ExitCode::from(2);
         }

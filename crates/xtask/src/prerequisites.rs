@@ -7,6 +7,8 @@ use std::process::{Command, Stdio};
 /// What is about to happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
+    /// Build dbguard only (`dist`).
+    Build,
     /// Build dbguard and run `dbguard up`.
     Run,
     /// Build and run every test.
@@ -130,7 +132,7 @@ pub fn missing(need: Need, system: &System) -> Vec<Prerequisite> {
     if !system.has_libclang() {
         missing.push(LIBCLANG);
     }
-    if !system.has_postgresql() {
+    if need != Need::Build && !system.has_postgresql() {
         missing.push(POSTGRESQL);
     }
     if need == Need::Test && !system.has_pgbouncer() {
@@ -170,7 +172,8 @@ pub fn privilege() -> Option<Vec<&'static str>> {
 /// toolchain can build them (dbguard's own code uses nothing newer; only
 /// the one toolchain of the machine is there to check it with).
 pub fn check_rust_version() -> Result<(), String> {
-    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let manifest =
+        std::fs::read_to_string(crate::workspace_root().join("Cargo.toml")).map_err(|e| e.to_string())?;
     let declared = manifest
         .lines()
         .find_map(|l| l.strip_prefix("rust-version = "))
@@ -179,7 +182,7 @@ pub fn check_rust_version() -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--locked"])
-        .current_dir(workspace_root())
+        .current_dir(crate::workspace_root())
         .output()
         .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
     if !out.status.success() {
@@ -197,10 +200,6 @@ pub fn check_rust_version() -> Result<(), String> {
     }
     println!("rust-version {declared} is the locked dependencies' minimum");
     Ok(())
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn parse(version: &str) -> Vec<u32> {
@@ -229,6 +228,7 @@ mod tests {
         let system = System::at(root.path(), vec![]);
         assert_eq!(missing(Need::Test, &system), [LIBCLANG, POSTGRESQL, PGBOUNCER]);
         assert_eq!(missing(Need::Run, &system), [LIBCLANG, POSTGRESQL]);
+        assert_eq!(missing(Need::Build, &system), [LIBCLANG]);
         let packages: Vec<&str> = missing(Need::Test, &system)
             .iter()
             .map(|p| p.debian_package)

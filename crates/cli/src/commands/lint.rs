@@ -8,11 +8,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use dbguard_migrate::lint::format::{self, FileReport};
 use dbguard_migrate::lint::lint;
-use dbguard_risk::{DiskFiles, FileSource, ReadError, Risk};
+use dbguard_risk::{DiskFiles, FileSource, ReadError};
 
 use crate::args::{Format, LintArgs};
 
-/// Lints and prints; exit 4 when any finding is high risk.
+/// Lints and prints; exit 4 when a finding is at or above `--fail-level`
+/// (high by default).
 pub fn run(format: Format, args: &LintArgs, cwd: &Path) -> anyhow::Result<ExitCode> {
     let output = args.output.clone().unwrap_or_else(|| match format {
         Format::Json => "json".to_string(),
@@ -55,9 +56,11 @@ pub fn run(format: Format, args: &LintArgs, cwd: &Path) -> anyhow::Result<ExitCo
             (report, text.as_str())
         })
         .collect();
-    let high = reports
-        .iter()
-        .any(|(r, _)| r.diagnostics.iter().any(|d| d.risk == Risk::High));
+    let fails = args.fail_level.risk().is_some_and(|level| {
+        reports
+            .iter()
+            .any(|(r, _)| r.diagnostics.iter().any(|d| d.risk >= level))
+    });
     let printed = match output.as_str() {
         "json" => {
             serde_json::to_string_pretty(&reports.iter().map(|(r, _)| r).collect::<Vec<_>>())
@@ -77,7 +80,7 @@ pub fn run(format: Format, args: &LintArgs, cwd: &Path) -> anyhow::Result<ExitCo
         }
     };
     print!("{printed}");
-    Ok(if high {
+    Ok(if fails {
         ExitCode::from(4)
     } else {
         ExitCode::SUCCESS

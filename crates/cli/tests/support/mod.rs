@@ -21,6 +21,19 @@ pub fn set_up_approver(config_home: &Path) -> Approver {
     Approver::init(&ApproverDir::at(config_home.join("dbguard")), PASS).unwrap()
 }
 
+/// `cmd` without the agents' variables and the connection variables.
+pub fn without_agents(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for (key, _) in std::env::vars() {
+        if ["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI", "DATABASE_URL"].contains(&key.as_str())
+            || key.starts_with("CODEX_")
+            || key.starts_with("PG")
+        {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
 /// Runs `dbguard ARGS` (already quoted for a shell) in `dir` on a
 /// pseudo-terminal (util-linux `script`), typing `input`; the agents'
 /// variables and the connection variables removed, `env` added.
@@ -32,15 +45,7 @@ pub fn in_pty(dir: &Path, args: &str, input: &str, env: &[(&str, &str)]) -> Outp
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (key, _) in std::env::vars() {
-        if ["CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI", "DATABASE_URL"].contains(&key.as_str())
-            || key.starts_with("CODEX_")
-            || key.starts_with("PG")
-        {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("XDG_CONFIG_HOME", config_home(dir));
+    without_agents(&mut cmd).env("XDG_CONFIG_HOME", config_home(dir));
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -72,7 +72,9 @@ pub fn gcc(report: &FileReport) -> String {
         .collect()
 }
 
-/// GitHub Actions workflow commands (`::error file=…,line=…,col=…,title=…::…`).
+/// GitHub Actions workflow commands (`::error file=…,line=…,col=…,title=…::…`),
+/// escaped as the runner reads them: `%`, CR and LF in the message, and
+/// also `:` and `,` in the properties (a file name may hold either).
 pub fn github(report: &FileReport) -> String {
     report
         .diagnostics
@@ -83,13 +85,22 @@ pub fn github(report: &FileReport) -> String {
                 Risk::Medium => "warning",
                 Risk::Low => "notice",
             };
-            let message = format!("{} ({})", d.message, d.help)
-                .replace('%', "%25")
-                .replace('\n', "%0A");
             format!(
-                "::{kind} file={},line={},col={},title={}::{message}\n",
-                report.file, d.line, d.column, d.rule
+                "::{kind} file={},line={},col={},title={}::{}\n",
+                github_property(&report.file),
+                d.line,
+                d.column,
+                github_property(&d.rule),
+                github_data(&format!("{} ({})", d.message, d.help))
             )
         })
         .collect()
+}
+
+fn github_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
