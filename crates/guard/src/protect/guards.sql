@@ -144,10 +144,12 @@ $fn$;
 -- their rows add up. The command is named by EXTRACT(epoch FROM
 -- statement_timestamp()), which changes with every message from the client
 -- and, unlike the timestamp's text, with no setting (TimeZone, DateStyle).
--- The running count lives in a transaction-local setting; a value a session
--- sets itself can only make the count larger (it is never read below zero),
--- and each statement's own rows, from the transition table, are always
--- counted.
+-- The running count lives in a transaction-local setting. A value a session
+-- writes there is never read below zero, and each statement's own rows,
+-- from the transition table, are always counted, so no single statement
+-- passes the limit; but SQL that empties the setting between statements of
+-- one command starts the command's count again (dbguard's hook denies SQL
+-- that names it; see the README's threat model).
 --
 -- Why this function is not SECURITY DEFINER and has no SET clause: it runs
 -- for every UPDATE and DELETE, and both (a change of user and of
