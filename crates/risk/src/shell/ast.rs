@@ -120,6 +120,8 @@ pub enum Command {
         subshell: bool,
         /// Redirections after the closing token.
         redirects: Vec<Redirect>,
+        /// Command and process substitutions in those redirections.
+        substitutions: Vec<Script>,
     },
 }
 

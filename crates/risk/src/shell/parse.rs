@@ -279,12 +279,16 @@ impl Parser<'_> {
             return self.command(stop);
         }
         if self.at_reserved("[[") {
-            return self.conditional().map(|_| None);
+            let start = self.pos;
+            let substitutions = self.conditional()?;
+            return Ok(self.runs_only(start, substitutions));
         }
         match self.peek() {
             Some(b'(') if self.peek_at(1) == Some(b'(') => {
-                self.arithmetic()?;
-                return Ok(None);
+                let start = self.pos;
+                let mut substitutions = Vec::new();
+                self.arithmetic(&mut substitutions)?;
+                return Ok(self.runs_only(start, substitutions));
             }
             Some(b'(') => return self.group(Stop::Paren).map(Some),
             _ => {}
@@ -308,6 +312,19 @@ impl Parser<'_> {
         Ok(Some(Command::Simple(simple)))
     }
 
+    /// A command with no words of its own that runs `substitutions` (from
+    /// `[[ … ]]`, `(( … ))` or a `for` header starting at `start`).
+    fn runs_only(&self, start: usize, substitutions: Vec<Script>) -> Option<Command> {
+        (!substitutions.is_empty()).then(|| {
+            Command::Simple(Simple {
+                substitutions,
+                start,
+                end: self.pos,
+                ..Simple::default()
+            })
+        })
+    }
+
     /// `( list )` (a subshell) or `{ list; }`, with the redirections after it.
     fn group(&mut self, stop: Stop) -> Result<Command> {
         let (open, subshell) = if stop == Stop::Paren {
@@ -328,19 +345,21 @@ impl Parser<'_> {
         }
         self.pos += 1;
         self.nesting -= 1;
-        let redirects = self.trailing_redirects()?;
+        let mut substitutions = Vec::new();
+        let redirects = self.trailing_redirects(&mut substitutions)?;
         Ok(Command::Group {
             body,
             subshell,
             redirects,
+            substitutions,
         })
     }
 
-    fn trailing_redirects(&mut self) -> Result<Vec<Redirect>> {
+    fn trailing_redirects(&mut self, substitutions: &mut Vec<Script>) -> Result<Vec<Redirect>> {
         let mut redirects = Vec::new();
         loop {
             self.skip_blanks();
-            match self.redirect(None)? {
+            match self.redirect(None, substitutions)? {
                 Some(r) => redirects.push(r),
                 None => return Ok(redirects),
             }
@@ -350,31 +369,29 @@ impl Parser<'_> {
     /// `for NAME [in WORDS…]` up to the separator. The words are data, but
     /// substitutions in them run, so they are kept in a command with no words.
     fn for_header(&mut self) -> Result<Option<Command>> {
-        let mut simple = Simple {
-            start: self.pos,
-            ..Simple::default()
-        };
+        let start = self.pos;
+        let mut substitutions = Vec::new();
         while !matches!(self.peek(), None | Some(b';' | b'\n')) {
             if self.starts_with("((") {
-                self.arithmetic()?;
+                self.arithmetic(&mut substitutions)?;
             } else {
-                let (_, substitutions) = self.word()?;
-                simple.substitutions.extend(substitutions);
+                let (_, inner) = self.word()?;
+                substitutions.extend(inner);
             }
             self.skip_blanks();
         }
-        simple.end = self.pos;
-        Ok((!simple.substitutions.is_empty()).then_some(Command::Simple(simple)))
+        Ok(self.runs_only(start, substitutions))
     }
 
-    /// `[[ … ]]`: a test, whose words are data.
-    fn conditional(&mut self) -> Result<()> {
+    /// `[[ … ]]`: a test, whose words are data; the substitutions in them run.
+    fn conditional(&mut self) -> Result<Vec<Script>> {
         self.pos += 2;
+        let mut substitutions = Vec::new();
         loop {
             self.skip_blanks();
             if self.at_reserved("]]") {
                 self.pos += 2;
-                return Ok(());
+                return Ok(substitutions);
             }
             if self.peek().is_none() {
                 return Err(self.error("`[[` is not closed"));
@@ -386,27 +403,76 @@ impl Parser<'_> {
                 self.pos += 1;
                 continue;
             }
-            self.word()?;
+            let (_, inner) = self.word()?;
+            substitutions.extend(inner);
         }
     }
 
-    /// `(( … ))`: arithmetic, skipped to the matching parentheses.
-    fn arithmetic(&mut self) -> Result<()> {
+    /// `(( … ))`: arithmetic, read to the matching parentheses; the
+    /// substitutions and expansions in it go to `substitutions`.
+    fn arithmetic(&mut self, substitutions: &mut Vec<Script>) -> Result<()> {
         let mut depth = 0usize;
+        let mut scratch = Word::default();
         while let Some(c) = self.peek() {
-            self.pos += 1;
             match c {
+                b'$' => {
+                    self.dollar(&mut scratch, substitutions, true)?;
+                    continue;
+                }
+                b'`' => {
+                    substitutions.push(self.backticks()?);
+                    continue;
+                }
+                b'\\' => self.pos += 1,
                 b'(' => depth += 1,
                 b')' => {
                     depth -= 1;
                     if depth == 0 {
+                        self.pos += 1;
                         return Ok(());
                     }
                 }
                 _ => {}
             }
+            self.pos += 1;
         }
         Err(self.error("`((` is not closed"))
+    }
+
+    /// `${…}` from its `$`: read to the matching `}`, with the substitutions
+    /// in defaults, patterns and subscripts (`${x:-$(…)}`, `${a[$(…)]}`).
+    fn parameter(&mut self, substitutions: &mut Vec<Script>) -> Result<()> {
+        self.pos += 2;
+        let mut scratch = Word::default();
+        loop {
+            match self.peek() {
+                None => return Err(self.error("`${` is not closed")),
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                Some(b'$') => self.dollar(&mut scratch, substitutions, true)?,
+                Some(b'`') => substitutions.push(self.backticks()?),
+                Some(b'"') => {
+                    self.pos += 1;
+                    self.double_quoted(&mut scratch, substitutions)?;
+                }
+                Some(b'\'') => {
+                    self.pos += 1;
+                    let end = self.src[self.pos..]
+                        .find('\'')
+                        .ok_or_else(|| self.error("a single quote is not closed"))?;
+                    self.pos += end + 1;
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.next_char();
+                }
+                Some(_) => {
+                    self.next_char();
+                }
+            }
+        }
     }
 
     fn simple(&mut self, stop: Stop) -> Result<Simple> {
@@ -429,7 +495,7 @@ impl Parser<'_> {
             if stop == Stop::Brace && simple.words.is_empty() && self.at_reserved("}") {
                 break;
             }
-            if let Some(redirect) = self.redirect(None)? {
+            if let Some(redirect) = self.redirect(None, &mut simple.substitutions)? {
                 simple.redirects.push(redirect);
                 continue;
             }
@@ -438,7 +504,7 @@ impl Parser<'_> {
             simple.substitutions.extend(substitutions);
             // A number right before `<` or `>` is a descriptor.
             if !word.dynamic && !word.text.is_empty() && word.text.bytes().all(|b| b.is_ascii_digit()) {
-                if let Some(redirect) = self.redirect(word.text.parse().ok())? {
+                if let Some(redirect) = self.redirect(word.text.parse().ok(), &mut simple.substitutions)? {
                     simple.redirects.push(redirect);
                     continue;
                 }
@@ -474,7 +540,9 @@ impl Parser<'_> {
     }
 
     /// A redirection at the cursor, if there is one.
-    fn redirect(&mut self, fd: Option<u32>) -> Result<Option<Redirect>> {
+    /// The substitutions in the target (`> $(…)`, `< <(…)`, `<<< "$(…)"`)
+    /// go to `substitutions`: they run before the command.
+    fn redirect(&mut self, fd: Option<u32>, substitutions: &mut Vec<Script>) -> Result<Option<Redirect>> {
         const OPERATORS: &[(&str, Option<RedirectKind>)] = &[
             ("<<<", Some(RedirectKind::HereString)),
             ("<<-", None),
@@ -501,7 +569,8 @@ impl Parser<'_> {
         if matches!(self.peek(), None | Some(b'\n' | b';' | b'|' | b'&' | b')')) {
             return Err(self.error(format!("`{op}` has no target")));
         }
-        let (target, _) = self.word()?;
+        let (target, inner) = self.word()?;
+        substitutions.extend(inner);
         let kind = match kind {
             Some(kind) => kind.clone(),
             None => {
@@ -634,7 +703,7 @@ impl Parser<'_> {
             Some(b'(') if self.peek_at(2) == Some(b'(') => {
                 self.pos += 1;
                 let start = self.pos;
-                self.arithmetic()?;
+                self.arithmetic(substitutions)?;
                 word.text.push('$');
                 word.text.push_str(&self.src[start..self.pos]);
                 word.dynamic = true;
@@ -649,10 +718,7 @@ impl Parser<'_> {
             }
             Some(b'{') => {
                 let start = self.pos;
-                let end = self.src[self.pos..]
-                    .find('}')
-                    .ok_or_else(|| self.error("`${` is not closed"))?;
-                self.pos += end + 1;
+                self.parameter(substitutions)?;
                 word.text.push_str(&self.src[start..self.pos]);
                 word.dynamic = true;
                 Ok(())

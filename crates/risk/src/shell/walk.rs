@@ -155,6 +155,8 @@ pub struct Memory {
     /// (`cat > x.sh <<< …; bash x.sh`): what they will hold, when known.
     /// Reading the disk instead would see the old content, or nothing.
     pub written: std::collections::HashMap<PathBuf, Option<String>>,
+    /// A `git stash -u` on the line took untracked files into a stash.
+    pub stashed_untracked: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -369,7 +371,9 @@ impl<'a> Walker<'a> {
                 body,
                 subshell,
                 redirects,
+                substitutions,
             } => {
+                self.substitutions(substitutions, redirects, heredocs, scope);
                 let input = redirected_stdin(redirects, heredocs).unwrap_or(stdin);
                 if *subshell {
                     let mut inner = scope.clone();
@@ -378,6 +382,25 @@ impl<'a> Walker<'a> {
                     self.list(body, heredocs, scope, top, &input);
                 }
             }
+        }
+    }
+
+    /// Walks the substitutions a command runs before it starts: in its
+    /// words and redirections, and in its expanded here-documents.
+    fn substitutions(
+        &mut self,
+        subs: &[Script],
+        redirects: &[Redirect],
+        heredocs: &[HereDoc],
+        scope: &Scope,
+    ) {
+        let in_docs = redirects.iter().filter_map(|r| match r.kind {
+            RedirectKind::HereDoc(i) => heredocs.get(i),
+            _ => None,
+        });
+        for sub in subs.iter().chain(in_docs.flat_map(|d| &d.substitutions)) {
+            let mut inner = scope.clone();
+            self.script(sub, &mut inner, None);
         }
     }
 
@@ -392,22 +415,7 @@ impl<'a> Walker<'a> {
         if top.is_some() {
             self.anchor = Some((simple.start, simple.end - simple.start));
         }
-        for sub in &simple.substitutions {
-            let mut inner = scope.clone();
-            self.script(sub, &mut inner, None);
-        }
-        for redirect in &simple.redirects {
-            if let RedirectKind::HereDoc(i) = redirect.kind {
-                for sub in heredocs
-                    .get(i)
-                    .map(|d| d.substitutions.as_slice())
-                    .unwrap_or_default()
-                {
-                    let mut inner = scope.clone();
-                    self.script(sub, &mut inner, None);
-                }
-            }
-        }
+        self.substitutions(&simple.substitutions, &simple.redirects, heredocs, scope);
         tools::environment(self, simple, scope);
         for redirect in &simple.redirects {
             tools::redirect(self, simple, redirect, scope);
