@@ -77,6 +77,65 @@ const RUN: Spec = Spec {
     ],
 };
 
+/// Global options of docker, podman and nerdctl, before the subcommand.
+const DOCKER_GLOBAL: Spec = Spec {
+    short_values: "cHl",
+    long_values: &[
+        "context",
+        "host",
+        "config",
+        "log-level",
+        "tlscacert",
+        "tlscert",
+        "tlskey",
+        "url",
+        "connection",
+        "identity",
+        "root",
+        "runroot",
+        "namespace",
+        "address",
+    ],
+};
+
+/// Global options of kubectl, before the subcommand.
+const KUBECTL_GLOBAL: Spec = Spec {
+    short_values: "nsv",
+    long_values: &[
+        "context",
+        "cluster",
+        "user",
+        "namespace",
+        "kubeconfig",
+        "server",
+        "token",
+        "as",
+        "as-group",
+        "as-uid",
+        "certificate-authority",
+        "client-certificate",
+        "client-key",
+        "request-timeout",
+        "tls-server-name",
+        "v",
+        "cache-dir",
+        "profile",
+    ],
+};
+
+/// The same command without the global options before its subcommand
+/// (`docker --context prod exec …` is `docker exec …` somewhere else).
+fn without_globals(inv: &Invocation, spec: &Spec) -> Option<Invocation> {
+    let args = inv.args();
+    if !args.first()?.text.starts_with('-') {
+        return None;
+    }
+    let (_, sub) = read(args, spec, true);
+    let mut words = vec![inv.words[0].clone()];
+    words.extend(args[sub?..].iter().cloned());
+    Some(inv.with_words(words))
+}
+
 /// Database-looking container or service names.
 fn is_database_container(name: &str) -> bool {
     let lower = name.to_lowercase();
@@ -89,6 +148,14 @@ fn is_database_container(name: &str) -> bool {
 
 /// Classifies container tools.
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    let globals = if name == "kubectl" {
+        &KUBECTL_GLOBAL
+    } else {
+        &DOCKER_GLOBAL
+    };
+    if let Some(inner) = without_globals(inv, globals).filter(|_| !name.ends_with("compose")) {
+        return classify(w, name, &inner, scope);
+    }
     let words: Vec<&str> = inv.args().iter().map(|a| a.text.as_str()).collect();
     let text = &inv.text;
     if name == "kubectl" {

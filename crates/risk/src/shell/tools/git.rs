@@ -4,8 +4,14 @@
 //! runs on its own (`.git/hooks/pre-commit`, or a folder named by
 //! `core.hooksPath`, given with `-c` or set with `git config`). The shell
 //! text of each is classified; hooks that cannot be read are treated as
-//! the worst script they could be. File deletion (`git clean`, `git rm`) is
-//! in [`super::files`].
+//! the worst script they could be. Settings whose values are commands
+//! (`core.fsmonitor`, `core.sshCommand`, `core.pager`, editors, diff and
+//! merge drivers, filters, `!` credential helpers, …) are classified as the
+//! shell text git hands them to, whether given with `-c` or set with `git
+//! config`; so are `git rebase --exec`, `git submodule foreach` and `git
+//! bisect run`. `git stash --all` takes ignored files (backups, the local
+//! cluster's data folder) off the disk. File deletion (`git clean`, `git
+//! rm`) is in [`super::files`].
 
 use super::super::ast::Word;
 use super::super::walk::{Invocation, Scope, Walker};
@@ -59,6 +65,9 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             _ => break,
         }
     }
+    for (key, value) in &configs {
+        command_setting(w, key, value, inv, &dir);
+    }
     let Some(sub) = args.get(i) else { return };
     let rest = &args[i + 1..];
     if let Some((_, value)) = configs
@@ -77,7 +86,135 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             None => hooks(w, &Word::literal(".git/hooks"), inv, &dir, false),
         }
     }
+    match sub.text.as_str() {
+        "rebase" => rebase_exec(w, rest, inv, &dir),
+        "submodule" => submodule_foreach(w, rest, &dir),
+        "bisect" if rest.first().is_some_and(|a| a.text == "run") => {
+            w.invocation(&inv.with_words(rest[1..].to_vec()), &dir)
+        }
+        "stash" => stash(w, rest, inv),
+        _ => {}
+    }
     super::files::git(w, sub, rest, inv);
+}
+
+/// The shell text a setting's value is, when git runs it as a command.
+fn command_value<'v>(key: &str, value: &'v str) -> Option<&'v str> {
+    const COMMANDS: &[&str] = &[
+        "core.sshcommand",
+        "core.pager",
+        "core.editor",
+        "core.askpass",
+        "sequence.editor",
+        "diff.external",
+        "gpg.program",
+        "sendemail.sendmailcmd",
+        "interactive.difffilter",
+    ];
+    const COMMAND_SUFFIXES: &[&str] = &[
+        ".textconv",
+        ".command",
+        ".cmd",
+        ".driver",
+        ".clean",
+        ".smudge",
+        ".process",
+        ".program",
+    ];
+    let switch = matches!(
+        value.to_lowercase().as_str(),
+        "" | "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1"
+    );
+    if key == "core.fsmonitor" || key.starts_with("pager.") {
+        return (!switch).then_some(value);
+    }
+    if key == "credential.helper" || (key.starts_with("credential.") && key.ends_with(".helper")) {
+        return value.strip_prefix('!');
+    }
+    let command = COMMANDS.contains(&key) || COMMAND_SUFFIXES.iter().any(|s| key.ends_with(s));
+    command.then_some(value)
+}
+
+/// A setting whose value git runs as a command: its shell text is classified.
+fn command_setting(w: &mut Walker, key: &str, value: &Word, inv: &Invocation, scope: &Scope) {
+    let Some(shell) = command_value(key, &value.text) else {
+        return;
+    };
+    if value.dynamic {
+        return w.add(
+            Rule::DynamicCommand,
+            format!(
+                "git setting {key} runs a command only known at run time: {}",
+                value.text
+            ),
+            &inv.text,
+        );
+    }
+    w.nested_shell(shell, format!("git setting {key}"), scope);
+}
+
+/// `git rebase -x CMD` / `--exec CMD`: shell text run after each commit.
+fn rebase_exec(w: &mut Walker, rest: &[Word], inv: &Invocation, scope: &Scope) {
+    for (i, arg) in rest.iter().enumerate() {
+        let command = match arg.text.as_str() {
+            "-x" | "--exec" => rest.get(i + 1).map(|c| (c.text.as_str(), c)),
+            text => text.strip_prefix("--exec=").map(|c| (c, arg)),
+        };
+        if let Some((command, word)) = command {
+            let shown = Word {
+                text: format!("!{command}"),
+                ..word.clone()
+            };
+            alias(w, &shown, &[], inv, scope);
+        }
+    }
+}
+
+/// `git submodule [--quiet] foreach [--recursive] CMD…`: shell text run in each submodule.
+fn submodule_foreach(w: &mut Walker, rest: &[Word], scope: &Scope) {
+    let mut words = rest.iter().skip_while(|a| a.text.starts_with('-'));
+    if words.next().is_none_or(|a| a.text != "foreach") {
+        return;
+    }
+    let command: Vec<&str> = words
+        .skip_while(|a| a.text.starts_with('-'))
+        .map(|a| a.text.as_str())
+        .collect();
+    if !command.is_empty() {
+        w.nested_shell(&command.join(" "), "git submodule foreach".to_string(), scope);
+    }
+}
+
+/// `git stash --all` removes ignored files (backups, `.dbguard/` with the
+/// local cluster's data folder) from the disk; dropping the stash loses
+/// them. `-u` takes untracked files, lost when a later `stash drop` or
+/// `stash clear` on the line drops them.
+fn stash(w: &mut Walker, rest: &[Word], inv: &Invocation) {
+    let flag = |long: &str, short: char| {
+        rest.iter().any(|a| {
+            a.text == long || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains(short))
+        })
+    };
+    let sub = rest
+        .iter()
+        .find(|a| !a.text.starts_with('-'))
+        .map(|a| a.text.as_str());
+    if matches!(sub, None | Some("push" | "save")) {
+        if flag("--all", 'a') {
+            return w.add(
+                Rule::DeleteDatabaseFiles,
+                "git stash --all takes ignored files off the disk: backups and the local cluster's data folder under .dbguard",
+                &inv.text,
+            );
+        }
+        w.memory.stashed_untracked |= flag("--include-untracked", 'u');
+    } else if matches!(sub, Some("drop" | "clear")) && w.memory.stashed_untracked {
+        w.add(
+            Rule::DeleteDatabaseFiles,
+            "dropping a stash of untracked files deletes them, backups and local database files included",
+            &inv.text,
+        );
+    }
 }
 
 /// An alias used on this line: `!…` is shell text run with the arguments.
@@ -143,6 +280,8 @@ fn config(w: &mut Walker, rest: &[Word], inv: &Invocation, scope: &Scope) {
         }
     } else if name == "core.hookspath" {
         hooks(w, value, inv, scope, true);
+    } else {
+        command_setting(w, &name, value, inv, scope);
     }
 }
 
