@@ -155,6 +155,9 @@ pub struct Memory {
     /// (`cat > x.sh <<< …; bash x.sh`): what they will hold, when known.
     /// Reading the disk instead would see the old content, or nothing.
     pub written: std::collections::HashMap<PathBuf, Option<String>>,
+    /// Names given to programs for later commands (`hash -p PATH NAME`,
+    /// `alias NAME=VALUE`), with the shell text each stands for.
+    pub aliases: std::collections::HashMap<String, String>,
     /// A `git stash -u` on the line took untracked files into a stash.
     pub stashed_untracked: bool,
 }
@@ -505,6 +508,7 @@ impl<'a> Walker<'a> {
             } else {
                 Some(String::new())
             };
+            tools::script_shell::written(self, &path, text.as_deref(), &target.text);
             let after = before.zip(text).map(|(before, text)| before + &text);
             self.memory.written.insert(path, after);
         }

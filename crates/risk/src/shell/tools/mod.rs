@@ -2,6 +2,7 @@
 //! A program dbguard does not know is searched for a database command it
 //! runs ([`nested`]), so the next wrapper is caught without a code change.
 
+mod aliases;
 mod backup_tools;
 mod backups;
 mod code;
@@ -30,6 +31,7 @@ mod psql;
 mod remote;
 mod schedulers;
 mod script_edits;
+pub(crate) mod script_shell;
 mod self_protection;
 mod sql_clients;
 mod task_runners;
@@ -155,7 +157,13 @@ fn is_database_tool(name: &str) -> bool {
 
 /// Hands an invocation to the rules of its program.
 pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    if aliases::expand(w, inv, scope) {
+        return;
+    }
     let name = program_name(&inv.words[0].text);
+    if aliases::remember(w, &name, inv) {
+        return;
+    }
     self_protection::command(w, &name, inv);
     let family = family(&name);
     if help::only_asks_for_help(family, inv.args()) {
@@ -204,6 +212,14 @@ pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Sc
 /// `NAME=value` before a command.
 pub fn environment(w: &mut Walker, simple: &Simple, scope: &Scope) {
     self_protection::assignments(w, simple);
+    for assignment in simple
+        .assignments
+        .iter()
+        .filter(|a| script_shell::is_variable(&a.name))
+    {
+        let text = format!("{}={}", assignment.name, assignment.value.text);
+        script_shell::set(w, &assignment.value, &assignment.name, &text);
+    }
     for assignment in simple.assignments.iter().filter(|a| a.name == "PSQLRC") {
         let text = format!("PSQLRC={}", assignment.value.text);
         psql::startup_file(w, &assignment.value, &text, scope);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::super::ast::Word;
 use super::super::opts::{read, Items, Spec};
 use super::super::walk::{Invocation, Scope, Walker};
-use super::script_edits;
+use super::{script_edits, script_shell};
 use crate::rules::Rule;
 use crate::ReadError;
 
@@ -124,6 +124,7 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
             break;
         }
         let value = args.get(i + 1).cloned();
+        script_shell_option(w, arg, value.as_ref(), &inv.text);
         if matches!(text.as_str(), "-C" | "--dir" | "--prefix" | "--cwd") {
             scope.cwd = value.and_then(|d| (!d.dynamic).then(|| w.resolve(&d.text, &scope)).flatten());
             args.drain(i..(i + 2).min(args.len()));
@@ -189,6 +190,9 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
         return;
     };
     let mut rest: Vec<Word> = args[sub_index + 1..].to_vec();
+    if sub.text == "config" && rest.first().is_some_and(|a| a.text == "set") {
+        config_set(w, &rest[1..], &inv.text);
+    }
     // `pnpm run --filter api db:reset`: the manager's options between `run` and the script.
     if matches!(sub.text.as_str(), "run" | "run-script") {
         while let Some(option) = rest
@@ -224,6 +228,41 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
             continue;
         }
         subcommand(w, manager, &sub, &rest, inv, scope);
+    }
+}
+
+/// `--script-shell X` or `--script-shell=X` among a manager's options.
+fn script_shell_option(w: &mut Walker, arg: &Word, next: Option<&Word>, text: &str) {
+    let value = match arg.text.split_once('=') {
+        Some(("--script-shell", value)) => Word {
+            text: value.to_string(),
+            ..arg.clone()
+        },
+        None if arg.text == "--script-shell" => match next {
+            Some(value) => value.clone(),
+            None => return,
+        },
+        _ => return,
+    };
+    script_shell::set(w, &value, "--script-shell", text);
+}
+
+/// `npm config set KEY VALUE…` / `KEY=VALUE…`: the script shell among them.
+fn config_set(w: &mut Walker, rest: &[Word], text: &str) {
+    let operands: Vec<&Word> = rest.iter().filter(|a| !a.text.starts_with('-')).collect();
+    for (i, operand) in operands.iter().enumerate() {
+        let value = match operand.text.split_once('=') {
+            Some((key, value)) if script_shell::is_key(key) => Word {
+                text: value.to_string(),
+                ..(*operand).clone()
+            },
+            None if script_shell::is_key(&operand.text) => match operands.get(i + 1) {
+                Some(value) => (*value).clone(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        script_shell::set(w, &value, "npm config set script-shell", text);
     }
 }
 

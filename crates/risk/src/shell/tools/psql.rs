@@ -222,9 +222,36 @@ fn split_meta(line: &str) -> (&str, Option<&str>) {
     (line, None)
 }
 
+/// The backquoted parts of a meta-command's arguments, outside single
+/// quotes: psql runs each as a shell command (`\\set x `cmd``); one left
+/// open runs to the end of the line.
+fn backquoted(args: &str) -> Vec<&str> {
+    let mut commands = Vec::new();
+    let mut quoted = false;
+    let mut open = None;
+    for (i, c) in args.char_indices() {
+        match (c, open) {
+            ('`', Some(start)) => {
+                commands.push(&args[start..i]);
+                open = None;
+            }
+            ('`', None) if !quoted => open = Some(i + 1),
+            ('\'', None) => quoted = !quoted,
+            _ => {}
+        }
+    }
+    commands.extend(open.map(|start| &args[start..]));
+    commands
+}
+
 fn meta_command(w: &mut Walker, meta: &str, inv: &Invocation, scope: &Scope) {
     let (name, rest) = meta.split_once(char::is_whitespace).unwrap_or((meta, ""));
     let rest = rest.trim();
+    if name != "!" {
+        for command in backquoted(rest) {
+            w.nested_shell(command, format!("psql \\{name} backquote"), scope);
+        }
+    }
     match name {
         "i" | "ir" | "include" | "include_relative" => {
             let file = Word::literal(rest.trim_matches('\''));
@@ -249,6 +276,14 @@ fn meta_command(w: &mut Walker, meta: &str, inv: &Invocation, scope: &Scope) {
 #[cfg(test)]
 mod tests {
     use super::split_meta;
+
+    #[test]
+    fn backquotes_outside_single_quotes() {
+        assert_eq!(
+            super::backquoted("x `dropdb a` 'b `c`' `d"),
+            vec!["dropdb a", "d"]
+        );
+    }
 
     #[test]
     fn meta_commands_are_split_outside_quotes() {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use super::super::ast::Word;
 use super::super::opts::{read, Items, Spec};
-use super::super::walk::{Invocation, Scope, Walker};
+use super::super::walk::{InputText, Invocation, Scope, Walker};
 use super::packages::{lacks_script, package_scopes, run_script, Where};
 use super::wrappers::shell_text;
 use crate::rules::Rule;
@@ -105,13 +105,17 @@ fn recipes(text: &str, just: bool) -> Recipes {
             .filter(|p| !p.is_empty() && !p.contains('='))
             .collect();
         current = names.into_iter().filter(|n| !n.starts_with('.')).collect();
+        // `target: prerequisites ; command`: a recipe line on the rule's own line.
+        let inline = (!just)
+            .then(|| tail.split('#').next().unwrap_or_default().split_once(';'))
+            .flatten()
+            .map(|(_, command)| command.trim())
+            .filter(|command| !command.is_empty());
         for target in &current {
             first.get_or_insert_with(|| target.clone());
-            recipes
-                .entry(target.clone())
-                .or_default()
-                .1
-                .extend(prerequisites.clone());
+            let recipe = recipes.entry(target.clone()).or_default();
+            recipe.1.extend(prerequisites.clone());
+            recipe.0.extend(inline.map(str::to_string));
         }
     }
     for (lines, _) in recipes.values_mut() {
@@ -170,11 +174,14 @@ fn expand(line: &str, variables: &HashMap<String, String>, just: bool) -> String
     }
 }
 
-/// Runs `targets` of the file at `path` (and their prerequisites).
+/// Runs `targets` of the first of `files` that exists, followed by the
+/// text given on the line (`make --eval TEXT`, `make -f -` reading its
+/// input), and their prerequisites.
 fn run_recipes(
     w: &mut Walker,
     program: &str,
     files: &[PathBuf],
+    given: &str,
     targets: &[Word],
     inv: &Invocation,
     scope: &Scope,
@@ -191,9 +198,13 @@ fn run_recipes(
             Err(ReadError::Unreadable(why)) => read_error = Some(format!("{}: {why}", file.display())),
         }
     }
-    let Some((text, file)) = text else {
-        let why = read_error.unwrap_or_else(|| "its file cannot be found".to_string());
-        return unresolved(w, program, targets, &why, inv, read_error_is_fatal(&why));
+    let (text, file) = match text {
+        Some((text, file)) => (format!("{text}\n{given}"), file),
+        None if !given.is_empty() => (given.to_string(), files.first().cloned().unwrap_or_default()),
+        None => {
+            let why = read_error.unwrap_or_else(|| "its file cannot be found".to_string());
+            return unresolved(w, program, targets, &why, inv, read_error_is_fatal(&why));
+        }
     };
     let parsed = recipes(&text, program == "just");
     let wanted: Vec<String> = match targets.is_empty() {
@@ -250,8 +261,9 @@ fn unresolved(w: &mut Walker, program: &str, targets: &[Word], why: &str, inv: &
 /// `make [-C DIR] [-f FILE] [TARGET…] [VAR=value…]`.
 fn make(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     let spec = Spec {
-        short_values: "CfIjlWo",
+        short_values: "CfIjlWoE",
         long_values: &[
+            "eval",
             "directory",
             "file",
             "makefile",
@@ -285,14 +297,35 @@ fn make(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         .filter(|o| !o.text.contains('='))
         .cloned()
         .collect();
+    // `--eval TEXT` is makefile text read after the makefiles.
+    let mut given = String::new();
+    for text in items.values(&["-E", "--eval"]) {
+        if text.dynamic {
+            let message = format!(
+                "make --eval runs makefile text only known at run time: {}",
+                text.text
+            );
+            return w.add(Rule::DynamicCommand, message, &inv.text);
+        }
+        given.push_str(&text.text);
+        given.push('\n');
+    }
     let files: Vec<PathBuf> = match items.values(&["-f", "--file", "--makefile"]).first() {
+        Some(file) if file.text == "-" => {
+            match w.read_input(&inv.stdin, scope) {
+                InputText::Text(text, _) => given.insert_str(0, &format!("{text}\n")),
+                InputText::Unreadable(why) => return unresolved(w, "make", &targets, &why, inv, true),
+                InputText::Interactive => {}
+            }
+            Vec::new()
+        }
         Some(file) => w.resolve(&file.text, &folder).into_iter().collect(),
         None => ["GNUmakefile", "makefile", "Makefile"]
             .iter()
             .filter_map(|f| w.resolve(f, &folder))
             .collect(),
     };
-    if files.is_empty() {
+    if files.is_empty() && given.is_empty() {
         return unresolved(
             w,
             "make",
@@ -302,7 +335,7 @@ fn make(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             false,
         );
     }
-    run_recipes(w, "make", &files, &targets, inv, &folder);
+    run_recipes(w, "make", &files, &given, &targets, inv, &folder);
 }
 
 /// `just [-f FILE] [-d DIR] [RECIPE [ARGS…]]…`: every operand is taken as a
@@ -369,7 +402,7 @@ fn just(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         }
     };
     let targets: Vec<Word> = operands.into_iter().take(1).collect();
-    run_recipes(w, "just", &files, &targets, inv, &folder);
+    run_recipes(w, "just", &files, "", &targets, inv, &folder);
 }
 
 /// `concurrently [options] "cmd" "npm:script" …`.
