@@ -6,6 +6,7 @@
 
 pub mod literals;
 pub mod orm;
+pub mod sinks;
 
 pub use literals::{scan, Lang, Literal};
 

@@ -200,7 +200,7 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
 
 /// `(offset of the name, name, argument text)` of each `.name(args)` and
 /// `name(args)` call.
-fn method_calls(code: &str) -> Vec<(usize, &str, &str)> {
+pub(super) fn method_calls(code: &str) -> Vec<(usize, &str, &str)> {
     let bytes = code.as_bytes();
     let mut calls = Vec::new();
     for (open, _) in code.match_indices('(') {

@@ -13,7 +13,8 @@ use super::super::opts::{read, Items, Spec};
 use super::super::walk::{InputText, Invocation, Scope, Walker};
 use super::nested::runs_known_program;
 use super::{is_database_tool, program_name};
-use crate::code::{glued, orm, scan, sql_of, Lang};
+use crate::code::sinks::{self, Runs};
+use crate::code::{glued, orm, scan, sql_of, Lang, Literal};
 use crate::rules::Rule;
 
 const NAMES: &[&str] = &[
@@ -65,6 +66,18 @@ const PYTHON: Spec = Spec {
     short_values: "cmWX",
     long_values: &["check-hash-based-pycs"],
 };
+const PHP: Spec = Spec {
+    short_values: "rcdfBREFzt",
+    long_values: &[
+        "run",
+        "define",
+        "file",
+        "process-begin",
+        "process-code",
+        "process-end",
+        "process-file",
+    ],
+};
 const RUBY: Spec = Spec {
     short_values: "erICE",
     long_values: &["encoding"],
@@ -80,11 +93,13 @@ pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let spec = match lang {
         Lang::Python => &PYTHON,
         Lang::Ruby => &RUBY,
+        Lang::JavaScript if name == "php" => &PHP,
         Lang::JavaScript => &NODE,
     };
     let (items, rest) = read(args, spec, true);
     let inline: Vec<&Word> = match lang {
         Lang::Python => items.values(&["-c"]),
+        _ if name == "php" => items.values(&["-r", "--run", "-B", "-R", "-E"]),
         _ => items.values(&["-e", "--eval", "-p", "--print"]),
     };
     if let Some(module) = items.values(&["-m"]).first() {
@@ -100,7 +115,7 @@ pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
             source(
                 w,
                 &code.text,
-                code.dynamic,
+                Origin::line(code),
                 lang,
                 &format!("{name} -e"),
                 scope,
@@ -116,7 +131,7 @@ pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
             InputText::Text(text, origin) => source(
                 w,
                 &text,
-                false,
+                Origin::Line,
                 lang,
                 &format!("{name} reading {origin}"),
                 scope,
@@ -147,7 +162,7 @@ fn deno(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         ("eval", [code, ..]) => source(
             w,
             &code.text,
-            code.dynamic,
+            Origin::line(code),
             Lang::JavaScript,
             "deno eval",
             scope,
@@ -191,7 +206,7 @@ fn script(
     match w.read_file(file, scope) {
         Ok((text, origin)) => {
             if w.enter(&origin, &inv.text) {
-                source(w, &text, false, lang, &origin, scope, inv);
+                source(w, &text, Origin::File, lang, &origin, scope, inv);
                 w.leave();
             }
         }
@@ -242,9 +257,40 @@ fn looks_like_database(path: &str) -> bool {
     .any(|w| lower.contains(w))
 }
 
-/// Classifies code text: its SQL literals, shell command literals and ORM calls.
-fn source(w: &mut Walker, text: &str, dynamic: bool, lang: Lang, via: &str, scope: &Scope, inv: &Invocation) {
-    if dynamic {
+/// Where code comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Written on the command line (`-e`, `-c`, a here-document).
+    Line,
+    /// On the command line, but only known at run time (`-e "$CODE"`).
+    Unknown,
+    /// A script file.
+    File,
+}
+
+impl Origin {
+    fn line(code: &Word) -> Origin {
+        if code.dynamic {
+            Origin::Unknown
+        } else {
+            Origin::Line
+        }
+    }
+}
+
+/// Classifies code text: its SQL literals, shell command literals and ORM
+/// calls; in code written on the line, also commands, code and SQL it
+/// builds at run time ([`crate::code::sinks`]).
+fn source(
+    w: &mut Walker,
+    text: &str,
+    origin: Origin,
+    lang: Lang,
+    via: &str,
+    scope: &Scope,
+    inv: &Invocation,
+) {
+    if origin == Origin::Unknown {
         w.add(
             Rule::CodeUnreadable,
             format!("{via} runs code only known at run time"),
@@ -296,6 +342,39 @@ fn source(w: &mut Walker, text: &str, dynamic: bool, lang: Lang, via: &str, scop
     for call in orm::calls(&code, text, lang) {
         w.add(call.rule, format!("{via}: {}", call.message), &call.text);
     }
+    if origin == Origin::Line {
+        built_at_run_time(w, text, &code, &literals, lang, via);
+    }
+}
+
+/// Code on the line that runs what it builds: commands, code or SQL from
+/// joined strings, decoded text or arguments, and Prisma methods named by
+/// computed members.
+fn built_at_run_time(w: &mut Walker, text: &str, code: &str, literals: &[Literal], lang: Lang, via: &str) {
+    for sink in sinks::dynamic(code, text, literals) {
+        let (rule, what) = match sink.runs {
+            Runs::Command => (Rule::DynamicCommand, "a command"),
+            Runs::Code => (Rule::DynamicCommand, "code"),
+            Runs::Sql => (Rule::DynamicSql, "SQL"),
+        };
+        let message = format!("{via}: {}() runs {what} built at run time", sink.name);
+        w.add(rule, message, &sink.text);
+    }
+    let (dotted, computed_call) = sinks::members(code, text, literals);
+    if let Some(dotted) = dotted {
+        let (_, dotted_code) = scan(&dotted, lang);
+        for call in orm::calls(&dotted_code, &dotted, lang) {
+            w.add(call.rule, format!("{via}: {}", call.message), &call.text);
+        }
+    }
+    let prisma = text.contains("PrismaClient") || text.contains("@prisma/client");
+    if computed_call && prisma {
+        w.add(
+            Rule::OrmDestructiveCall,
+            format!("{via} calls a Prisma client method whose name is only known at run time"),
+            text,
+        );
+    }
 }
 
 /// Whether the literal at `start` is only printed (`print(…)`, `console.log(…)`, `puts …`).
@@ -323,7 +402,7 @@ pub fn python(w: &mut Walker, code: &Word, inv: &Invocation, scope: &Scope) {
     source(
         w,
         &code.text,
-        code.dynamic,
+        Origin::line(code),
         Lang::Python,
         "python code",
         scope,
@@ -336,5 +415,13 @@ pub fn ruby(w: &mut Walker, code: &Word, inv: &Invocation, scope: &Scope) {
     if code.text.ends_with(".rb") && !code.text.contains(char::is_whitespace) {
         return script(w, "rails runner", code, &[], Lang::Ruby, inv, scope);
     }
-    source(w, &code.text, code.dynamic, Lang::Ruby, "ruby code", scope, inv);
+    source(
+        w,
+        &code.text,
+        Origin::line(code),
+        Lang::Ruby,
+        "ruby code",
+        scope,
+        inv,
+    );
 }
