@@ -13,7 +13,7 @@
 //! cluster's data folder) off the disk. File deletion (`git clean`, `git
 //! rm`) is in [`super::files`].
 
-use super::super::ast::Word;
+use super::super::ast::{Simple, Word};
 use super::super::walk::{Invocation, Scope, Walker};
 use crate::rules::Rule;
 
@@ -137,20 +137,63 @@ fn command_value<'v>(key: &str, value: &'v str) -> Option<&'v str> {
 
 /// A setting whose value git runs as a command: its shell text is classified.
 fn command_setting(w: &mut Walker, key: &str, value: &Word, inv: &Invocation, scope: &Scope) {
-    let Some(shell) = command_value(key, &value.text) else {
-        return;
-    };
-    if value.dynamic {
-        return w.add(
-            Rule::DynamicCommand,
-            format!(
-                "git setting {key} runs a command only known at run time: {}",
-                value.text
-            ),
+    if let Some(shell) = command_value(key, &value.text) {
+        run_command(
+            w,
+            &format!("git setting {key}"),
+            shell,
+            value.dynamic,
             &inv.text,
+            scope,
         );
     }
-    w.nested_shell(shell, format!("git setting {key}"), scope);
+}
+
+/// Environment variables whose values git runs as commands.
+const COMMAND_VARIABLES: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_SSH",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_PAGER",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_ASKPASS",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+];
+
+/// `GIT_SSH_COMMAND=… git fetch`, `EDITOR=… git commit`: variables before
+/// `git` whose values it runs as commands.
+pub fn environment(w: &mut Walker, simple: &Simple, scope: &Scope) {
+    if simple
+        .words
+        .first()
+        .is_none_or(|w| super::program_name(&w.text) != "git")
+    {
+        return;
+    }
+    for assignment in simple
+        .assignments
+        .iter()
+        .filter(|a| COMMAND_VARIABLES.contains(&a.name.as_str()))
+    {
+        let text = format!("{}={}", assignment.name, assignment.value.text);
+        let value = &assignment.value;
+        run_command(w, &assignment.name, &value.text, value.dynamic, &text, scope);
+    }
+}
+
+/// Classifies the shell text git runs for `what`.
+fn run_command(w: &mut Walker, what: &str, shell: &str, dynamic: bool, text: &str, scope: &Scope) {
+    if dynamic {
+        return w.add(
+            Rule::DynamicCommand,
+            format!("{what} makes git run a command only known at run time: {shell}"),
+            text,
+        );
+    }
+    w.nested_shell(shell, what.to_string(), scope);
 }
 
 /// `git rebase -x CMD` / `--exec CMD`: shell text run after each commit.
@@ -161,11 +204,7 @@ fn rebase_exec(w: &mut Walker, rest: &[Word], inv: &Invocation, scope: &Scope) {
             text => text.strip_prefix("--exec=").map(|c| (c, arg)),
         };
         if let Some((command, word)) = command {
-            let shown = Word {
-                text: format!("!{command}"),
-                ..word.clone()
-            };
-            alias(w, &shown, &[], inv, scope);
+            run_command(w, "git rebase --exec", command, word.dynamic, &inv.text, scope);
         }
     }
 }

@@ -212,6 +212,7 @@ pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Sc
 /// `NAME=value` before a command.
 pub fn environment(w: &mut Walker, simple: &Simple, scope: &Scope) {
     self_protection::assignments(w, simple);
+    git::environment(w, simple, scope);
     for assignment in simple
         .assignments
         .iter()
