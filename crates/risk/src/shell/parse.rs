@@ -173,6 +173,7 @@ impl Parser<'_> {
                 let (substitutions, dynamic) = expansions_in(&body, self.nesting)?;
                 doc.substitutions = substitutions;
                 doc.dynamic = dynamic;
+                body = unescape_heredoc(&body);
             }
             doc.body = body;
         }
@@ -913,6 +914,24 @@ fn matching_paren(bytes: &[u8], open: usize) -> Option<usize> {
     None
 }
 
+/// An unquoted here-document's body as the program reads it: `\$`,
+/// `` \` `` and `\\` lose their backslash, and an escaped newline joins
+/// two lines (`\\!` reaches psql as `\!`).
+fn unescape_heredoc(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('\\', Some('$' | '`' | '\\')) => out.extend(chars.next()),
+            ('\\', Some('\n')) => {
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// The substitutions in an expanded here-document body, and whether it holds
 /// any expansion at all.
 fn expansions_in(body: &str, nesting: usize) -> Result<(Vec<Script>, bool)> {
@@ -1046,6 +1065,14 @@ mod tests {
         };
         assert_eq!(s.redirects[0].kind, RedirectKind::HereString);
         assert_eq!(s.redirects[0].target.text, "drop database farm");
+    }
+
+    #[test]
+    fn unquoted_heredocs_lose_their_escapes() {
+        let script = parse("psql <<EOF\n\\\\! dropdb x \\$HOME\nEOF\n").unwrap();
+        assert_eq!(script.heredocs[0].body, "\\! dropdb x $HOME\n");
+        let script = parse("psql <<'EOF'\n\\\\! x\nEOF\n").unwrap();
+        assert_eq!(script.heredocs[0].body, "\\\\! x\n");
     }
 
     #[test]
