@@ -33,14 +33,7 @@ pub fn parse(src: &str) -> Result<Script> {
 }
 
 fn parse_nested(src: &str, nesting: usize) -> Result<Script> {
-    let mut parser = Parser {
-        src,
-        bytes: src.as_bytes(),
-        pos: 0,
-        nesting,
-        heredocs: Vec::new(),
-        pending: Vec::new(),
-    };
+    let mut parser = Parser::new(src, nesting);
     let list = parser.list(Stop::Eof)?;
     if parser.pos < src.len() {
         return Err(parser.error("unexpected `)`"));
@@ -83,7 +76,19 @@ const PREFIX_KEYWORDS: &[&str] = &[
     "if", "then", "elif", "else", "do", "while", "until", "!", "time", "fi", "done", "esac",
 ];
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    /// A parser at the start of `src`, already `nesting` levels deep.
+    fn new(src: &'a str, nesting: usize) -> Parser<'a> {
+        Parser {
+            src,
+            bytes: src.as_bytes(),
+            pos: 0,
+            nesting,
+            heredocs: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
     fn error(&self, message: impl Into<String>) -> ParseError {
         ParseError {
             message: message.into(),
@@ -519,14 +524,7 @@ impl Parser<'_> {
             match super::braces::expand(&self.src[word_start..self.pos]) {
                 Some(alternatives) => {
                     for alternative in alternatives.iter().filter(|a| !a.is_empty()) {
-                        let mut parser = Parser {
-                            src: alternative,
-                            bytes: alternative.as_bytes(),
-                            pos: 0,
-                            nesting: self.nesting,
-                            heredocs: Vec::new(),
-                            pending: Vec::new(),
-                        };
+                        let mut parser = Parser::new(alternative, self.nesting);
                         if let Ok((mut expanded, _)) = parser.word() {
                             (expanded.start, expanded.end) = (word.start, word.end);
                             simple.words.push(expanded);
@@ -938,14 +936,7 @@ fn expansions_in(body: &str, nesting: usize) -> Result<(Vec<Script>, bool)> {
     if !body.contains(['$', '`']) {
         return Ok((Vec::new(), false));
     }
-    let mut parser = Parser {
-        src: body,
-        bytes: body.as_bytes(),
-        pos: 0,
-        nesting,
-        heredocs: Vec::new(),
-        pending: Vec::new(),
-    };
+    let mut parser = Parser::new(body, nesting);
     let mut word = Word::default();
     let mut substitutions = Vec::new();
     while let Some(c) = parser.peek() {
