@@ -165,6 +165,10 @@ rules! {
     ProtectedFileWrite = "protected-file-write", High, "a file tool writes dbguard's own state, policy, approver folder, an agent's hook settings, a backup, psql's start-up file or a git hook";
     /// `dbguard restore` over the live database.
     RestoreOverLive = "restore-over-live", High, "dbguard restore without --into replaces all of the live database";
+    /// `dbguard incident start` freezing the database.
+    IncidentFreeze = "incident-freeze", Medium, "dbguard incident start makes the database read-only for all but dbguard and ends its open sessions";
+    /// `dbguard incident recover` putting lost rows back.
+    IncidentRecover = "incident-recover", Medium, "dbguard incident recover inserts the rows lost since a backup into the live database";
     /// `dbguard approve` on a command line.
     ApprovalFromCommand = "approval-from-command", High, "approvals come from a person at their own terminal, never from a command an agent runs";
     /// A command whose name or script is only known at run time.

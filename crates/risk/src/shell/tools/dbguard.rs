@@ -1,6 +1,7 @@
 //! dbguard itself: its commands are low (those that change data run the
 //! safety protocol themselves), but approvals never come from a command
-//! line, and a restore over the live database is high. Setting up the
+//! line, a restore over the live database is high, and freezing the
+//! database or recovering rows in an incident needs a person's approval. Setting up the
 //! approver is judged in [`super::self_protection`].
 
 use super::super::opts::{read, Items, Spec};
@@ -12,7 +13,7 @@ use crate::rules::Rule;
 pub fn classify(w: &mut Walker, inv: &Invocation) {
     let spec = Spec {
         short_values: "",
-        long_values: &["format", "database-url", "into", "max-rows", "app-role"],
+        long_values: &["format", "database-url", "into", "max-rows", "app-role", "title", "backup", "table", "farm"],
     };
     let (items, _) = read(inv.args(), &spec, false);
     let operands = items.operands();
@@ -47,6 +48,19 @@ pub fn classify(w: &mut Walker, inv: &Invocation) {
             "dbguard restore without --into replaces the live database",
             &inv.text,
         ),
+        Some("incident") => match operands.get(1).map(|w| w.text.as_str()) {
+            Some("start") if !items.has(&["--no-freeze"]) => w.add(
+                Rule::IncidentFreeze,
+                "dbguard incident start freezes the database: the application's writes stop and its sessions end",
+                &inv.text,
+            ),
+            Some("recover") => w.add(
+                Rule::IncidentRecover,
+                "dbguard incident recover writes the rows lost since a backup into the live database",
+                &inv.text,
+            ),
+            _ => {}
+        },
         _ => {}
     }
 }
