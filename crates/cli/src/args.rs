@@ -67,6 +67,11 @@ pub enum Command {
     /// Create, verify, list and prune backups (in ./backups unless dbguard.toml says otherwise).
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// Incident response after a data loss: freeze the database, scope the loss
+    /// against a verified backup, recover the lost rows without overwriting
+    /// newer ones, verify, close with a report.
+    #[command(subcommand)]
+    Incident(IncidentCommand),
     /// Run a command line through the safety protocol: low risk runs as is;
     /// medium and high risk need a person's approval and a verified backup first.
     Run(RunArgs),
@@ -471,4 +476,69 @@ pub enum ApproverCommand {
     Rotate,
     /// Show the approver, the project's pin, and any problem; exit 1 on one.
     Status,
+}
+
+/// `dbguard incident`
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident (or resume the open one) and freeze the database:
+    /// new sessions are read-only, open ones are ended (a person confirms).
+    Start {
+        /// What happened.
+        #[arg(long, default_value = "data loss")]
+        title: String,
+        /// Do not freeze the database.
+        #[arg(long)]
+        no_freeze: bool,
+    },
+    /// Restore the most recent verified backup from before the loss into a
+    /// side database and compare: rows lost, changed and added, per table and farm.
+    Scope {
+        /// The incident (the open one when not given).
+        #[arg(long)]
+        id: Option<String>,
+        /// Compare with this backup instead.
+        #[arg(long, value_name = "BACKUP_ID")]
+        backup: Option<String>,
+    },
+    /// Put the lost rows back in one transaction (a person confirms), never
+    /// overwriting rows changed or added since; or restore the whole backup.
+    Recover {
+        /// The incident (the open one when not given).
+        #[arg(long)]
+        id: Option<String>,
+        /// Only this table (repeatable); every table with lost rows when not given.
+        #[arg(long, value_name = "TABLE")]
+        table: Vec<String>,
+        /// Only this farm's rows.
+        #[arg(long, value_name = "FARM_ID")]
+        farm: Option<String>,
+        /// Restore the whole backup over the live database instead (as `dbguard restore`).
+        #[arg(long, conflicts_with_all = ["table", "farm"])]
+        whole: bool,
+    },
+    /// Integrity, tenant isolation, health and row counts after the recovery.
+    Verify {
+        /// The incident (the open one when not given).
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Answer the post-incident checklist, unfreeze, and write report.md.
+    Close {
+        /// The incident (the open one when not given).
+        #[arg(long)]
+        id: Option<String>,
+        /// An item done, with a note (repeatable): `root-cause:"a DELETE without WHERE"`.
+        #[arg(long, value_name = "ITEM[:NOTE]")]
+        done: Vec<String>,
+        /// An item not applicable, with a note (repeatable).
+        #[arg(long, value_name = "ITEM[:NOTE]")]
+        na: Vec<String>,
+    },
+    /// Show an incident's state.
+    Status {
+        /// The incident (the open one when not given).
+        #[arg(long)]
+        id: Option<String>,
+    },
 }

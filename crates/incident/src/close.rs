@@ -94,7 +94,11 @@ pub fn close(ctx: &Context, incident: &mut Incident, answers: &[Answer]) -> anyh
         anyhow::ensure!(
             missing.is_empty(),
             "the checklist is not complete; not answered: {}",
-            missing.iter().map(|(id, item)| format!("{id} ({item})")).collect::<Vec<_>>().join(", ")
+            missing
+                .iter()
+                .map(|(id, item)| format!("{id} ({item})"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let by = dbguard_pg::osuser::current_user_name();
         incident.checklist = CHECKLIST

@@ -134,7 +134,10 @@ pub fn compare(
         .map(|(name, _)| name.as_str())
         .collect();
     let tenant_live = backup.tenant.as_deref().filter(|t| live.column_type(t).is_some());
-    let mut old = side.query_raw(&stream_sql(backup, &common, backup.tenant.as_deref()), no_params())?;
+    let mut old = side.query_raw(
+        &stream_sql(backup, &common, backup.tenant.as_deref()),
+        no_params(),
+    )?;
     let mut new = live_client.query_raw(&stream_sql(backup, &common, tenant_live), no_params())?;
     let mut a = next(&mut old)?;
     let mut b = next(&mut new)?;
@@ -292,9 +295,18 @@ mod tests {
             uuid: false,
         };
         let s = |v: &str| Some(v.to_string());
-        assert_eq!(compare_keys(&[int.clone()], &[s("9")], &[s("10")]), Ordering::Less);
-        assert_eq!(compare_keys(&[text.clone()], &[s("9")], &[s("10")]), Ordering::Greater);
-        assert_eq!(compare_keys(&[text.clone()], &[s("B")], &[s("a")]), Ordering::Less);
+        assert_eq!(
+            compare_keys(&[int.clone()], &[s("9")], &[s("10")]),
+            Ordering::Less
+        );
+        assert_eq!(
+            compare_keys(&[text.clone()], &[s("9")], &[s("10")]),
+            Ordering::Greater
+        );
+        assert_eq!(
+            compare_keys(&[text.clone()], &[s("B")], &[s("a")]),
+            Ordering::Less
+        );
         assert_eq!(
             compare_keys(&[int, text], &[s("1"), s("b")], &[s("1"), s("a")]),
             Ordering::Greater

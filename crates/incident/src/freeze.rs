@@ -153,7 +153,12 @@ pub fn apply(client: &mut postgres::Client, freeze: &mut Freeze) -> anyhow::Resu
         let done: bool = client
             .query_one("SELECT pg_terminate_backend($1)", &[&session.pid])?
             .get(0);
-        if done && !freeze.ended.iter().any(|s| s.pid == session.pid && s.since == session.since) {
+        if done
+            && !freeze
+                .ended
+                .iter()
+                .any(|s| s.pid == session.pid && s.since == session.since)
+        {
             freeze.ended.push(session);
         }
     }

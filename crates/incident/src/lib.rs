@@ -78,7 +78,12 @@ impl<'a> Context<'a> {
     }
 
     /// Records `step` of `incident`: in its state (saved) and in the audit log.
-    pub fn record(&self, incident: &mut Incident, step: &str, detail: impl Into<String>) -> anyhow::Result<()> {
+    pub fn record(
+        &self,
+        incident: &mut Incident,
+        step: &str,
+        detail: impl Into<String>,
+    ) -> anyhow::Result<()> {
         let detail = detail.into();
         incident.step(step, detail.clone());
         self.incidents.save(incident)?;

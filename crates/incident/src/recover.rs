@@ -86,7 +86,11 @@ impl Recovery {
 }
 
 /// The operation and verdict a recovery goes through the protocol with.
-pub fn operation(ctx: &Context, incident: &Incident, selection: &Selection) -> anyhow::Result<(Operation, Verdict)> {
+pub fn operation(
+    ctx: &Context,
+    incident: &Incident,
+    selection: &Selection,
+) -> anyhow::Result<(Operation, Verdict)> {
     let scope = scoped(incident)?;
     let tables = chosen(scope, selection)?;
     let lost: u64 = tables
@@ -120,10 +124,12 @@ pub fn operation(ctx: &Context, incident: &Incident, selection: &Selection) -> a
 }
 
 fn scoped(incident: &Incident) -> anyhow::Result<&ScopeReport> {
-    incident
-        .scope
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("incident {} has no scope yet: run `dbguard incident scope` first", incident.id))
+    incident.scope.as_ref().ok_or_else(|| {
+        anyhow::anyhow!(
+            "incident {} has no scope yet: run `dbguard incident scope` first",
+            incident.id
+        )
+    })
 }
 
 /// The tables of `selection`, by `schema.table`.
@@ -161,7 +167,10 @@ pub fn recover(ctx: &Context, incident: &mut Incident, selection: &Selection) ->
         if selection.farm.is_some() && backup.tenant.is_none() {
             anyhow::bail!("{name} holds rows of no farm; recover it without --farm");
         }
-        anyhow::ensure!(!backup.key.is_empty(), "{name} has no primary key, so its lost rows cannot be told apart");
+        anyhow::ensure!(
+            !backup.key.is_empty(),
+            "{name} has no primary key, so its lost rows cannot be told apart"
+        );
         order.push((backup, current));
     }
     let mut tx = live.transaction()?;
@@ -250,7 +259,10 @@ fn put_back(
         current.quoted()
     ))?;
     {
-        let mut from = side.copy_out(&format!("COPY (SELECT {list} FROM {}{filter}) TO STDOUT", backup.quoted()))?;
+        let mut from = side.copy_out(&format!(
+            "COPY (SELECT {list} FROM {}{filter}) TO STDOUT",
+            backup.quoted()
+        ))?;
         let mut into = tx.copy_in(&format!("COPY {temp} ({list}) FROM STDIN"))?;
         std::io::copy(&mut from, &mut into)?;
         into.finish()?;
@@ -297,7 +309,11 @@ pub fn record_whole(ctx: &Context, incident: &mut Incident, backup: &str) -> any
         farm: None,
         tables: Vec::new(),
     });
-    ctx.record(incident, "recover", format!("restored the whole of backup {backup} over the live database"))
+    ctx.record(
+        incident,
+        "recover",
+        format!("restored the whole of backup {backup} over the live database"),
+    )
 }
 
 /// The backup a whole restore uses: the scope's.

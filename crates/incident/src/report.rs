@@ -20,7 +20,10 @@ pub fn markdown(incident: &Incident, entries: &[Entry]) -> String {
         incident.target,
         time(incident.opened_at),
         incident.opened_by,
-        incident.closed_at.map(time).unwrap_or_else(|| "still open".into())
+        incident
+            .closed_at
+            .map(time)
+            .unwrap_or_else(|| "still open".into())
     ));
     if let Some(freeze) = &incident.freeze {
         md.push_str(&format!(
@@ -51,10 +54,7 @@ pub fn markdown(incident: &Incident, entries: &[Entry]) -> String {
         None => md.push_str("No operation in the audit log could be identified as the cause.\n"),
     }
     md.push_str("\n## Timeline\n\n| time (UTC) | source | what |\n|---|---|---|\n");
-    let from = scope
-        .map(|s| s.backup.taken_at)
-        .unwrap_or(incident.opened_at)
-        - Duration::minutes(LEAD);
+    let from = scope.map(|s| s.backup.taken_at).unwrap_or(incident.opened_at) - Duration::minutes(LEAD);
     let to = incident.closed_at.unwrap_or_else(Utc::now);
     let cause = scope.and_then(|s| s.cause.as_ref()).map(|c| c.seq);
     let mut lines: Vec<(DateTime<Utc>, String)> = entries
@@ -75,7 +75,10 @@ pub fn markdown(incident: &Incident, entries: &[Entry]) -> String {
                     e.kind,
                     cell(&e.operation),
                     e.outcome,
-                    e.backup.as_ref().map(|b| format!(" (backup {b})")).unwrap_or_default()
+                    e.backup
+                        .as_ref()
+                        .map(|b| format!(" (backup {b})"))
+                        .unwrap_or_default()
                 ),
             )
         })
@@ -83,13 +86,23 @@ pub fn markdown(incident: &Incident, entries: &[Entry]) -> String {
     if let Some(s) = scope {
         lines.push((
             s.backup.taken_at,
-            format!("| {} | backup | {} taken ({}) |", time(s.backup.taken_at), s.backup.id, s.backup.verified),
+            format!(
+                "| {} | backup | {} taken ({}) |",
+                time(s.backup.taken_at),
+                s.backup.id,
+                s.backup.verified
+            ),
         ));
     }
     for step in &incident.steps {
         lines.push((
             step.time,
-            format!("| {} | incident | {}: {} |", time(step.time), step.step, cell(&step.detail)),
+            format!(
+                "| {} | incident | {}: {} |",
+                time(step.time),
+                step.step,
+                cell(&step.detail)
+            ),
         ));
     }
     lines.sort_by_key(|(t, _)| *t);
@@ -152,7 +165,9 @@ pub fn markdown(incident: &Incident, entries: &[Entry]) -> String {
                 ));
             }
             for (table, rows) in &v.still_lost {
-                md.push_str(&format!("- still lost, not recovered: {rows} row(s) of {table}\n"));
+                md.push_str(&format!(
+                    "- still lost, not recovered: {rows} row(s) of {table}\n"
+                ));
             }
         }
     }

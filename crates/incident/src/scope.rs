@@ -137,7 +137,9 @@ pub fn choose_backup(
     cause: Option<&Cause>,
     requested: Option<&str>,
 ) -> anyhow::Result<(Backup, String)> {
-    let verified = |b: &Backup| b.manifest.verification.level >= Level::Read && b.manifest.verification.last_failure.is_none();
+    let verified = |b: &Backup| {
+        b.manifest.verification.level >= Level::Read && b.manifest.verification.last_failure.is_none()
+    };
     if let Some(id) = requested {
         let backup = list
             .into_iter()
@@ -155,7 +157,10 @@ pub fn choose_backup(
         .collect();
     if let Some(id) = cause.and_then(|c| c.backup.as_deref()) {
         if let Some(backup) = ours.iter().find(|b| b.id() == id) {
-            return Ok((backup.clone(), "taken by the protocol just before the causing operation".into()));
+            return Ok((
+                backup.clone(),
+                "taken by the protocol just before the causing operation".into(),
+            ));
         }
     }
     let before = cause.map(|c| c.time).unwrap_or(incident.opened_at);
@@ -304,14 +309,21 @@ fn ensure_side(
     ctx.record(
         incident,
         "side-database",
-        format!("restored backup {} into {name} in {:.1} s", backup.id(), report.seconds),
+        format!(
+            "restored backup {} into {name} in {:.1} s",
+            backup.id(),
+            report.seconds
+        ),
     )?;
     Ok(report.seconds)
 }
 
 /// Drops the side database `name`.
 pub fn drop_side(admin: &mut postgres::Client, name: &str) -> anyhow::Result<()> {
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)))?;
+    admin.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        quote_ident(name)
+    ))?;
     Ok(())
 }
 

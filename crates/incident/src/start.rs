@@ -52,7 +52,10 @@ pub fn frozen(incident: &Incident) -> bool {
 /// The operation and verdict a freeze goes through the protocol with.
 pub fn freeze_operation(ctx: &Context, incident: &Incident) -> anyhow::Result<(Operation, Verdict)> {
     let sessions = freeze::sessions(&mut ctx.live("start")?)?;
-    let text = format!("dbguard incident start {} --freeze {}", incident.id, incident.database);
+    let text = format!(
+        "dbguard incident start {} --freeze {}",
+        incident.id, incident.database
+    );
     let verdict = freeze::verdict(&incident.database, &sessions, &text);
     Ok((
         Operation {
@@ -82,7 +85,12 @@ pub fn freeze(ctx: &Context, incident: &mut Incident) -> anyhow::Result<Freeze> 
             true => String::new(),
             false => format!(
                 " ({})",
-                frozen.ended.iter().map(freeze::Session::describe).collect::<Vec<_>>().join("; ")
+                frozen
+                    .ended
+                    .iter()
+                    .map(freeze::Session::describe)
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         },
         frozen.undo_sql()

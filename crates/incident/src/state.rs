@@ -132,7 +132,8 @@ impl Incidents {
         for entry in entries.flatten() {
             let path = entry.path().join(STATE_FILE);
             if path.exists() {
-                let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                let bytes =
+                    std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
                 list.push(
                     serde_json::from_slice::<Incident>(&bytes)
                         .with_context(|| format!("{} is not an incident record", path.display()))?,

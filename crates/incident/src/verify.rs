@@ -55,7 +55,12 @@ pub fn verify(ctx: &Context, incident: &mut Incident) -> anyhow::Result<VerifyRe
                 .findings
                 .iter()
                 .map(|f| format!("{}: {} row(s)", f.check, f.total))
-                .chain(report.failures.iter().map(|f| format!("{} could not run: {}", f.check, f.reason)))
+                .chain(
+                    report
+                        .failures
+                        .iter()
+                        .map(|f| format!("{} could not run: {}", f.check, f.reason)),
+                )
                 .collect::<Vec<_>>()
                 .join("; "),
         },
@@ -118,7 +123,13 @@ pub fn verify(ctx: &Context, incident: &mut Incident) -> anyhow::Result<VerifyRe
             let quoted = table
                 .table
                 .split_once('.')
-                .map(|(s, n)| format!("{}.{}", dbguard_pg::local::quote_ident(s), dbguard_pg::local::quote_ident(n)))
+                .map(|(s, n)| {
+                    format!(
+                        "{}.{}",
+                        dbguard_pg::local::quote_ident(s),
+                        dbguard_pg::local::quote_ident(n)
+                    )
+                })
                 .unwrap_or_default();
             let actual = match live.query_one(&format!("SELECT count(*) FROM {quoted}"), &[]) {
                 Ok(row) => row.get::<_, i64>(0) as u64,
@@ -144,7 +155,10 @@ pub fn verify(ctx: &Context, incident: &mut Incident) -> anyhow::Result<VerifyRe
         checks.push(CheckResult {
             check: "rows".into(),
             passed: checks.iter().all(|c| !c.check.starts_with("rows:")),
-            detail: format!("row counts of {} table(s) compared with the scope", scope.tables.len()),
+            detail: format!(
+                "row counts of {} table(s) compared with the scope",
+                scope.tables.len()
+            ),
         });
     } else {
         checks.push(CheckResult {

@@ -116,7 +116,10 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("sh", "pg_dump farm_prod | psql farm_dev"),
     ("sh", "dbguard restore backup_farm_20261124_223000"),
     ("sh", "dbguard incident start --title 'farm 2 lost its batches'"),
-    ("sh", "dbguard incident recover --farm 0c9d5e2a-0000-4000-8000-000000000002"),
+    (
+        "sh",
+        "dbguard incident recover --farm 0c9d5e2a-0000-4000-8000-000000000002",
+    ),
 ];
 
 fn ctx(files: &MemoryFiles) -> ShellContext<'_> {

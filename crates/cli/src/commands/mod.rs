@@ -11,6 +11,7 @@ mod export;
 mod health;
 mod hook;
 mod hook_install;
+mod incident;
 mod init;
 mod lint;
 mod migrate;
@@ -62,6 +63,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Rules => Ok(rules::run(cli.format)),
         Command::Backup(command) => backup::run(cli.format, &settings()?, command),
         Command::Restore(args) => restore::run(cli.format, &settings()?, args),
+        Command::Incident(command) => incident::run(cli.format, &settings()?, command),
         Command::Protect(args) => protect::run(cli.format, &settings()?, args),
         Command::Unprotect => protect::unprotect(&settings()?),
         Command::Migrate(command) => migrate::run(cli.format, &settings()?, command),

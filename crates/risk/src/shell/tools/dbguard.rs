@@ -13,7 +13,9 @@ use crate::rules::Rule;
 pub fn classify(w: &mut Walker, inv: &Invocation) {
     let spec = Spec {
         short_values: "",
-        long_values: &["format", "database-url", "into", "max-rows", "app-role", "title", "backup", "table", "farm"],
+        long_values: &[
+            "format", "database-url", "into", "max-rows", "app-role", "title", "backup", "table", "farm", "id", "done", "na",
+        ],
     };
     let (items, _) = read(inv.args(), &spec, false);
     let operands = items.operands();
