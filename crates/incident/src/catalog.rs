@@ -37,9 +37,11 @@ pub struct KeyColumn {
 }
 
 impl KeyColumn {
-    /// The expression to sort by in SQL, matching [`KeyOrder`].
-    pub fn order_by(&self) -> String {
-        let name = quote_ident(&self.name);
+    /// The expression to sort by in SQL, matching [`KeyOrder`], on the
+    /// table named `alias` in the query (qualified, so that it never means
+    /// an output column of the same name).
+    pub fn order_by(&self, alias: &str) -> String {
+        let name = format!("{alias}.{}", quote_ident(&self.name));
         match (self.order, self.uuid) {
             (KeyOrder::Integer, _) | (_, true) => name,
             (KeyOrder::Bytes, false) => format!("({name}::text COLLATE \"C\")"),

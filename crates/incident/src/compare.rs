@@ -192,34 +192,35 @@ fn stream_sql(table: &Table, common: &[&str], tenant: Option<&str>) -> String {
     let keys: Vec<String> = table
         .key
         .iter()
-        .map(|k| format!("{}::text", quote_ident(&k.name)))
+        .enumerate()
+        .map(|(i, k)| format!("t.{}::text AS k{i}", quote_ident(&k.name)))
         .collect();
-    let order: Vec<String> = table.key.iter().map(KeyColumn::order_by).collect();
-    let columns: Vec<String> = common.iter().map(|c| quote_ident(c)).collect();
+    let order: Vec<String> = table.key.iter().map(|k| k.order_by("t")).collect();
+    let columns: Vec<String> = common.iter().map(|c| format!("t.{}", quote_ident(c))).collect();
     let hashed = match columns.is_empty() {
         true => "''".to_string(),
         false => format!("md5(ROW({})::text)", columns.join(", ")),
     };
     format!(
-        "SELECT {}, {}, {hashed} FROM {} ORDER BY {}",
+        "SELECT {}, {} AS farm, {hashed} AS hash FROM {} t ORDER BY {}",
         keys.join(", "),
-        tenant_text(tenant),
+        tenant_text(tenant.map(|c| format!("t.{}", quote_ident(c))).as_deref()),
         table.quoted(),
         order.join(", ")
     )
 }
 
-/// The tenant column as text (`''` for no farm).
+/// The tenant column (an SQL expression) as text (`''` for no farm).
 fn tenant_text(tenant: Option<&str>) -> String {
     match tenant {
-        Some(column) => format!("coalesce({}::text, '')", quote_ident(column)),
+        Some(column) => format!("coalesce({column}::text, '')"),
         None => "''".to_string(),
     }
 }
 
 /// Rows by farm of `table`.
 fn per_farm(client: &mut postgres::Client, table: &Table) -> anyhow::Result<Vec<(String, u64)>> {
-    let farm = tenant_text(table.tenant.as_deref());
+    let farm = tenant_text(table.tenant.as_deref().map(quote_ident).as_deref());
     Ok(client
         .query(
             &format!("SELECT {farm}, count(*) FROM {} GROUP BY 1", table.quoted()),
