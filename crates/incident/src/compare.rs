@@ -70,11 +70,30 @@ pub struct TableDiff {
     pub not_compared: Option<String>,
 }
 
-/// One row of a stream: key values as text, the tenant, the row's hash.
-struct Keyed {
-    key: Vec<Option<String>>,
-    farm: String,
-    hash: String,
+/// One row of a stream: key values as text, the tenant, the row's hash
+/// (read from the row in place, nothing copied).
+struct Keyed(postgres::Row);
+
+impl Keyed {
+    fn key(&self) -> impl Iterator<Item = Option<&str>> {
+        (0..self.0.len() - 2).map(|i| self.0.get(i))
+    }
+
+    fn farm(&self) -> &str {
+        self.0.get(self.0.len() - 2)
+    }
+
+    fn hash(&self) -> &str {
+        self.0.get(self.0.len() - 1)
+    }
+}
+
+/// Adds one to the `kind` count of `farm`.
+fn tally(farms: &mut BTreeMap<String, Counts>, farm: &str, kind: fn(&mut Counts) -> &mut u64) {
+    match farms.get_mut(farm) {
+        Some(counts) => *kind(counts) += 1,
+        None => *kind(farms.entry(farm.to_string()).or_default()) += 1,
+    }
 }
 
 /// Compares `backup` (on `side`) with `live` (on `live_client`, `None` when
@@ -146,33 +165,33 @@ pub fn compare(
             (None, None) => break,
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
-            (Some(x), Some(y)) => compare_keys(&backup.key, &x.key, &y.key),
+            (Some(x), Some(y)) => compare_keys(&backup.key, x.key(), y.key()),
         };
         match order {
             Ordering::Less => {
                 let row = a.take().expect("a row");
                 diff.backup_rows += 1;
                 diff.counts.lost += 1;
-                diff.farms.entry(row.farm).or_default().lost += 1;
-                sample(&mut diff.samples.lost, &backup.key, &row.key);
+                tally(&mut diff.farms, row.farm(), |c| &mut c.lost);
+                sample(&mut diff.samples.lost, &backup.key, row.key());
                 a = next(&mut old)?;
             }
             Ordering::Greater => {
                 let row = b.take().expect("a row");
                 diff.live_rows += 1;
                 diff.counts.added += 1;
-                diff.farms.entry(row.farm).or_default().added += 1;
-                sample(&mut diff.samples.added, &backup.key, &row.key);
+                tally(&mut diff.farms, row.farm(), |c| &mut c.added);
+                sample(&mut diff.samples.added, &backup.key, row.key());
                 b = next(&mut new)?;
             }
             Ordering::Equal => {
                 let (x, y) = (a.take().expect("a row"), b.take().expect("a row"));
                 diff.backup_rows += 1;
                 diff.live_rows += 1;
-                if x.hash != y.hash {
+                if x.hash() != y.hash() {
                     diff.counts.changed += 1;
-                    diff.farms.entry(x.farm).or_default().changed += 1;
-                    sample(&mut diff.samples.changed, &backup.key, &x.key);
+                    tally(&mut diff.farms, x.farm(), |c| &mut c.changed);
+                    sample(&mut diff.samples.changed, &backup.key, x.key());
                 }
                 a = next(&mut old)?;
                 b = next(&mut new)?;
@@ -232,19 +251,15 @@ fn per_farm(client: &mut postgres::Client, table: &Table) -> anyhow::Result<Vec<
 }
 
 fn next(rows: &mut postgres::RowIter<'_>) -> anyhow::Result<Option<Keyed>> {
-    let Some(row) = rows.next()? else {
-        return Ok(None);
-    };
-    let n = row.len();
-    Ok(Some(Keyed {
-        key: (0..n - 2).map(|i| row.get::<_, Option<String>>(i)).collect(),
-        farm: row.get(n - 2),
-        hash: row.get(n - 1),
-    }))
+    Ok(rows.next()?.map(Keyed))
 }
 
 /// The order PostgreSQL sorted by ([`KeyColumn::order_by`]).
-fn compare_keys(columns: &[KeyColumn], a: &[Option<String>], b: &[Option<String>]) -> Ordering {
+fn compare_keys<'a>(
+    columns: &[KeyColumn],
+    a: impl Iterator<Item = Option<&'a str>>,
+    b: impl Iterator<Item = Option<&'a str>>,
+) -> Ordering {
     for ((column, x), y) in columns.iter().zip(a).zip(b) {
         let order = match (x, y) {
             (Some(x), Some(y)) => match column.order {
@@ -266,13 +281,13 @@ fn compare_keys(columns: &[KeyColumn], a: &[Option<String>], b: &[Option<String>
     Ordering::Equal
 }
 
-fn sample(samples: &mut Vec<String>, columns: &[KeyColumn], key: &[Option<String>]) {
+fn sample<'a>(samples: &mut Vec<String>, columns: &[KeyColumn], key: impl Iterator<Item = Option<&'a str>>) {
     if samples.len() < SAMPLES {
         samples.push(
             columns
                 .iter()
                 .zip(key)
-                .map(|(c, v)| format!("{}={}", c.name, v.as_deref().unwrap_or("NULL")))
+                .map(|(c, v)| format!("{}={}", c.name, v.unwrap_or("NULL")))
                 .collect::<Vec<_>>()
                 .join(", "),
         );
@@ -295,21 +310,25 @@ mod tests {
             order: KeyOrder::Bytes,
             uuid: false,
         };
-        let s = |v: &str| Some(v.to_string());
+        let s = |v: &'static str| Some(v);
         assert_eq!(
-            compare_keys(&[int.clone()], &[s("9")], &[s("10")]),
+            compare_keys(&[int.clone()], [s("9")].into_iter(), [s("10")].into_iter()),
             Ordering::Less
         );
         assert_eq!(
-            compare_keys(&[text.clone()], &[s("9")], &[s("10")]),
+            compare_keys(&[text.clone()], [s("9")].into_iter(), [s("10")].into_iter()),
             Ordering::Greater
         );
         assert_eq!(
-            compare_keys(&[text.clone()], &[s("B")], &[s("a")]),
+            compare_keys(&[text.clone()], [s("B")].into_iter(), [s("a")].into_iter()),
             Ordering::Less
         );
         assert_eq!(
-            compare_keys(&[int, text], &[s("1"), s("b")], &[s("1"), s("a")]),
+            compare_keys(
+                &[int, text],
+                [s("1"), s("b")].into_iter(),
+                [s("1"), s("a")].into_iter()
+            ),
             Ordering::Greater
         );
     }
