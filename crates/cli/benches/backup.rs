@@ -33,10 +33,7 @@ fn mb(bytes: u64) -> f64 {
 }
 
 fn main() {
-    let rows: u64 = std::env::var("DBGUARD_BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4_000_000);
+    let rows = support::rows(4_000_000);
     let server = dbguard_testkit::server();
     let db = server.fresh_db();
     let mut client = db.client();

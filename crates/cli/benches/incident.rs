@@ -15,10 +15,7 @@ mod support;
 use support::timed;
 
 fn main() {
-    let rows: u64 = std::env::var("DBGUARD_BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_200_000);
+    let rows = support::rows(1_200_000);
     let server = dbguard_testkit::server();
     let db = server.fresh_db();
     let mut client = db.client();

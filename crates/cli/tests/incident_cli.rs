@@ -466,3 +466,46 @@ fn a_recovery_killed_midway_changes_nothing_and_a_rerun_finishes_it() {
         .collect();
     assert_eq!(after, before);
 }
+
+#[test]
+fn a_whole_restore_recovers_through_the_protocol_and_verifies() {
+    let (db, farms) = seeded();
+    let dir = dbguard_testkit::project_dir("dbguard-incident-whole-");
+    support::set_up_approver(&support::config_home(dir.path()));
+    let url = db.url.expose();
+    let mut client = db.client();
+    let backup = verified_backup(dir.path(), url);
+    let all = "true";
+    let before: Vec<String> = TENANT_TABLES
+        .iter()
+        .map(|t| digest(&mut client, t, all))
+        .collect();
+    client
+        .batch_execute(&format!("DELETE FROM tasks WHERE farm_id = '{}'", farms[2]))
+        .unwrap();
+    dbguard(dir.path(), url)
+        .args(["incident", "start", "--no-freeze"])
+        .assert()
+        .success();
+    dbguard(dir.path(), url)
+        .args(["incident", "scope", "--backup", &backup])
+        .assert()
+        .success();
+    let out = approved(dir.path(), url, &["incident", "recover", "--whole"]);
+    assert!(String::from_utf8_lossy(&out).contains(&format!("restored backup {backup}")));
+    let after: Vec<String> = TENANT_TABLES
+        .iter()
+        .map(|t| digest(&mut client, t, all))
+        .collect();
+    assert_eq!(after, before);
+    let out = dbguard(dir.path(), url)
+        .args(["--format", "json", "incident", "verify"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json(&out.stdout)["clean"],
+        true,
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

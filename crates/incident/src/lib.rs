@@ -77,6 +77,15 @@ impl<'a> Context<'a> {
         session::connect(&self.url, self.timeout(), &format!("dbguard incident {step}"))
     }
 
+    /// The operation `text`, of kind `incident`, as the protocol takes it.
+    pub fn operation(&self, text: String) -> dbguard_guard::protocol::Operation {
+        dbguard_guard::protocol::Operation {
+            kind: "incident",
+            text,
+            cwd: self.settings.project_dir.clone(),
+        }
+    }
+
     /// Records `step` of `incident`: in its state (saved) and in the audit log.
     pub fn record(
         &self,

@@ -113,14 +113,7 @@ pub fn operation(
         ),
         &text,
     )]);
-    Ok((
-        Operation {
-            kind: "incident",
-            text,
-            cwd: ctx.settings.project_dir.clone(),
-        },
-        verdict,
-    ))
+    Ok((ctx.operation(text), verdict))
 }
 
 fn scoped(incident: &Incident) -> anyhow::Result<&ScopeReport> {

@@ -156,18 +156,8 @@ pub fn markdown(incident: &Incident, entries: &[Entry]) -> String {
                 time(v.at),
                 if v.clean { "clean" } else { "**problems found**" }
             ));
-            for check in &v.checks {
-                md.push_str(&format!(
-                    "- {} {}: {}\n",
-                    if check.passed { "✓" } else { "✗" },
-                    check.check,
-                    check.detail
-                ));
-            }
-            for (table, rows) in &v.still_lost {
-                md.push_str(&format!(
-                    "- still lost, not recovered: {rows} row(s) of {table}\n"
-                ));
+            for line in v.lines() {
+                md.push_str(&format!("- {line}\n"));
             }
         }
     }

@@ -57,14 +57,7 @@ pub fn freeze_operation(ctx: &Context, incident: &Incident) -> anyhow::Result<(O
         incident.id, incident.database
     );
     let verdict = freeze::verdict(&incident.database, &sessions, &text);
-    Ok((
-        Operation {
-            kind: "incident",
-            text,
-            cwd: ctx.settings.project_dir.clone(),
-        },
-        verdict,
-    ))
+    Ok((ctx.operation(text), verdict))
 }
 
 /// Freezes `incident`'s database (again, when rerun): the setting it had is

@@ -36,6 +36,21 @@ pub struct VerifyReport {
     pub still_lost: Vec<(String, u64)>,
 }
 
+impl VerifyReport {
+    /// One line per check (`✓ check: detail`), then the rows still lost.
+    pub fn lines(&self) -> Vec<String> {
+        self.checks
+            .iter()
+            .map(|c| format!("{} {}: {}", if c.passed { "✓" } else { "✗" }, c.check, c.detail))
+            .chain(
+                self.still_lost
+                    .iter()
+                    .map(|(table, rows)| format!("still lost, not recovered: {rows} row(s) of {table}")),
+            )
+            .collect()
+    }
+}
+
 /// Verifies `incident`'s live database; the report is saved with it.
 pub fn verify(ctx: &Context, incident: &mut Incident) -> anyhow::Result<VerifyReport> {
     let started = Instant::now();

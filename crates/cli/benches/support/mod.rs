@@ -14,3 +14,12 @@ pub fn timed(what: &str, cmd: &mut Command) -> Duration {
     );
     start.elapsed()
 }
+
+/// The row count a benchmark generates: `DBGUARD_BENCH_ROWS`, else `default`.
+#[allow(dead_code)] // the farm data benchmark sizes its data by scale instead
+pub fn rows(default: u64) -> u64 {
+    std::env::var("DBGUARD_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -328,20 +328,7 @@ struct Verified<'a>(&'a VerifyReport);
 impl Report for Verified<'_> {
     fn text(&self) -> String {
         let r = self.0;
-        let mut text = String::new();
-        for c in &r.checks {
-            text.push_str(&format!(
-                "{} {:<24} {}\n",
-                if c.passed { "✓" } else { "✗" },
-                c.check,
-                c.detail
-            ));
-        }
-        for (table, rows) in &r.still_lost {
-            text.push_str(&format!(
-                "  still lost (not recovered): {rows} row(s) of {table}\n"
-            ));
-        }
+        let mut text: String = r.lines().iter().map(|l| format!("{l}\n")).collect();
         text.push_str(if r.clean { "clean\n" } else { "problems found\n" });
         text
     }
