@@ -169,8 +169,8 @@ fn an_incident_from_start_to_report_puts_one_farms_rows_back_and_nothing_else() 
              UPDATE tasks SET title = 'harvest today' WHERE farm_id = '{other}' AND id = md5('other task')::uuid;"
         ))
         .unwrap();
-    let after_loss = format!("id = md5('after the loss')::uuid");
-    let newer = digest(&mut client, "batches", &after_loss);
+    let after_loss = "id = md5('after the loss')::uuid";
+    let newer = digest(&mut client, "batches", after_loss);
     let not_lost = format!("farm_id <> '{lost_farm}'");
     let others: Vec<String> = TENANT_TABLES
         .iter()
@@ -272,7 +272,7 @@ fn an_incident_from_start_to_report_puts_one_farms_rows_back_and_nothing_else() 
         assert_eq!(&digest(&mut client, table, &old_rows), sum, "{table}");
     }
     assert_eq!(
-        digest(&mut client, "batches", &after_loss),
+        digest(&mut client, "batches", after_loss),
         newer,
         "the row written after the loss"
     );

@@ -312,15 +312,27 @@ mod tests {
         };
         let s = |v: &'static str| Some(v);
         assert_eq!(
-            compare_keys(&[int.clone()], [s("9")].into_iter(), [s("10")].into_iter()),
+            compare_keys(
+                std::slice::from_ref(&int),
+                [s("9")].into_iter(),
+                [s("10")].into_iter()
+            ),
             Ordering::Less
         );
         assert_eq!(
-            compare_keys(&[text.clone()], [s("9")].into_iter(), [s("10")].into_iter()),
+            compare_keys(
+                std::slice::from_ref(&text),
+                [s("9")].into_iter(),
+                [s("10")].into_iter()
+            ),
             Ordering::Greater
         );
         assert_eq!(
-            compare_keys(&[text.clone()], [s("B")].into_iter(), [s("a")].into_iter()),
+            compare_keys(
+                std::slice::from_ref(&text),
+                [s("B")].into_iter(),
+                [s("a")].into_iter()
+            ),
             Ordering::Less
         );
         assert_eq!(
