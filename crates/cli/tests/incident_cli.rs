@@ -360,8 +360,8 @@ fn an_incident_from_start_to_report_puts_one_farms_rows_back_and_nothing_else() 
         .expect("unfrozen after close");
     let side: i64 = client
         .query_one(
-            "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbguard_incident_%'",
-            &[],
+            "SELECT count(*) FROM pg_database WHERE datname = $1",
+            &[&scope["side_database"].as_str().unwrap()],
         )
         .unwrap()
         .get(0);

@@ -1,7 +1,7 @@
 //! `incident scope`: which rows were lost. The backup is the one the
 //! causing operation was preceded by, else the most recent verified backup
 //! of this database taken before the loss (or `--backup ID`); it is
-//! restored into a side database (`dbguard_incident_<id>`, kept until the
+//! restored into a side database (`dbguard_incident_<time>_<database>`, kept until the
 //! incident closes) and compared with the live database table by table
 //! ([`crate::compare`]).
 
@@ -188,9 +188,25 @@ pub fn choose_backup(
         })
 }
 
-/// The side database's name for `incident`.
+/// The side database's name for `incident`: its id and its database's
+/// name (projects on one server may open incidents in the same second),
+/// within PostgreSQL's 63 bytes.
 pub fn side_name(incident: &Incident) -> String {
-    format!("dbguard_incident_{}", incident.id.to_lowercase())
+    let id = incident.id.trim_start_matches("inc_");
+    let database: String = incident
+        .database
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut name = format!("dbguard_incident_{id}_{database}");
+    name.truncate(63);
+    name
 }
 
 /// Scopes `incident`: restores the backup into the side database (reused
