@@ -215,19 +215,18 @@ fn an_incident_from_start_to_report_puts_one_farms_rows_back_and_nothing_else() 
             n => assert_eq!(lost_by_farm, BTreeMap::from([(lost_farm.as_str(), n)]), "{name}"),
         }
     }
-    let batches = scope["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["table"] == "public.batches")
-        .unwrap();
+    let table = |name: &str| -> &Value {
+        let name = format!("public.{name}");
+        scope["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == name.as_str())
+            .unwrap()
+    };
+    let batches = table("batches");
     assert_eq!(batches["farms"][lost_farm]["added"], 1, "{batches}");
-    let tasks = scope["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["table"] == "public.tasks")
-        .unwrap();
+    let tasks = table("tasks");
     assert_eq!(tasks["farms"][other]["changed"], 1, "{tasks}");
     assert_eq!(tasks["counts"]["changed"], 1, "{tasks}");
     let cause = &scope["cause"];
