@@ -14,7 +14,18 @@ pub fn classify(w: &mut Walker, inv: &Invocation) {
     let spec = Spec {
         short_values: "",
         long_values: &[
-            "format", "database-url", "into", "max-rows", "app-role", "title", "backup", "table", "farm", "id", "done", "na",
+            "format",
+            "database-url",
+            "into",
+            "max-rows",
+            "app-role",
+            "title",
+            "backup",
+            "table",
+            "farm",
+            "id",
+            "done",
+            "na",
         ],
     };
     let (items, _) = read(inv.args(), &spec, false);
