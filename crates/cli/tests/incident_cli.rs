@@ -66,6 +66,19 @@ fn approved(dir: &Path, url: &str, args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
+/// Opens an incident without freezing and scopes it (with `scope_args`).
+fn start_and_scope(dir: &Path, url: &str, scope_args: &[&str]) {
+    dbguard(dir, url)
+        .args(["incident", "start", "--no-freeze"])
+        .assert()
+        .success();
+    dbguard(dir, url)
+        .args(["incident", "scope"])
+        .args(scope_args)
+        .assert()
+        .success();
+}
+
 /// A database with the farm schema and three seeded farms; their ids.
 fn seeded() -> (dbguard_testkit::TestDb, Vec<String>) {
     let db = dbguard_testkit::server().fresh_db();
@@ -393,14 +406,7 @@ fn a_recovery_killed_midway_changes_nothing_and_a_rerun_finishes_it() {
             "DELETE FROM tasks WHERE {of_farm}; DELETE FROM batches WHERE {of_farm}"
         ))
         .unwrap();
-    dbguard(dir.path(), url)
-        .args(["incident", "start", "--no-freeze"])
-        .assert()
-        .success();
-    dbguard(dir.path(), url)
-        .args(["incident", "scope"])
-        .assert()
-        .success();
+    start_and_scope(dir.path(), url, &[]);
 
     // Another session is inserting a row with the key of a lost task and has
     // not committed: the recovery waits for it once its batches are in.
@@ -482,14 +488,7 @@ fn a_whole_restore_recovers_through_the_protocol_and_verifies() {
     client
         .batch_execute(&format!("DELETE FROM tasks WHERE farm_id = '{}'", farms[2]))
         .unwrap();
-    dbguard(dir.path(), url)
-        .args(["incident", "start", "--no-freeze"])
-        .assert()
-        .success();
-    dbguard(dir.path(), url)
-        .args(["incident", "scope", "--backup", &backup])
-        .assert()
-        .success();
+    start_and_scope(dir.path(), url, &["--backup", &backup]);
     let out = approved(dir.path(), url, &["incident", "recover", "--whole"]);
     assert!(String::from_utf8_lossy(&out).contains(&format!("restored backup {backup}")));
     let after: Vec<String> = TENANT_TABLES
