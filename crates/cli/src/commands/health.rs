@@ -12,9 +12,6 @@ use dbguard_pg::Settings;
 use crate::args::{Format, HealthArgs};
 use crate::output::{emit, Report};
 
-/// A verified backup older than this is a warning; older than the second, critical.
-const BACKUP_AGE_HOURS: (f64, f64) = (26.0, 7.0 * 24.0);
-
 impl Report for HealthReport {
     fn text(&self) -> String {
         let mut text = String::new();
@@ -122,7 +119,7 @@ fn backup_age(settings: &Settings, client: &mut postgres::Client) -> Check {
             Check::graded(
                 NAME,
                 hours,
-                BACKUP_AGE_HOURS,
+                dbguard_backup::listing::AGE_LIMIT_HOURS,
                 true,
                 format!("newest verified backup {} is {hours:.1} h old", b.id()),
             )
