@@ -11,6 +11,8 @@
 //! A machine without PostgreSQL fails the test with the message saying what
 //! to install; nothing is skipped.
 
+pub mod browser;
+pub mod npm;
 pub mod prisma;
 pub mod secrets;
 
