@@ -8,6 +8,10 @@ use serde::Serialize;
 use crate::leftovers::Found;
 use crate::{Backup, Level};
 
+/// The newest verified backup's age, in hours, past which it is a warning
+/// and then critical (`dbguard health`'s backup check and the dashboard).
+pub const AGE_LIMIT_HOURS: (f64, f64) = (26.0, 7.0 * 24.0);
+
 /// One backup, listed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Listed {
