@@ -156,7 +156,7 @@ fn without_the_token_with_a_wrong_csrf_or_from_another_origin_nothing_is_shown_o
     let page = session.get("/approvals").call().unwrap();
     assert_eq!(page.header("Content-Security-Policy"), Some(CSP));
     assert_eq!(page.header("X-Frame-Options"), Some("DENY"));
-    assert_eq!(page.header("Referrer-Policy"), Some("no-referrer"));
+    assert_eq!(page.header("Referrer-Policy"), Some("same-origin"));
     let page = page.into_string().unwrap();
     assert!(
         page.contains(&format!("id=\"approval-{id}\"")) && page.contains("TRUNCATE batches"),

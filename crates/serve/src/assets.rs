@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::http::header::CONTENT_TYPE;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 
@@ -12,9 +13,10 @@ use crate::AppState;
 const CSS: &str = include_str!("../static/dashboard.css");
 const REFRESH_JS: &str = include_str!("../static/refresh.js");
 
-/// `/static/dashboard.css` and `/static/refresh.js`.
+/// `/static/dashboard.css`, `/static/refresh.js`, and no icon.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route(
             "/static/dashboard.css",
             get(|| async { ([(CONTENT_TYPE, "text/css; charset=utf-8")], CSS) }),

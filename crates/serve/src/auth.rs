@@ -13,7 +13,7 @@
 //!   come from the dashboard's own origin (`Origin` header; a request
 //!   without one is refused) and carry the CSRF token of its form.
 //! - Every response forbids inline script, framing, other origins and
-//!   caching, and sends no referrer.
+//!   caching, and sends no referrer to another site.
 //!
 //! The secrets are compared in constant time (`subtle`, well kept and
 //! already used by the cryptography dbguard depends on). Nothing here logs.
@@ -128,7 +128,8 @@ pub async fn guard(State(state): State<Arc<AppState>>, request: Request, next: N
         (CONTENT_SECURITY_POLICY, CSP),
         (X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (X_FRAME_OPTIONS, "DENY"),
-        (REFERRER_POLICY, "no-referrer"),
+        // Not no-referrer: with it, browsers send `Origin: null` on the own forms.
+        (REFERRER_POLICY, "same-origin"),
         (CACHE_CONTROL, "no-store"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));

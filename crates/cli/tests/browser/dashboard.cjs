@@ -17,7 +17,13 @@ async function main() {
   });
   const page = context.pages()[0] || (await context.newPage());
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  // Every console error counts (a CSP violation shows there), but the 403
+  // of the approval refused on purpose (the wrong passphrase).
+  const refusedOnPurpose = (m) =>
+    m.text().includes('status of 403') && m.location().url.endsWith(`/approvals/${process.env.APPROVAL_ID}/approve`);
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !refusedOnPurpose(m)) problems.push(`${m.text()} @ ${m.location().url}`);
+  });
   page.on('pageerror', (e) => problems.push(String(e)));
   const out = { problems, pages: {} };
   const shot = async (name) => {
