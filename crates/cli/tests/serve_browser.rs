@@ -98,7 +98,14 @@ fn an_agents_operation_is_approved_in_the_browser_and_the_same_run_proceeds() {
 
     // The agent asks; it waits for a person.
     let inline = db.inline_url();
-    let truncate = ["run", "--", "psql", inline.as_str(), "-c", "TRUNCATE harvest_notes"];
+    let truncate = [
+        "run",
+        "--",
+        "psql",
+        inline.as_str(),
+        "-c",
+        "TRUNCATE harvest_notes",
+    ];
     let out = dbguard(&[("CLAUDECODE", "1")]).args(truncate).output().unwrap();
     assert_eq!(
         out.status.code(),

@@ -74,17 +74,7 @@ async fn validate(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn list_audit(State(state): State<Arc<AppState>>, Query(filter): Query<audit::Filter>) -> Response {
-    let paging = Paging {
-        page: filter.page,
-        per_page: filter.per_page,
-    };
-    let listing = blocking(&state, move |state| audit::listing(state, &filter))
-        .await
-        .map(|mut listing| {
-            listing.entries = paging.slice(&listing.entries).to_vec();
-            listing
-        });
-    json(listing)
+    json(blocking(&state, move |state| audit::listing(state, &filter)).await)
 }
 
 async fn verify_audit(State(state): State<Arc<AppState>>) -> Response {

@@ -55,6 +55,7 @@ pub(crate) struct AppState {
     pub dashboard: Dashboard,
     pub secrets: Secrets,
     pub port: u16,
+    pub audit: pages::audit::Cache,
 }
 
 /// A dashboard bound to a loopback port, not yet serving.
@@ -74,6 +75,7 @@ impl Server {
             dashboard,
             secrets: Secrets::new()?,
             port,
+            audit: Default::default(),
         });
         Ok(Server { listener, state })
     }

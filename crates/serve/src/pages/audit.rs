@@ -101,22 +101,81 @@ fn refusals(state: &AppState) -> Vec<Refusal> {
         .unwrap_or_default()
 }
 
-/// `dbguard audit`'s listing, newest first, of the entries `filter` keeps.
-pub fn listing(state: &AppState, filter: &Filter) -> anyhow::Result<Listing> {
+/// The log as last read, and what `audit verify` said of it.
+pub struct Read {
+    /// Its entries, oldest first.
+    pub entries: Vec<Entry>,
+    /// `dbguard audit verify`.
+    pub verification: Result<Verification, String>,
+}
+
+/// What identifies one state of the log's files: size, modification time
+/// and inode of the log and of its head.
+type Key = Vec<Option<(u64, std::time::SystemTime, u64)>>;
+
+/// The last read of the log. Reading and verifying 100,000 entries takes
+/// far longer than a page may, and the log only changes when dbguard
+/// appends to it, so both are redone only when its files changed.
+#[derive(Default)]
+pub struct Cache(std::sync::Mutex<Option<(Key, Arc<Read>)>>);
+
+fn key(files: &[std::path::PathBuf]) -> Key {
+    use std::os::unix::fs::MetadataExt;
+    files
+        .iter()
+        .map(|f| {
+            let m = std::fs::metadata(f).ok()?;
+            Some((m.len(), m.modified().ok()?, m.ino()))
+        })
+        .collect()
+}
+
+/// The log, read again only when it changed.
+pub fn read(state: &AppState) -> anyhow::Result<Arc<Read>> {
     let d = &state.dashboard;
-    let mut entries = project_log(&d.settings.state_dir(), &d.approver_dir).entries()?;
-    entries.retain(|e| filter.keeps(e));
-    entries.reverse();
+    let state_dir = d.settings.state_dir();
+    let log = project_log(&state_dir, &d.approver_dir);
+    let now = key(&[log.path().to_path_buf(), state_dir.join("audit.head")]);
+    let mut cached = state
+        .audit
+        .0
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((key, read)) = cached.as_ref() {
+        if *key == now {
+            return Ok(read.clone());
+        }
+    }
+    let read = Arc::new(Read {
+        entries: log.entries()?,
+        verification: verify_project_log(&state_dir, &d.approver_dir).map_err(|e| e.to_string()),
+    });
+    *cached = Some((now, read.clone()));
+    Ok(read)
+}
+
+/// The entries `filter` keeps, newest first.
+fn kept<'r>(read: &'r Read, filter: &Filter) -> Vec<&'r Entry> {
+    read.entries.iter().rev().filter(|e| filter.keeps(e)).collect()
+}
+
+/// `dbguard audit`'s listing, newest first, of the page of entries `filter` keeps.
+pub fn listing(state: &AppState, filter: &Filter) -> anyhow::Result<Listing> {
+    let read = read(state)?;
     Ok(Listing {
-        entries,
+        entries: filter
+            .paging()
+            .slice(&kept(&read, filter))
+            .iter()
+            .map(|e| (*e).clone())
+            .collect(),
         refusals: refusals(state),
     })
 }
 
 /// `dbguard audit verify`.
 pub fn verification(state: &AppState) -> anyhow::Result<Verification> {
-    let d = &state.dashboard;
-    Ok(verify_project_log(&d.settings.state_dir(), &d.approver_dir)?)
+    read(state)?.verification.clone().map_err(anyhow::Error::msg)
 }
 
 async fn show(State(state): State<Arc<AppState>>, Query(filter): Query<Filter>) -> Markup {
@@ -135,7 +194,11 @@ fn select(name: &str, label: &str, chosen: Option<&str>, options: &[&str]) -> Ma
 }
 
 fn render(state: &AppState, filter: &Filter) -> Markup {
-    let verified = match verification(state) {
+    let read = match read(state) {
+        Ok(read) => read,
+        Err(e) => return page(PATH, "Audit", None, trouble("Cannot read the log", &e)),
+    };
+    let verified = match &read.verification {
         Ok(v) if v.intact => notice(
             true,
             &format!("audit verify: the log is intact ({} entries).", v.lines),
@@ -147,19 +210,10 @@ fn render(state: &AppState, filter: &Filter) -> Markup {
                 v.problems.join("; ")
             ),
         ),
-        Err(e) => trouble("audit verify could not run", &e),
+        Err(e) => notice(false, &format!("audit verify could not run: {e}")),
     };
-    let listing = match listing(state, filter) {
-        Ok(listing) => listing,
-        Err(e) => {
-            return page(
-                PATH,
-                "Audit",
-                None,
-                html! { (verified) (trouble("Cannot read the log", &e)) },
-            )
-        }
-    };
+    let entries = kept(&read, filter);
+    let refusals = refusals(state);
     let paging = filter.paging();
     let outcomes = [
         "executed",
@@ -184,11 +238,11 @@ fn render(state: &AppState, filter: &Filter) -> Markup {
                     &["none", "CLAUDECODE", "CURSOR_AGENT", "GEMINI_CLI", "REPLIT_CLI", "CODEX_SANDBOX"]))
                 button type="submit" { "filter" }
             }
-            (paging.links(PATH, &filter.query(), listing.entries.len()))
+            (paging.links(PATH, &filter.query(), entries.len()))
             table {
                 thead { tr { th { "#" } th { "time (UTC)" } th { "outcome" } th { "risk" } th { "agent" } th { "user" } th { "operation" } th { "backup" } } }
                 tbody {
-                    @for e in paging.slice(&listing.entries) {
+                    @for e in paging.slice(&entries) {
                         tr {
                             td { (e.seq) }
                             td { (e.time.format("%Y-%m-%d %H:%M:%S")) }
@@ -202,12 +256,12 @@ fn render(state: &AppState, filter: &Filter) -> Markup {
                     }
                 }
             }
-            @if !listing.refusals.is_empty() {
+            @if !refusals.is_empty() {
                 h2 { "Refused inside the database (protect), newest first" }
                 table {
                     thead { tr { th { "at" } th { "rule" } th { "role" } th { "statement" } th { "detail" } } }
                     tbody {
-                        @for r in &listing.refusals {
+                        @for r in &refusals {
                             tr {
                                 td { (r.at) }
                                 td { code { (r.rule) } }
