@@ -10,7 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use dbguard_testkit::browser;
+use dbguard_testkit::web as browser;
 use serde_json::Value;
 use support::{config_home, pending_id, person_env, serve, set_up_approver, Serving, PASS};
 

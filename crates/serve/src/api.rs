@@ -39,25 +39,41 @@ pub fn routes() -> Router<Arc<AppState>> {
         })
 }
 
+/// The cli's `{"error": {"message": …}}` with `status`.
+fn error(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        Json(serde_json::json!({ "error": { "message": message } })),
+    )
+        .into_response()
+}
+
+/// A 400 for paging the API refuses.
+fn bad_paging(paging: &Paging) -> Option<Response> {
+    paging.invalid().map(|why| error(StatusCode::BAD_REQUEST, why))
+}
+
 /// `report` as JSON, or the cli's `{"error": {"message": …}}` with 500.
 fn json(report: anyhow::Result<impl Serialize>) -> Response {
     match report {
         Ok(report) => Json(report).into_response(),
-        Err(e) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Json(serde_json::json!({ "error": { "message": format!("{e:#}") } })),
-        )
-            .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
     }
 }
 
 async fn list_approvals(State(state): State<Arc<AppState>>, Query(paging): Query<Paging>) -> Response {
+    if let Some(refused) = bad_paging(&paging) {
+        return refused;
+    }
     let mut listing = blocking(&state, approvals::listing).await;
     listing.approvals = paging.slice(&listing.approvals).to_vec();
     json(Ok(listing))
 }
 
 async fn list_backups(State(state): State<Arc<AppState>>, Query(paging): Query<Paging>) -> Response {
+    if let Some(refused) = bad_paging(&paging) {
+        return refused;
+    }
     let listing = blocking(&state, backups::listing).await.map(|mut listing| {
         listing.backups = paging.slice(&listing.backups).to_vec();
         listing
@@ -74,6 +90,9 @@ async fn validate(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn list_audit(State(state): State<Arc<AppState>>, Query(filter): Query<audit::Filter>) -> Response {
+    if let Some(refused) = bad_paging(&filter.paging()) {
+        return refused;
+    }
     json(blocking(&state, move |state| audit::listing(state, &filter)).await)
 }
 

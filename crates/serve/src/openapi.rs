@@ -5,6 +5,8 @@
 
 use serde_json::{json, Value};
 
+use crate::paging::{MAX_PAGE, PER_PAGE};
+
 fn nullable(kind: &str) -> Value {
     json!({ "type": kind, "nullable": true })
 }
@@ -24,9 +26,9 @@ fn object(required: &[&str], properties: Value) -> Value {
 fn paging() -> Vec<Value> {
     vec![
         json!({ "name": "page", "in": "query", "description": "The page, from 1.",
-                "schema": { "type": "integer", "minimum": 1, "maximum": 1_000_000 } }),
-        json!({ "name": "per_page", "in": "query", "description": "Rows on a page (at most 500).",
-                "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }),
+                "schema": { "type": "integer", "minimum": 1, "maximum": MAX_PAGE } }),
+        json!({ "name": "per_page", "in": "query", "description": "Rows on a page.",
+                "schema": { "type": "integer", "minimum": 1, "maximum": PER_PAGE.1 } }),
     ]
 }
 
@@ -41,7 +43,7 @@ fn operation(summary: &str, schema: &str, parameters: Vec<Value>) -> Value {
         "responses": {
             "200": { "description": "The report, as the cli's --format json prints it.",
                      "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } },
-            "400": { "description": "A query parameter that does not parse." },
+            "400": { "description": "A query parameter that does not parse or is out of range." },
             "401": { "description": "Without the token." },
             "500": { "description": "The report could not be made.",
                      "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }

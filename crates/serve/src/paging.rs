@@ -4,7 +4,10 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 /// Rows per page unless asked otherwise, and the most a page may hold.
-const PER_PAGE: (usize, usize) = (50, 500);
+pub const PER_PAGE: (usize, usize) = (50, 500);
+
+/// The highest page number the API accepts.
+pub const MAX_PAGE: usize = 1_000_000;
 
 /// `?page=N&per_page=M` (from 1; M at most 500).
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
@@ -24,6 +27,19 @@ impl Paging {
     /// Rows on a page.
     pub fn size(&self) -> usize {
         self.per_page.unwrap_or(PER_PAGE.0).clamp(1, PER_PAGE.1)
+    }
+
+    /// Why the API refuses these values (the pages clamp them instead).
+    pub fn invalid(&self) -> Option<String> {
+        match (self.page, self.per_page) {
+            (Some(page), _) if !(1..=MAX_PAGE).contains(&page) => {
+                Some(format!("page must be from 1 to {MAX_PAGE}"))
+            }
+            (_, Some(size)) if !(1..=PER_PAGE.1).contains(&size) => {
+                Some(format!("per_page must be from 1 to {}", PER_PAGE.1))
+            }
+            _ => None,
+        }
     }
 
     /// The rows of this page out of `rows`.
@@ -70,5 +86,7 @@ mod tests {
         );
         assert_eq!(p(1, 10_000).slice(&rows).len(), 120);
         assert_eq!(Paging::default().size(), 50);
+        assert!(p(0, 10).invalid().is_some() && p(1, 501).invalid().is_some() && p(1, 0).invalid().is_some());
+        assert!(p(1, 500).invalid().is_none() && Paging::default().invalid().is_none());
     }
 }

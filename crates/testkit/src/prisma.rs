@@ -49,7 +49,7 @@ export default defineConfig({
 /// When npm is missing or the registry cannot be reached on the first run;
 /// the message says which.
 pub fn installed() -> PathBuf {
-    crate::npm::installed("prisma-6.19.3", PACKAGES, "the Prisma tests")
+    crate::cache::npm("prisma-6.19.3", PACKAGES, "the Prisma tests")
 }
 
 /// A Prisma project in `dir`: the config, `schema` as `prisma/schema.prisma`,

@@ -44,7 +44,8 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn paging(&self) -> Paging {
+    /// The page asked for.
+    pub fn paging(&self) -> Paging {
         Paging {
             page: self.page,
             per_page: self.per_page,

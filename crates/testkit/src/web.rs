@@ -1,7 +1,9 @@
-//! A real browser for tests: Debian's Chromium, headless, driven by
-//! `playwright-core` from the npm registry (installed like Prisma, into
-//! `target/test-cache/`). `cargo xtask test` installs Chromium on a machine
-//! that lacks it, or prints the command; a test without it fails saying so.
+//! The web tools of the dashboard's tests: a real browser (Debian's
+//! Chromium, headless, driven by `playwright-core` from the npm registry,
+//! installed like Prisma into `target/test-cache/`) and a property-based
+//! API tester (schemathesis from PyPI, in a virtual environment there).
+//! `cargo xtask test` installs Chromium on a machine that lacks it, or
+//! prints the command; a test without a tool fails saying so.
 
 use std::path::{Path, PathBuf};
 
@@ -43,12 +45,25 @@ pub fn chromium() -> PathBuf {
 
 /// The folder whose `node_modules` holds `playwright-core`.
 pub fn playwright() -> PathBuf {
-    crate::npm::installed("playwright-core-1.65.1", &[PLAYWRIGHT], "the browser tests")
+    crate::cache::npm("playwright-core-1.65.1", &[PLAYWRIGHT], "the browser tests")
 }
 
 /// The `playwright-core` module, for `require()`.
 pub fn playwright_module() -> PathBuf {
     playwright().join("node_modules/playwright-core")
+}
+
+/// The pinned property-based API tester.
+pub const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// The `schemathesis` program, from PyPI into `target/test-cache/`.
+pub fn schemathesis() -> PathBuf {
+    crate::cache::pip(
+        "schemathesis-4.32.5",
+        &[SCHEMATHESIS],
+        "schemathesis",
+        "the API tests",
+    )
 }
 
 /// Whether `path` is a PNG file.
