@@ -189,15 +189,14 @@ async fn check(state: &AppState, request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// Refuses a form whose CSRF token is not the dashboard's.
-pub fn csrf(state: &AppState, given: &str) -> Result<(), Response> {
-    match state.secrets.csrf_matches(given) {
-        true => Ok(()),
-        false => Err(refuse(
+/// The refusal of a form whose CSRF token is not the dashboard's.
+pub fn csrf(state: &AppState, given: &str) -> Option<Response> {
+    (!state.secrets.csrf_matches(given)).then(|| {
+        refuse(
             StatusCode::FORBIDDEN,
             "Refused: the form's CSRF token is wrong; reload the page.",
-        )),
-    }
+        )
+    })
 }
 
 #[cfg(test)]

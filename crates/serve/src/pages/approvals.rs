@@ -138,7 +138,7 @@ async fn approve(
     Path(id): Path<String>,
     Form(form): Form<Approve>,
 ) -> Response {
-    if let Err(refused) = auth::csrf(&state, &form.csrf) {
+    if let Some(refused) = auth::csrf(&state, &form.csrf) {
         return refused;
     }
     let passphrase = Zeroizing::new(form.passphrase);
@@ -171,7 +171,7 @@ async fn deny(
     Path(id): Path<String>,
     Form(form): Form<Deny>,
 ) -> Response {
-    if let Err(refused) = auth::csrf(&state, &form.csrf) {
+    if let Some(refused) = auth::csrf(&state, &form.csrf) {
         return refused;
     }
     blocking(&state, move |state| {

@@ -33,9 +33,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// The store's backups, newest first.
 fn backups(state: &AppState) -> anyhow::Result<Vec<Backup>> {
-    let mut all = dbguard_guard::protocol::store(&state.dashboard.settings).list()?;
-    all.sort_by(|a, b| b.manifest.started_at.cmp(&a.manifest.started_at));
-    Ok(all)
+    Ok(dbguard_guard::protocol::store(&state.dashboard.settings).list()?)
 }
 
 /// `dbguard backup list`'s listing, newest first (without connecting: the
@@ -166,7 +164,7 @@ async fn verify_backup(
     Path(id): Path<String>,
     Form(form): Form<VerifyForm>,
 ) -> Response {
-    if let Err(refused) = auth::csrf(&state, &form.csrf) {
+    if let Some(refused) = auth::csrf(&state, &form.csrf) {
         return refused;
     }
     blocking(&state, move |state| {
@@ -209,7 +207,7 @@ async fn restore_backup(
     Path(id): Path<String>,
     Form(form): Form<RestoreForm>,
 ) -> Response {
-    if let Err(refused) = auth::csrf(&state, &form.csrf) {
+    if let Some(refused) = auth::csrf(&state, &form.csrf) {
         return refused;
     }
     blocking(&state, move |state| {
