@@ -185,8 +185,9 @@ fn an_agents_operation_is_approved_in_the_browser_and_the_same_run_proceeds() {
             "CLAUDECODE",
         ],
     );
-    let filtered = text(&tour, "audit-filtered");
-    assert!(!filtered.contains("approval-used") || filtered.contains("CLAUDECODE"));
+    // Four entries; the person's approval is the one without an agent.
+    has(text(&tour, "audit"), &["(4 in all)"]);
+    has(text(&tour, "audit-filtered"), &["(1 in all)", "approved"]);
     for page in tour["pages"]
         .as_object()
         .unwrap()

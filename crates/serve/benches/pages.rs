@@ -109,7 +109,9 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-fn measure(base: &str, token: &str, path: &str) -> (Duration, usize) {
+/// The first answer's time (the log not yet read), the median of the
+/// next rounds, and the answer's size.
+fn measure(base: &str, token: &str, path: &str) -> (Duration, Duration, usize) {
     let get = || {
         ureq::get(&format!("{base}{path}"))
             .set("Authorization", &format!("Bearer {token}"))
@@ -118,7 +120,9 @@ fn measure(base: &str, token: &str, path: &str) -> (Duration, usize) {
             .into_string()
             .unwrap()
     };
+    let started = Instant::now();
     let size = get().len();
+    let first = started.elapsed();
     let times = (0..ROUNDS)
         .map(|_| {
             let started = Instant::now();
@@ -126,7 +130,7 @@ fn measure(base: &str, token: &str, path: &str) -> (Duration, usize) {
             started.elapsed()
         })
         .collect();
-    (median(times), size)
+    (first, median(times), size)
 }
 
 fn main() {
@@ -141,17 +145,17 @@ fn main() {
     );
     let (empty_base, empty_token) = serve(empty.path());
     let (large_base, large_token) = serve(large.path());
-    println!(
-        "{:<18} {:>12} {:>12} {:>10}",
-        "page", "empty (ms)", "large (ms)", "large KB"
-    );
+    println!("| page | empty | large | large, first | large KB |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
     for path in PAGES {
-        let (reference, _) = measure(&empty_base, &empty_token, path);
-        let (time, size) = measure(&large_base, &large_token, path);
+        let (_, reference, _) = measure(&empty_base, &empty_token, path);
+        let (first, time, size) = measure(&large_base, &large_token, path);
         println!(
-            "{path:<18} {:>12.1} {:>12.1} {:>10}",
-            reference.as_secs_f64() * 1e3,
-            time.as_secs_f64() * 1e3,
+            "| `{path}` | {:.1} | {:.1} | {:.1} | {} |",
+            ms(reference),
+            ms(time),
+            ms(first),
             size / 1024
         );
     }

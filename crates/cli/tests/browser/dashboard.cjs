@@ -54,7 +54,7 @@ async function main() {
       await page.goto(new URL(`/${name}`, process.env.DASHBOARD_URL).href);
       await shot(name);
     }
-    await page.goto(new URL('/audit?risk=high&agent=CLAUDECODE', process.env.DASHBOARD_URL).href);
+    await page.goto(new URL('/audit?risk=high&agent=none', process.env.DASHBOARD_URL).href);
     await shot('audit-filtered');
   }
   await context.close();
