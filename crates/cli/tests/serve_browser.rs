@@ -156,7 +156,8 @@ fn an_agents_operation_is_approved_in_the_browser_and_the_same_run_proceeds() {
         .get(0);
     assert_eq!(left, 0);
 
-    let tour = browse(&serving, "tour", &[]);
+    let copy = format!("{}_copy", db.name);
+    let tour = browse(&serving, "tour", &[("RESTORE_INTO", &copy)]);
     has(text(&tour, "approvals"), &[&id, "used", "TRUNCATE harvest_notes"]);
     has(
         text(&tour, "backups"),

@@ -54,6 +54,15 @@ async function main() {
       await page.goto(new URL(`/${name}`, process.env.DASHBOARD_URL).href);
       await shot(name);
     }
+    // The backup's actions: verify, then restore into a new database.
+    await page.goto(new URL('/backups', process.env.DASHBOARD_URL).href);
+    await page.locator('button', { hasText: /^verify$/ }).first().click();
+    await page.waitForLoadState();
+    await shot('backups-verified');
+    await page.locator('input[name=into]').first().fill(process.env.RESTORE_INTO);
+    await page.locator('button', { hasText: 'restore --into' }).first().click();
+    await page.waitForLoadState();
+    await shot('backups-restored');
     await page.goto(new URL('/audit?risk=high&agent=none', process.env.DASHBOARD_URL).href);
     await shot('audit-filtered');
   }

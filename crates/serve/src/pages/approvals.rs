@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
@@ -18,9 +18,10 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::{action, Outcome};
 use crate::layout::{notice, page};
 use crate::paging::Paging;
-use crate::{auth, blocking, AppState};
+use crate::{blocking, AppState};
 
 const PATH: &str = "/approvals";
 
@@ -133,37 +134,31 @@ struct Deny {
     csrf: String,
 }
 
+/// The page after an answer.
+fn answered(state: &AppState, message: (bool, String)) -> Markup {
+    render(state, Paging::default(), Some(message))
+}
+
 async fn approve(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     Form(form): Form<Approve>,
 ) -> Response {
-    if let Some(refused) = auth::csrf(&state, &form.csrf) {
-        return refused;
-    }
     let passphrase = Zeroizing::new(form.passphrase);
     let answer = form.answer;
-    blocking(&state, move |state| {
+    let work = move |state: &AppState| -> Outcome {
         let d = &state.dashboard;
-        let result = consent::approve(&d.settings, &d.approver_dir, &id, &answer, &passphrase, &|| {
-            d.sources.target()
-        });
-        let (status, message) = match result {
-            Ok(Ok(given)) => (
-                StatusCode::OK,
-                format!(
-                    "Approved {id}. The same command, run again before {} UTC, will take a verified backup and run once.{}",
-                    given.approval.expires_at.format("%H:%M:%S"),
-                    given.note.map(|n| format!(" {n}")).unwrap_or_default()
-                ),
-            ),
-            Ok(Err(declined)) => (StatusCode::FORBIDDEN, declined.to_string()),
-            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
-        };
-        let ok = status == StatusCode::OK;
-        (status, render(state, Paging::default(), Some((ok, message)))).into_response()
-    })
-    .await
+        let target = || d.sources.target();
+        Ok(match consent::approve(&d.settings, &d.approver_dir, &id, &answer, &passphrase, &target)? {
+            Ok(given) => Ok(format!(
+                "Approved {id}. The same command, run again before {} UTC, will take a verified backup and run once.{}",
+                given.approval.expires_at.format("%H:%M:%S"),
+                given.note.map(|n| format!(" {n}")).unwrap_or_default()
+            )),
+            Err(declined) => Err((StatusCode::FORBIDDEN, declined.to_string())),
+        })
+    };
+    action(&state, &form.csrf, work, answered).await
 }
 
 async fn deny(
@@ -171,24 +166,15 @@ async fn deny(
     Path(id): Path<String>,
     Form(form): Form<Deny>,
 ) -> Response {
-    if let Some(refused) = auth::csrf(&state, &form.csrf) {
-        return refused;
-    }
-    blocking(&state, move |state| {
+    let work = move |state: &AppState| -> Outcome {
         let d = &state.dashboard;
-        let (status, message) = match consent::deny(&d.settings, &d.approver_dir, &id) {
-            Ok(Ok(denied)) => (
-                StatusCode::OK,
-                format!(
-                    "Denied {}: it approves nothing; asked again, the operation waits for a new approval.",
-                    denied.id
-                ),
-            ),
-            Ok(Err(declined)) => (StatusCode::FORBIDDEN, declined.to_string()),
-            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
-        };
-        let ok = status == StatusCode::OK;
-        (status, render(state, Paging::default(), Some((ok, message)))).into_response()
-    })
-    .await
+        Ok(match consent::deny(&d.settings, &d.approver_dir, &id)? {
+            Ok(denied) => Ok(format!(
+                "Denied {}: it approves nothing; asked again, the operation waits for a new approval.",
+                denied.id
+            )),
+            Err(declined) => Err((StatusCode::FORBIDDEN, declined.to_string())),
+        })
+    };
+    action(&state, &form.csrf, work, answered).await
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::Utc;
@@ -17,9 +17,10 @@ use dbguard_pg::summary::human_size;
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use super::{action, Outcome};
 use crate::layout::{notice, page, trouble};
 use crate::paging::Paging;
-use crate::{auth, blocking, AppState};
+use crate::{blocking, AppState};
 
 const PATH: &str = "/backups";
 
@@ -150,13 +151,16 @@ struct RestoreForm {
 }
 
 /// The page after an action, with its outcome.
-fn after(state: &AppState, outcome: anyhow::Result<(bool, String)>) -> Response {
-    let (status, message) = match outcome {
-        Ok((true, text)) => (StatusCode::OK, (true, text)),
-        Ok((false, text)) => (StatusCode::UNPROCESSABLE_ENTITY, (false, text)),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, (false, format!("{e:#}"))),
-    };
-    (status, render(state, Paging::default(), Some(message))).into_response()
+fn after(state: &AppState, message: (bool, String)) -> Markup {
+    render(state, Paging::default(), Some(message))
+}
+
+/// `Ok(done)`, or `failed` refused as unprocessable.
+fn checked(passed: bool, done: String, failed: String) -> Result<String, (StatusCode, String)> {
+    match passed {
+        true => Ok(done),
+        false => Err((StatusCode::UNPROCESSABLE_ENTITY, failed)),
+    }
 }
 
 async fn verify_backup(
@@ -164,42 +168,33 @@ async fn verify_backup(
     Path(id): Path<String>,
     Form(form): Form<VerifyForm>,
 ) -> Response {
-    if let Some(refused) = auth::csrf(&state, &form.csrf) {
-        return refused;
-    }
-    blocking(&state, move |state| {
-        let outcome = (|| {
-            let settings = &state.dashboard.settings;
-            let mut backup = dbguard_guard::protocol::store(settings).find(&id)?;
-            let full = match form.full {
-                Some(_) => Some(state.dashboard.sources.target()?),
-                None => None,
-            };
-            let report = verify(
-                &mut backup,
-                &VerifyOptions {
-                    full,
-                    progress: false,
-                    connect_timeout: Some(settings.pool.timeout()),
-                },
-            )?;
-            let failed: Vec<String> = report
-                .checks
-                .iter()
-                .filter(|c| !c.passed)
-                .map(|c| format!("{}: {}", c.check, c.detail))
-                .collect();
-            Ok(match report.passed {
-                true => (true, format!("Backup {id} verified ({}).", report.level)),
-                false => (
-                    false,
-                    format!("Backup {id} failed verification: {}", failed.join("; ")),
-                ),
-            })
-        })();
-        after(state, outcome)
-    })
-    .await
+    let full = form.full.is_some();
+    let work = move |state: &AppState| -> Outcome {
+        let settings = &state.dashboard.settings;
+        let mut backup = dbguard_guard::protocol::store(settings).find(&id)?;
+        let full = match full {
+            true => Some(state.dashboard.sources.target()?),
+            false => None,
+        };
+        let options = VerifyOptions {
+            full,
+            progress: false,
+            connect_timeout: Some(settings.pool.timeout()),
+        };
+        let report = verify(&mut backup, &options)?;
+        let failed: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| format!("{}: {}", c.check, c.detail))
+            .collect();
+        Ok(checked(
+            report.passed,
+            format!("Backup {id} verified ({}).", report.level),
+            format!("Backup {id} failed verification: {}", failed.join("; ")),
+        ))
+    };
+    action(&state, &form.csrf, work, after).await
 }
 
 async fn restore_backup(
@@ -207,35 +202,23 @@ async fn restore_backup(
     Path(id): Path<String>,
     Form(form): Form<RestoreForm>,
 ) -> Response {
-    if let Some(refused) = auth::csrf(&state, &form.csrf) {
-        return refused;
-    }
-    blocking(&state, move |state| {
-        let outcome = (|| {
-            let settings = &state.dashboard.settings;
-            let store = dbguard_guard::protocol::store(settings);
-            let backup = store.find(&id)?;
-            let url = state.dashboard.sources.target()?;
-            let report = restore(
-                &store,
-                &backup,
-                &url,
-                &Target::NewDatabase(form.into.clone()),
-                &RestoreOptions {
-                    progress: false,
-                    connect_timeout: Some(settings.pool.timeout()),
-                    lock_timeout: None,
-                },
-            )?;
-            Ok((
-                report.counts.passed,
-                format!(
-                    "Restored backup {id} into the new database {} in {:.1} s ({}: {}).",
-                    report.database, report.seconds, report.counts.check, report.counts.detail
-                ),
-            ))
-        })();
-        after(state, outcome)
-    })
-    .await
+    let into = form.into;
+    let work = move |state: &AppState| -> Outcome {
+        let settings = &state.dashboard.settings;
+        let store = dbguard_guard::protocol::store(settings);
+        let backup = store.find(&id)?;
+        let url = state.dashboard.sources.target()?;
+        let options = RestoreOptions {
+            progress: false,
+            connect_timeout: Some(settings.pool.timeout()),
+            lock_timeout: None,
+        };
+        let report = restore(&store, &backup, &url, &Target::NewDatabase(into), &options)?;
+        let done = format!(
+            "Restored backup {id} into the new database {} in {:.1} s ({}: {}).",
+            report.database, report.seconds, report.counts.check, report.counts.detail
+        );
+        Ok(checked(report.counts.passed, done.clone(), done))
+    };
+    action(&state, &form.csrf, work, after).await
 }
