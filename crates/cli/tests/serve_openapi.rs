@@ -36,7 +36,9 @@ fn the_live_api_conforms_to_its_openapi_document() {
     assert_eq!(out.status.code(), Some(4), "a pending approval and audit entries");
 
     let serving = serve(dir.path(), &env);
+    // In the project's folder: schemathesis keeps a cache where it runs.
     let out = Command::new(dbguard_testkit::web::schemathesis())
+        .current_dir(dir.path())
         .args(["run", &format!("{}/api/openapi.json", serving.base)])
         .args(["--header", &format!("Authorization: Bearer {}", serving.token)])
         .args(["--checks", "all", "--max-examples", "30", "--no-color"])
