@@ -8,6 +8,7 @@ pub mod create;
 pub mod error;
 pub mod layout;
 pub mod leftovers;
+pub mod listing;
 pub mod locks;
 pub mod manifest;
 mod programs;

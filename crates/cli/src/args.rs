@@ -83,9 +83,17 @@ pub enum Command {
         /// The approval's id, as the refused command printed it.
         id: String,
     },
-    /// List approvals: pending, approved, used, expired (and "unsigned": files
-    /// that claim an approval without the approver's signature).
+    /// List approvals: pending, approved, used, expired, denied (and "unsigned":
+    /// files that claim an approval without the approver's signature).
     Approvals,
+    /// A local web dashboard: approvals (approve with YES and the passphrase,
+    /// or deny), backups, health, integrity, the audit log, a JSON API. It
+    /// listens on 127.0.0.1 and prints one URL holding its access token.
+    Serve {
+        /// The port (0: any free port).
+        #[arg(long, default_value_t = 8470)]
+        port: u16,
+    },
     /// The approver: the passphrase-sealed key that signs a person's approvals.
     #[command(subcommand)]
     Approver(ApproverCommand),

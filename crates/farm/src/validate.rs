@@ -52,6 +52,32 @@ struct Query {
     sql: String,
 }
 
+/// What `dbguard --format json validate` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Validated {
+    /// No check found anything and every check ran.
+    pub valid: bool,
+    /// How long the checks took.
+    pub seconds: f64,
+    /// What they found.
+    #[serde(flatten)]
+    pub validation: Report,
+}
+
+/// Runs every check, timed, calling `progress` as [`validate_showing`] does.
+pub fn run(
+    client: &mut Client,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Validated, postgres::Error> {
+    let started = std::time::Instant::now();
+    let validation = validate_showing(client, progress)?;
+    Ok(Validated {
+        valid: validation.findings.is_empty() && validation.failures.is_empty(),
+        seconds: started.elapsed().as_secs_f64(),
+        validation,
+    })
+}
+
 /// Runs every check in one read-only, repeatable-read transaction.
 pub fn validate(client: &mut Client) -> Result<Report, postgres::Error> {
     validate_showing(client, &mut |_, _| {})

@@ -74,6 +74,63 @@ pub struct Approval {
     /// database, handed to the approved operation only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<String>,
+    /// A person's denial, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denied: Option<Denied>,
+}
+
+/// A person's denial.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Denied {
+    /// When it was denied.
+    pub at: DateTime<Utc>,
+    /// The OS user who denied it.
+    pub by: String,
+}
+
+/// An approval as `dbguard approvals` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    /// Its id.
+    pub id: String,
+    /// `pending`, `approved`, `used`, `expired`, `denied`, or `unsigned`
+    /// (it says it was approved, but the trusted approver did not sign it).
+    pub state: &'static str,
+    /// `medium` or `high`.
+    pub risk: String,
+    /// The operation, passwords masked.
+    pub operation: String,
+    /// The target, without password.
+    pub target: String,
+    /// When it was requested.
+    pub created_at: DateTime<Utc>,
+    /// When it stops being valid.
+    pub expires_at: DateTime<Utc>,
+    /// Who approved it.
+    pub approved_by: Option<String>,
+}
+
+/// What `dbguard --format json approvals` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    /// The approvals, oldest first.
+    pub approvals: Vec<Listed>,
+}
+
+impl Listed {
+    /// `approval` as listed at `now`, its signature checked against `trusted`.
+    pub fn of(approval: &Approval, trusted: Option<&Approver>, now: DateTime<Utc>) -> Listed {
+        Listed {
+            state: approval.listed_state(trusted, now),
+            id: approval.id.clone(),
+            risk: approval.risk.clone(),
+            operation: approval.operation.clone(),
+            target: approval.target_display.clone(),
+            created_at: approval.created_at,
+            expires_at: approval.expires_at,
+            approved_by: approval.approved.as_ref().map(|s| s.by.clone()),
+        }
+    }
 }
 
 /// A person's signed approval.
@@ -137,16 +194,28 @@ impl Binding {
 }
 
 impl Approval {
-    /// `pending`, `approved`, `used` or `expired` at `now`, as the file says.
+    /// `pending`, `approved`, `used`, `denied` or `expired` at `now`, as the file says.
     pub fn state(&self, now: DateTime<Utc>) -> &'static str {
         if self.used_at.is_some() {
             "used"
+        } else if self.denied.is_some() {
+            "denied"
         } else if now >= self.expires_at {
             "expired"
         } else if self.approved.is_some() {
             "approved"
         } else {
             "pending"
+        }
+    }
+
+    /// [`Approval::state`], but `unsigned` when it says it was approved
+    /// without the signature of `trusted` (or with no approver trusted).
+    pub fn listed_state(&self, trusted: Option<&Approver>, now: DateTime<Utc>) -> &'static str {
+        match (&self.approved, trusted) {
+            (Some(_), Some(approver)) if !self.signed_by(approver) => "unsigned",
+            (Some(_), None) => "unsigned",
+            _ => self.state(now),
         }
     }
 
@@ -263,6 +332,7 @@ impl Approvals {
             used_at: None,
             kinds: kinds.to_vec(),
             window: None,
+            denied: None,
         };
         self.save(&approval)?;
         Ok(approval)
@@ -298,6 +368,25 @@ impl Approvals {
         Ok(approval)
     }
 
+    /// Denies the pending approval `id` as `by`: it approves nothing, ever.
+    pub fn deny(&self, id: &str, by: &str) -> Result<Approval> {
+        let mut approval = self.get(id)?;
+        match approval.state(Utc::now()) {
+            "pending" => {}
+            state => {
+                return Err(Error::Approval(format!(
+                    "approval `{id}` is {state}; only a pending approval can be denied"
+                )))
+            }
+        }
+        approval.denied = Some(Denied {
+            at: Utc::now(),
+            by: by.to_string(),
+        });
+        self.save(&approval)?;
+        Ok(approval)
+    }
+
     /// Records the window the approval of `id` opened.
     pub fn set_window(&self, id: &str, token: &str) -> Result<()> {
         let mut approval = self.get(id)?;
@@ -321,7 +410,11 @@ impl Approvals {
             .all()
             .into_iter()
             .filter(|a| {
-                &a.binding == binding && a.approved.is_some() && a.used_at.is_none() && now < a.expires_at
+                &a.binding == binding
+                    && a.approved.is_some()
+                    && a.denied.is_none()
+                    && a.used_at.is_none()
+                    && now < a.expires_at
             })
             .collect();
         if candidates.is_empty() {
@@ -452,6 +545,21 @@ mod tests {
         assert_eq!(short.state(Utc::now()), "expired");
         assert!(p.approvals.approve(&short.id, "alice", &key).is_err());
         assert!(p.approvals.get("../../etc/passwd").is_err());
+    }
+
+    #[test]
+    fn a_denied_approval_approves_nothing_and_the_operation_asks_anew() {
+        let p = project();
+        let wanted = binding("dropdb farm", "sys1/farm");
+        let pending = p.request(&wanted, Duration::minutes(15));
+        let denied = p.approvals.deny(&pending.id, "alice").unwrap();
+        assert_eq!(denied.state(Utc::now()), "denied");
+        let key = p.approver.unlock(PASS).unwrap();
+        assert!(p.approvals.approve(&pending.id, "alice", &key).is_err());
+        assert!(p.approvals.deny(&pending.id, "alice").is_err(), "denied once");
+        assert!(p.take(&wanted).unwrap().is_none());
+        let again = p.request(&wanted, Duration::minutes(15));
+        assert_ne!(again.id, pending.id, "a new request waits for a new answer");
     }
 
     #[test]

@@ -70,6 +70,15 @@ pub struct Entry {
     pub signature: Option<EntrySignature>,
 }
 
+/// What `dbguard --format json audit` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    /// The log, oldest first.
+    pub entries: Vec<Entry>,
+    /// Refusals recorded inside the protected database, newest first.
+    pub refusals: Vec<crate::protect::Refusal>,
+}
+
 /// Who signed an entry, and the signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntrySignature {

@@ -7,6 +7,7 @@ pub mod approvals;
 pub mod approver;
 pub mod assess;
 pub mod audit;
+pub mod consent;
 pub mod error;
 mod private_file;
 pub mod protect;

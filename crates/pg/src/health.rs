@@ -108,6 +108,49 @@ impl Check {
     }
 }
 
+/// What `dbguard health --format json` prints: the worst level and every check.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthReport {
+    /// The worst level of `checks`.
+    pub status: Level,
+    /// Every check, in order.
+    pub checks: Vec<Check>,
+}
+
+impl HealthReport {
+    /// The report of `checks`.
+    pub fn new(checks: Vec<Check>) -> HealthReport {
+        HealthReport {
+            status: overall(&checks),
+            checks,
+        }
+    }
+
+    /// The Prometheus text exposition of the checks.
+    pub fn prometheus(&self) -> String {
+        let mut text = String::from(
+            "# HELP dbguard_health_status Level of each check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\
+             # TYPE dbguard_health_status gauge\n",
+        );
+        for c in &self.checks {
+            text.push_str(&format!(
+                "dbguard_health_status{{check=\"{}\"}} {}\n",
+                c.name,
+                c.level.exit_code()
+            ));
+        }
+        text.push_str(
+            "# HELP dbguard_health_value The value each check measured.\n# TYPE dbguard_health_value gauge\n",
+        );
+        for c in &self.checks {
+            if let Some(value) = c.value {
+                text.push_str(&format!("dbguard_health_value{{check=\"{}\"}} {value}\n", c.name));
+            }
+        }
+        text
+    }
+}
+
 /// The worst level of `checks` (OK when there are none).
 pub fn overall(checks: &[Check]) -> Level {
     checks.iter().map(|c| c.level).max().unwrap_or(Level::Ok)

@@ -11,6 +11,7 @@
 //! A machine without PostgreSQL fails the test with the message saying what
 //! to install; nothing is skipped.
 
+pub mod cache;
 pub mod prisma;
 pub mod secrets;
 
@@ -23,6 +24,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 pub mod tls;
+pub mod web;
 
 pub use tls::{Issued, TestCa, TlsSetup};
 

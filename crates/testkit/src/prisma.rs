@@ -5,9 +5,7 @@
 //! by every test process (a lock file keeps two from installing at once);
 //! offline after the first run.
 
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The pinned packages.
 pub const PACKAGES: &[&str] = &["prisma@6.19.3", "@prisma/adapter-pg@7.10.1", "pg@8.23.1"];
@@ -51,32 +49,7 @@ export default defineConfig({
 /// When npm is missing or the registry cannot be reached on the first run;
 /// the message says which.
 pub fn installed() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-cache/prisma-6.19.3");
-    std::fs::create_dir_all(&dir).expect("the Prisma cache folder");
-    let lock = std::fs::File::create(dir.join(".lock")).expect("the Prisma cache lock");
-    // SAFETY: the descriptor is valid while `lock` lives.
-    unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
-    let marker = dir.join(".installed");
-    if !marker.exists() {
-        std::fs::write(
-            dir.join("package.json"),
-            r#"{"name":"prisma-cache","version":"1.0.0","private":true}"#,
-        )
-        .expect("package.json");
-        let out = Command::new("npm")
-            .args(["install", "--ignore-scripts", "--no-audit", "--no-fund"])
-            .args(PACKAGES)
-            .current_dir(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("the Prisma tests need npm (Node.js 20): {e}"));
-        assert!(
-            out.status.success(),
-            "npm could not install {PACKAGES:?} (is the npm registry reachable?): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        std::fs::write(&marker, "").expect("the install marker");
-    }
-    dir
+    crate::cache::npm("prisma-6.19.3", PACKAGES, "the Prisma tests")
 }
 
 /// A Prisma project in `dir`: the config, `schema` as `prisma/schema.prisma`,

@@ -37,6 +37,11 @@ const PGBOUNCER: Prerequisite = Prerequisite {
     debian_package: "pgbouncer",
 };
 
+const CHROMIUM: Prerequisite = Prerequisite {
+    what: "Chromium (the dashboard's tests drive a real headless browser)",
+    debian_package: "chromium",
+};
+
 /// Where to look: a root folder and the folders of `PATH`.
 pub struct System {
     root: PathBuf,
@@ -124,6 +129,10 @@ impl System {
     fn has_pgbouncer(&self) -> bool {
         self.under("/usr/sbin/pgbouncer").is_file() || self.on_path("pgbouncer")
     }
+
+    fn has_chromium(&self) -> bool {
+        self.under("/usr/lib/chromium/chromium").is_file() || self.on_path("chromium")
+    }
 }
 
 /// What `system` lacks for `need`.
@@ -137,6 +146,9 @@ pub fn missing(need: Need, system: &System) -> Vec<Prerequisite> {
     }
     if need == Need::Test && !system.has_pgbouncer() {
         missing.push(PGBOUNCER);
+    }
+    if need == Need::Test && !system.has_chromium() {
+        missing.push(CHROMIUM);
     }
     missing
 }
@@ -226,7 +238,10 @@ mod tests {
     fn an_empty_machine_lacks_everything_and_gets_the_exact_command() {
         let root = tempfile::tempdir().unwrap();
         let system = System::at(root.path(), vec![]);
-        assert_eq!(missing(Need::Test, &system), [LIBCLANG, POSTGRESQL, PGBOUNCER]);
+        assert_eq!(
+            missing(Need::Test, &system),
+            [LIBCLANG, POSTGRESQL, PGBOUNCER, CHROMIUM]
+        );
         assert_eq!(missing(Need::Run, &system), [LIBCLANG, POSTGRESQL]);
         assert_eq!(missing(Need::Build, &system), [LIBCLANG]);
         let packages: Vec<&str> = missing(Need::Test, &system)
@@ -244,7 +259,8 @@ mod tests {
                     "-qq",
                     "libclang-dev",
                     "postgresql",
-                    "pgbouncer"
+                    "pgbouncer",
+                    "chromium"
                 ]
             ]
         );
@@ -264,6 +280,8 @@ mod tests {
         touch("usr/lib/llvm-14/lib/clang/14.0.6/include/stddef.h");
         touch("usr/lib/postgresql/15/bin/initdb");
         touch("usr/sbin/pgbouncer");
+        assert_eq!(missing(Need::Test, &System::at(root.path(), vec![])), [CHROMIUM]);
+        touch("usr/lib/chromium/chromium");
         assert_eq!(missing(Need::Test, &System::at(root.path(), vec![])), []);
     }
 

@@ -8,10 +8,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use chrono::Utc;
+use dbguard_guard::approvals::{Listed, Listing};
 use dbguard_guard::approver::{self, Approver};
 use dbguard_guard::audit::Entry;
+use dbguard_guard::consent::{self, Declined};
 use dbguard_guard::protocol::{project_log, QUESTION};
-use dbguard_guard::{Approval, Approvals};
+use dbguard_guard::Approvals;
 use dbguard_pg::Settings;
 use serde::Serialize;
 
@@ -46,26 +48,12 @@ pub fn approve(settings: &Settings, id: &str) -> anyhow::Result<ExitCode> {
         eprintln!("{why}");
         return Ok(ExitCode::from(EXIT_REFUSED));
     }
-    let state_dir = settings.state_dir();
     let dir = approver_dir()?;
-    let approver = match approver::trusted(&dir, &state_dir) {
-        Ok(approver) => approver,
-        Err(e) => {
-            eprintln!("Refused: {e}.");
-            return Ok(ExitCode::from(EXIT_REFUSED));
-        }
-    };
-    let approvals = Approvals::new(&state_dir);
-    let approval = approvals.get(id)?;
-    let state = approval.state(Utc::now());
-    anyhow::ensure!(
-        state == "pending",
-        "approval {id} is {state}; only a pending approval can be approved"
-    );
-    let approval = match dbguard_guard::protocol::check_request(&approvals, id) {
+    let approval = match consent::pending(settings, &dir, id) {
         Ok(approval) => approval,
-        Err(e) => {
-            eprintln!("Refused: {e}.");
+        Err(Declined::NotPending(why)) => anyhow::bail!(why),
+        Err(declined) => {
+            eprintln!("{declined}");
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
@@ -81,56 +69,29 @@ pub fn approve(settings: &Settings, id: &str) -> anyhow::Result<ExitCode> {
         approval.expires_at.format("%Y-%m-%d %H:%M:%S"),
     );
     std::io::stderr().flush().ok();
-    if read_line()? != "YES" {
-        eprintln!("Not approved.");
+    let answer = read_line()?;
+    if answer != "YES" {
+        eprintln!("{}", Declined::NotYes);
         return Ok(ExitCode::from(EXIT_REFUSED));
     }
     let secret = passphrase("Approver passphrase: ")?;
-    let key = match approver.unlock(&secret) {
-        Ok(key) => key,
-        Err(e) => {
-            eprintln!("Not approved: {e}.");
+    let given = match consent::approve(settings, &dir, id, &answer, &secret, &|| {
+        super::target_url(settings)
+    })? {
+        Ok(given) => given,
+        Err(declined) => {
+            eprintln!("{declined}");
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
-    let log = project_log(&state_dir, &dir);
-    let approved = dbguard_guard::protocol::approve(&approvals, &log, &state_dir, id, &key, None)?;
-    if let Some(note) = open_window(settings, &approvals, &approved, &key) {
+    if let Some(note) = given.note {
         eprintln!("{note}");
     }
     eprintln!(
         "Approved. The same command, run again before {} UTC, will take a verified backup and run once.",
-        approved.expires_at.format("%H:%M:%S")
+        given.approval.expires_at.format("%H:%M:%S")
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Opens the approval's window when its database is protected and is the
-/// one this project's settings name; what the person should know.
-fn open_window(
-    settings: &Settings,
-    approvals: &Approvals,
-    approval: &Approval,
-    key: &approver::Unlocked,
-) -> Option<String> {
-    let state_dir = settings.state_dir();
-    let sealed = dbguard_guard::protect::credential::sealed_path(&state_dir, &approval.binding.target);
-    if !sealed.exists() {
-        return None;
-    }
-    let url = super::target_url(settings).ok()?;
-    let same = dbguard_pg::connect(&url, settings.pool.timeout())
-        .ok()
-        .map(|mut client| dbguard_guard::target::identity(&mut client, &url))
-        .is_some_and(|identity| identity == approval.binding.target);
-    if !same {
-        return Some(format!(
-            "The approval's database is protected, but it is not the database this project's settings name \
-             ({}), so its window was not opened here; the database itself will refuse the operation.",
-            url.redacted()
-        ));
-    }
-    dbguard_guard::protocol::open_window_for(approvals, &state_dir, approval, &url, key)
 }
 
 /// `dbguard approver init|rotate|status`.
@@ -256,24 +217,7 @@ impl Report for ApproverStatus {
     }
 }
 
-#[derive(Serialize)]
-struct Listed {
-    id: String,
-    state: &'static str,
-    risk: String,
-    operation: String,
-    target: String,
-    created_at: chrono::DateTime<Utc>,
-    expires_at: chrono::DateTime<Utc>,
-    approved_by: Option<String>,
-}
-
-#[derive(Serialize)]
-struct ApprovalList {
-    approvals: Vec<Listed>,
-}
-
-impl Report for ApprovalList {
+impl Report for Listing {
     fn text(&self) -> String {
         if self.approvals.is_empty() {
             return "no approvals\n".to_string();
@@ -302,22 +246,9 @@ pub fn list(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
     let trusted = approver::trusted(&approver_dir()?, &settings.state_dir()).ok();
     let approvals = Approvals::new(&settings.state_dir())
         .all()
-        .into_iter()
-        .map(|a: Approval| Listed {
-            state: match (&a.approved, &trusted) {
-                (Some(_), Some(approver)) if !a.signed_by(approver) => "unsigned",
-                (Some(_), None) => "unsigned",
-                _ => a.state(now),
-            },
-            id: a.id,
-            risk: a.risk,
-            operation: a.operation,
-            target: a.target_display,
-            created_at: a.created_at,
-            expires_at: a.expires_at,
-            approved_by: a.approved.map(|s| s.by),
-        })
+        .iter()
+        .map(|a| Listed::of(a, trusted.as_ref(), now))
         .collect();
-    emit(format, &ApprovalList { approvals });
+    emit(format, &Listing { approvals });
     Ok(ExitCode::SUCCESS)
 }

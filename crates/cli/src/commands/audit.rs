@@ -2,23 +2,14 @@
 
 use std::process::ExitCode;
 
-use dbguard_guard::audit::Verification;
+use dbguard_guard::audit::{Listing, Verification};
 use dbguard_guard::protect::Refusal;
-use dbguard_guard::Entry;
 use dbguard_pg::Settings;
-use serde::Serialize;
 
 use crate::args::Format;
 use crate::output::{emit, Report};
 
-#[derive(Serialize)]
-struct Log {
-    entries: Vec<Entry>,
-    /// Refusals recorded inside the protected database, newest first.
-    refusals: Vec<Refusal>,
-}
-
-impl Report for Log {
+impl Report for Listing {
     fn text(&self) -> String {
         let mut text = if self.entries.is_empty() {
             "the audit log is empty\n".to_string()
@@ -112,7 +103,7 @@ pub fn run(format: Format, settings: &Settings, verify: bool) -> anyhow::Result<
     }
     emit(
         format,
-        &Log {
+        &Listing {
             entries: log.entries()?,
             refusals: database_refusals(settings),
         },

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use chrono::Utc;
 use dbguard_backup::leftovers::{sweep_databases, Found};
+use dbguard_backup::listing::{Listed, Listing};
 use dbguard_backup::prune::{apply, plan_store, Plan};
 use dbguard_backup::verify::VerifyReport;
 use dbguard_backup::{create, verify, Backup, CreateOptions, Retention, Store, VerifyOptions};
@@ -69,26 +70,9 @@ impl Report for VerifyReport {
     }
 }
 
-#[derive(Serialize)]
-struct Listed {
-    id: String,
-    started_at: chrono::DateTime<Utc>,
-    age_seconds: i64,
-    bytes: u64,
-    verified: dbguard_backup::Level,
-    label: Option<String>,
-}
-
-#[derive(Serialize)]
-struct Listing {
-    dir: std::path::PathBuf,
-    backups: Vec<Listed>,
-    leftovers: Found,
-}
-
 impl Report for Listing {
     fn text(&self) -> String {
-        let mut text = self.table();
+        let mut text = table(self);
         for (_, line) in self.leftovers.lines() {
             text.push_str(&format!("note: {line}\n"));
         }
@@ -96,27 +80,25 @@ impl Report for Listing {
     }
 }
 
-impl Listing {
-    fn table(&self) -> String {
-        if self.backups.is_empty() {
-            return format!("no backups in {}\n", self.dir.display());
-        }
-        let mut text = format!(
-            "{:<40} {:<20} {:>10} {:<9} {}\n",
-            "ID", "CREATED (UTC)", "SIZE", "VERIFIED", "AGE"
-        );
-        for b in &self.backups {
-            text.push_str(&format!(
-                "{:<40} {:<20} {:>10} {:<9} {}\n",
-                b.id,
-                b.started_at.format("%Y-%m-%d %H:%M:%S"),
-                human_size(b.bytes as i64),
-                b.verified.to_string(),
-                age(b.age_seconds)
-            ));
-        }
-        text
+fn table(listing: &Listing) -> String {
+    if listing.backups.is_empty() {
+        return format!("no backups in {}\n", listing.dir.display());
     }
+    let mut text = format!(
+        "{:<40} {:<20} {:>10} {:<9} {}\n",
+        "ID", "CREATED (UTC)", "SIZE", "VERIFIED", "AGE"
+    );
+    for b in &listing.backups {
+        text.push_str(&format!(
+            "{:<40} {:<20} {:>10} {:<9} {}\n",
+            b.id,
+            b.started_at.format("%Y-%m-%d %H:%M:%S"),
+            human_size(b.bytes as i64),
+            b.verified.to_string(),
+            age(b.age_seconds)
+        ));
+    }
+    text
 }
 
 #[derive(Serialize)]
@@ -231,18 +213,7 @@ pub fn run(format: Format, settings: &Settings, command: &BackupCommand) -> anyh
                 .ok()
                 .and_then(|url| dbguard_pg::connect(&url, settings.pool.timeout()).ok());
             let leftovers = Found::gather(&store, client.as_mut());
-            let backups = store
-                .list()?
-                .into_iter()
-                .map(|b| Listed {
-                    age_seconds: (now - b.manifest.started_at).num_seconds(),
-                    bytes: b.manifest.bytes(),
-                    verified: b.manifest.verification.level,
-                    label: b.manifest.label.clone(),
-                    started_at: b.manifest.started_at,
-                    id: b.manifest.id,
-                })
-                .collect();
+            let backups = store.list()?.into_iter().map(|b| Listed::of(&b, now)).collect();
             emit(
                 format,
                 &Listing {

@@ -6,21 +6,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use dbguard_migrate::runner::State;
-use dbguard_pg::health::{amcheck, overall, server_checks, Check, Level};
+use dbguard_pg::health::{amcheck, server_checks, Check, HealthReport, Level};
 use dbguard_pg::Settings;
-use serde::Serialize;
 
 use crate::args::{Format, HealthArgs};
 use crate::output::{emit, Report};
-
-/// A verified backup older than this is a warning; older than the second, critical.
-const BACKUP_AGE_HOURS: (f64, f64) = (26.0, 7.0 * 24.0);
-
-#[derive(Serialize)]
-struct HealthReport {
-    status: Level,
-    checks: Vec<Check>,
-}
 
 impl Report for HealthReport {
     fn text(&self) -> String {
@@ -33,46 +23,26 @@ impl Report for HealthReport {
     }
 
     fn prometheus(&self) -> Option<String> {
-        let mut text = String::from(
-            "# HELP dbguard_health_status Level of each check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n\
-             # TYPE dbguard_health_status gauge\n",
-        );
-        for c in &self.checks {
-            text.push_str(&format!(
-                "dbguard_health_status{{check=\"{}\"}} {}\n",
-                c.name,
-                c.level.exit_code()
-            ));
-        }
-        text.push_str(
-            "# HELP dbguard_health_value The value each check measured.\n# TYPE dbguard_health_value gauge\n",
-        );
-        for c in &self.checks {
-            if let Some(value) = c.value {
-                text.push_str(&format!("dbguard_health_value{{check=\"{}\"}} {value}\n", c.name));
-            }
-        }
-        Some(text)
+        Some(HealthReport::prometheus(self))
     }
 }
 
 /// Runs every check and prints them; the exit code is the worst level's.
 pub fn run(format: Format, settings: &Settings, args: &HealthArgs) -> anyhow::Result<ExitCode> {
-    let checks = checks(settings, args);
-    let status = overall(&checks);
-    emit(format, &HealthReport { status, checks });
-    Ok(ExitCode::from(status.exit_code()))
+    let report = HealthReport::new(checks(settings, args));
+    emit(format, &report);
+    Ok(ExitCode::from(report.status.exit_code()))
 }
 
 /// The report when the configuration cannot be read: one UNKNOWN check (exit 3).
 pub fn unconfigured(format: Format, err: &dbguard_pg::Error) -> ExitCode {
-    let checks = vec![Check::unknown("configuration", err.to_string())];
-    let status = overall(&checks);
-    emit(format, &HealthReport { status, checks });
-    ExitCode::from(status.exit_code())
+    let report = HealthReport::new(vec![Check::unknown("configuration", err.to_string())]);
+    emit(format, &report);
+    ExitCode::from(report.status.exit_code())
 }
 
-fn checks(settings: &Settings, args: &HealthArgs) -> Vec<Check> {
+/// Every check of `dbguard health` (with `args`' depth).
+pub fn checks(settings: &Settings, args: &HealthArgs) -> Vec<Check> {
     let url = super::observed_url(settings);
     let started = Instant::now();
     let client = url.and_then(|url| Ok(dbguard_pg::connect(&url, settings.pool.timeout())?));
@@ -149,7 +119,7 @@ fn backup_age(settings: &Settings, client: &mut postgres::Client) -> Check {
             Check::graded(
                 NAME,
                 hours,
-                BACKUP_AGE_HOURS,
+                dbguard_backup::listing::AGE_LIMIT_HOURS,
                 true,
                 format!("newest verified backup {} is {hours:.1} h old", b.id()),
             )

@@ -21,6 +21,7 @@ mod restore;
 mod rules;
 mod run;
 mod seed;
+mod serve;
 mod sql;
 mod tenancy;
 mod up;
@@ -86,6 +87,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Sql(args) => sql::run(cli.format, &settings()?, args, &cwd),
         Command::Approve { id } => approve::approve(&settings()?, id),
         Command::Approvals => approve::list(cli.format, &settings()?),
+        Command::Serve { port } => serve::run(settings()?, *port),
         Command::Approver(command) => approve::approver(cli.format, &settings()?, command),
         Command::Audit { action } => audit::run(cli.format, &settings()?, action.is_some()),
     }

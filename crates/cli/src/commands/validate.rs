@@ -4,22 +4,13 @@
 use std::process::ExitCode;
 
 use dbguard_backup::progress::Progress;
-use dbguard_farm::validate::{validate_showing, Report as Validation};
+use dbguard_farm::validate::{run as run_checks, Validated};
 use dbguard_pg::Settings;
-use serde::Serialize;
 
 use crate::args::Format;
 use crate::output::{emit, Report};
 
-#[derive(Serialize)]
-struct ValidateReport {
-    valid: bool,
-    seconds: f64,
-    #[serde(flatten)]
-    validation: Validation,
-}
-
-impl Report for ValidateReport {
+impl Report for Validated {
     fn text(&self) -> String {
         let v = &self.validation;
         let mut text = String::new();
@@ -59,23 +50,15 @@ impl Report for ValidateReport {
 pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
     let url = super::target_url(settings)?;
     let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
-    let started = std::time::Instant::now();
     let bar = Progress::steps("validate", "checks");
-    let validation = validate_showing(&mut client, &mut |done, total| {
+    let report = run_checks(&mut client, &mut |done, total| {
         bar.set_total(total as u64);
         bar.advance(u64::from(done > 0));
     });
     bar.finish();
-    let validation = validation.map_err(|e| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e)))?;
-    let valid = validation.findings.is_empty() && validation.failures.is_empty();
-    emit(
-        format,
-        &ValidateReport {
-            valid,
-            seconds: started.elapsed().as_secs_f64(),
-            validation,
-        },
-    );
+    let report = report.map_err(|e| anyhow::anyhow!("{}", dbguard_pg::connect::describe(&e)))?;
+    let valid = report.valid;
+    emit(format, &report);
     Ok(if valid {
         ExitCode::SUCCESS
     } else {

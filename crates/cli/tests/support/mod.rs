@@ -34,6 +34,63 @@ pub fn without_agents(cmd: &mut std::process::Command) -> &mut std::process::Com
     cmd
 }
 
+/// A person's environment for `cmd` in the project `dir`: the agents'
+/// variables and the connection variables removed, the project's
+/// `XDG_CONFIG_HOME` and `env` added.
+pub fn person_env(cmd: &mut std::process::Command, dir: &Path, env: &[(&str, &str)]) {
+    without_agents(cmd).env("XDG_CONFIG_HOME", config_home(dir));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+}
+
+/// A running `dbguard serve --port 0`, stopped when dropped.
+pub struct Serving {
+    child: std::process::Child,
+    /// The URL it printed, with its token.
+    pub url: String,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The access token.
+    pub token: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a person's `dbguard serve` in the project `dir` (with `env`) and
+/// reads the URL it prints.
+pub fn serve(dir: &Path, env: &[(&str, &str)]) -> Serving {
+    use std::io::BufRead;
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("dbguard"));
+    cmd.args(["serve", "--port", "0"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    person_env(&mut cmd, dir, env);
+    let mut child = cmd.spawn().expect("dbguard serve starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_string();
+    let Some((base, token)) = url.split_once("/?token=") else {
+        let _ = child.kill();
+        panic!("dbguard serve printed no URL: {url:?} ({:?})", child.wait());
+    };
+    Serving {
+        base: base.to_string(),
+        token: token.to_string(),
+        url: url.clone(),
+        child,
+    }
+}
+
 /// Runs `dbguard ARGS` (already quoted for a shell) in `dir` on a
 /// pseudo-terminal (util-linux `script`), typing `input`; the agents'
 /// variables and the connection variables removed, `env` added.

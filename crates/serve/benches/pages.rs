@@ -1,0 +1,162 @@
+//! How long the dashboard takes to answer with a large project: 1,000
+//! backups and 100,000 audit entries, page by page over HTTP, against the
+//! same pages of an empty project in the same run (the reference).
+//! `cargo bench -p dbguard-serve --bench pages` (add `--profile dev` for an
+//! unoptimised build).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use dbguard_guard::approver::ApproverDir;
+use dbguard_pg::health::Check;
+use dbguard_pg::{DbUrl, Settings};
+use dbguard_serve::{Dashboard, Server, Sources};
+use sha2::{Digest, Sha256};
+
+const BACKUPS: usize = 1_000;
+const ENTRIES: usize = 100_000;
+const ROUNDS: usize = 10;
+const PAGES: &[&str] = &[
+    "/approvals",
+    "/backups",
+    "/audit",
+    "/audit?risk=high",
+    "/api/audit",
+    "/api/backups",
+];
+
+/// No database: the pages measured read only the project's files.
+struct Offline;
+
+impl Sources for Offline {
+    fn target(&self) -> anyhow::Result<DbUrl> {
+        anyhow::bail!("no database in this benchmark")
+    }
+
+    fn health(&self) -> Vec<Check> {
+        Vec::new()
+    }
+}
+
+fn backups(dir: &Path) {
+    for i in 0..BACKUPS {
+        let id = format!("backup_farm_2026{:04}", i);
+        let folder = dir.join("backups").join(&id);
+        std::fs::create_dir_all(&folder).unwrap();
+        let at = chrono::Utc::now() - chrono::Duration::minutes(i as i64 * 30);
+        let manifest = serde_json::json!({
+            "format": 1, "id": id, "label": format!("before: psql -c 'TRUNCATE t{i}'"),
+            "dbguard_version": "0.1.0", "pg_dump_version": "17.0", "server_version": "17.0", "server_major": 17,
+            "source": { "system_identifier": "1", "database": "farm", "host": "127.0.0.1", "port": 5432, "user": "app" },
+            "started_at": at, "finished_at": at,
+            "tables": [ { "schema": "public", "name": "orders", "rows": 1000 } ],
+            "files": [ { "name": "db.dump.zst", "role": "database", "bytes": 123456, "uncompressed_bytes": 999999,
+                         "sha256": "00", "compression": "zstd" } ],
+            "globals_skipped": null,
+            "verification": { "level": if i % 3 == 0 { "full" } else { "read" }, "checked_at": at,
+                              "last_failure": null, "restore_bytes_per_second": 25e6 }
+        });
+        std::fs::write(folder.join("manifest.json"), manifest.to_string()).unwrap();
+    }
+}
+
+/// A chained log, written directly (appending one by one rereads the file each time).
+fn audit(dir: &Path) {
+    let state = dir.join(".dbguard");
+    std::fs::create_dir_all(&state).unwrap();
+    let mut file = std::io::BufWriter::new(std::fs::File::create(state.join("audit.log")).unwrap());
+    let mut prev = "0".repeat(64);
+    for seq in 1..=ENTRIES {
+        let risk = ["low", "medium", "high"][seq % 3];
+        let entry = serde_json::json!({
+            "seq": seq, "time": chrono::Utc::now(), "os_user": "alice",
+            "agent": if seq % 2 == 0 { Some("CLAUDECODE") } else { None },
+            "kind": "shell", "operation": format!("psql -c 'DELETE FROM orders WHERE id = {seq}'"),
+            "cwd": "/p", "target": "postgresql://app@127.0.0.1/farm", "risk": risk, "rules": ["sql/delete"],
+            "approval": null, "backup": null, "outcome": "executed", "exit_code": 0, "duration_ms": 12, "prev": prev,
+        });
+        let line = entry.to_string();
+        writeln!(file, "{line}").unwrap();
+        prev = Sha256::digest(line.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    }
+}
+
+fn serve(project: &Path) -> (String, String) {
+    let settings = Settings::resolve(
+        Some("postgresql://app@127.0.0.1:1/farm"),
+        &std::collections::HashMap::<String, String>::new(),
+        project,
+    )
+    .unwrap();
+    let dashboard = Dashboard {
+        settings,
+        approver_dir: ApproverDir::at(project.join("approver")),
+        sources: Box::new(Offline),
+    };
+    let server = Server::bind(dashboard, 0).unwrap();
+    let base = format!("http://127.0.0.1:{}", server.port());
+    let token = server.url().split("token=").nth(1).unwrap().to_string();
+    std::thread::spawn(move || server.run());
+    (base, token)
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// The first answer's time (the log not yet read), the median of the
+/// next rounds, and the answer's size.
+fn measure(base: &str, token: &str, path: &str) -> (Duration, Duration, usize) {
+    let get = || {
+        ureq::get(&format!("{base}{path}"))
+            .set("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap()
+            .into_string()
+            .unwrap()
+    };
+    let started = Instant::now();
+    let size = get().len();
+    let first = started.elapsed();
+    let times = (0..ROUNDS)
+        .map(|_| {
+            let started = Instant::now();
+            get();
+            started.elapsed()
+        })
+        .collect();
+    (first, median(times), size)
+}
+
+fn main() {
+    let empty = tempfile::tempdir().unwrap();
+    let large = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    backups(large.path());
+    audit(large.path());
+    eprintln!(
+        "made {BACKUPS} backups and {ENTRIES} audit entries in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let (empty_base, empty_token) = serve(empty.path());
+    let (large_base, large_token) = serve(large.path());
+    println!("| page | empty | large | large, first | large KB |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    for path in PAGES {
+        let (_, reference, _) = measure(&empty_base, &empty_token, path);
+        let (first, time, size) = measure(&large_base, &large_token, path);
+        println!(
+            "| `{path}` | {:.1} | {:.1} | {:.1} | {} |",
+            ms(reference),
+            ms(time),
+            ms(first),
+            size / 1024
+        );
+    }
+}
