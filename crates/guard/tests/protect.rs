@@ -266,6 +266,56 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
             ),
             "protect/delete-many",
         ),
+        // The state before an ALTER TABLE is out of the statement's reach:
+        // clearing the setting it once lived in changes nothing.
+        (
+            OWNER,
+            "ALTER TABLE equipment ALTER COLUMN purchased_on TYPE integer USING (length(set_config('dbguard.ddl_before', '', true)))".into(),
+            "protect/alter-column-type",
+        ),
+        (
+            OWNER,
+            "ALTER TABLE equipment DISABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY,
+               ALTER COLUMN kind TYPE text USING (kind || left(set_config('dbguard.ddl_before', '', true), 0))"
+                .into(),
+            "protect/disable-rls",
+        ),
+        (
+            OWNER,
+            "ALTER TABLE equipment DISABLE ROW LEVEL SECURITY,
+               ADD CONSTRAINT clears_the_snapshot CHECK (length(set_config('dbguard.ddl_before', '', true)) = 0)"
+                .into(),
+            "protect/disable-rls",
+        ),
+        // An ALTER TABLE whose before-state was not taken is refused, not skipped.
+        (
+            SUPERUSER,
+            "ALTER EVENT TRIGGER dbguard_ddl_start DISABLE; ALTER TABLE tasks ADD COLUMN unchecked text".into(),
+            "protect/alter-unchecked",
+        ),
+        (OWNER, "ALTER TABLE tasks SET UNLOGGED".into(), "protect/set-unlogged"),
+        (OWNER, "ALTER TABLE equipment ALTER COLUMN kind TYPE text USING 'x'".into(), "protect/rewrite-column"),
+        (OWNER, "ALTER TABLE equipment ALTER COLUMN cost_cents TYPE integer USING 0".into(), "protect/rewrite-column"),
+        (
+            OWNER,
+            "ALTER TABLE equipment ALTER COLUMN purchased_on SET DATA TYPE date USING NULL".into(),
+            "protect/rewrite-column",
+        ),
+        (
+            OWNER,
+            "ALTER TABLE equipment ADD COLUMN drawn float8 DEFAULT random(), ALTER COLUMN kind TYPE text USING 'x'".into(),
+            "protect/rewrite-column",
+        ),
+        (
+            OWNER,
+            "ALTER POLICY tenant_isolation ON tasks USING (true) WITH CHECK (true)".into(),
+            "protect/loosen-policy",
+        ),
+        (
+            OWNER,
+            "CREATE POLICY open ON tasks FOR ALL TO farm_app USING (true) WITH CHECK (true)".into(),
+            "protect/loosen-policy",
+        ),
     ]
 }
 
