@@ -441,12 +441,91 @@ fn a_table_created_after_protect_is_guarded() {
             .unwrap()
             .get(0);
     assert_eq!(n, 3);
-    // Schema changes that lose nothing pass.
+    // Schema changes that lose nothing pass: a volatile default rewrites
+    // the table but keeps every value; a new table's first policy and
+    // restrictive policies only narrow; SET LOGGED makes a table safer.
     let (ok, stderr) = f.psql(
         OWNER,
-        "ALTER TABLE later ADD COLUMN note text; CREATE INDEX later_note ON later (note); DROP INDEX later_note;",
+        "ALTER TABLE later ADD COLUMN note text; CREATE INDEX later_note ON later (note); DROP INDEX later_note;
+         ALTER TABLE later ADD COLUMN drawn float8 DEFAULT random();
+         ALTER TABLE later ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY first ON later USING (true);
+         CREATE POLICY narrower ON later AS RESTRICTIVE USING (id > 1);
+         ALTER TABLE tasks ADD COLUMN drawn float8 DEFAULT random();
+         CREATE POLICY narrower ON tasks AS RESTRICTIVE USING (title <> '');
+         CREATE UNLOGGED TABLE scratch (id int); ALTER TABLE scratch SET LOGGED;",
     );
     assert!(ok, "{stderr}");
+    let (ok, stderr) = f.psql(OWNER, "CREATE POLICY wider ON later USING (true)");
+    assert!(!ok && stderr.contains("protect/loosen-policy"), "{stderr}");
+}
+
+#[test]
+fn an_alter_window_lets_its_holder_rewrite_and_change_policies() {
+    let f = Fixture::new();
+    let token =
+        protect::open_window(f.state.path(), &f.db.url, &f.approver, &window(vec![Kind::Alter])).unwrap();
+    let mut holder = f.connect(OWNER, Some(&protect::window_options(&token)));
+    holder
+        .batch_execute(
+            "ALTER TABLE equipment ALTER COLUMN kind TYPE text USING upper(kind);
+             ALTER TABLE quality_checks SET UNLOGGED;
+             ALTER POLICY tenant_isolation ON tasks USING (farm_id IS NOT NULL);",
+        )
+        .expect("the window allows alter");
+    let persistence: String =
+        f.db.client()
+            .query_one(
+                "SELECT relpersistence::text FROM pg_class WHERE oid = 'quality_checks'::regclass",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+    assert_eq!(persistence, "u");
+    // The window does not open anything else: TRUNCATE stays refused.
+    let err = holder
+        .batch_execute("TRUNCATE tasks")
+        .expect_err("not in the window");
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+}
+
+/// An ALTER TABLE run inside another one's USING expression has its own
+/// before-state; the outer one is still judged against its own.
+#[test]
+fn a_nested_alter_table_does_not_hide_the_outer_one() {
+    let f = Fixture::new();
+    let (ok, stderr) = f.psql(
+        SUPERUSER,
+        "CREATE FUNCTION nested_alter() RETURNS text LANGUAGE plpgsql VOLATILE AS
+           $$BEGIN EXECUTE 'ALTER TABLE tasks ADD COLUMN IF NOT EXISTS nested text'; RETURN 'x'; END$$;
+         GRANT EXECUTE ON FUNCTION nested_alter() TO farm_owner;",
+    );
+    assert!(ok, "{stderr}");
+    let (ok, stderr) = f.psql(
+        OWNER,
+        "ALTER TABLE equipment DISABLE ROW LEVEL SECURITY, ALTER COLUMN kind TYPE text USING (kind || left(nested_alter(), 0))",
+    );
+    assert!(
+        !ok && stderr.contains("42501") && stderr.contains("protect/disable-rls"),
+        "{stderr}"
+    );
+    let (ok, stderr) = f.psql(
+        OWNER,
+        "ALTER TABLE equipment DISABLE ROW LEVEL SECURITY, ADD CONSTRAINT nests CHECK (nested_alter() = 'x')",
+    );
+    assert!(
+        !ok && stderr.contains("42501") && stderr.contains("protect/disable-rls"),
+        "{stderr}"
+    );
+    let rls: bool =
+        f.db.client()
+            .query_one(
+                "SELECT relrowsecurity FROM pg_class WHERE oid = 'equipment'::regclass",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+    assert!(rls);
 }
 
 #[test]
