@@ -775,6 +775,9 @@ fn application_credentials_cannot_open_a_window() {
             "SELECT dbguard.window_allows('truncate', NULL)",
             "SELECT dbguard.refuse('x', 'y')",
             "SELECT dbguard.record('x', 'y')",
+            "SELECT dbguard.ddl_snapshot(true)",
+            "DELETE FROM dbguard.ddl_snapshots",
+            "INSERT INTO dbguard.ddl_snapshots (backend_pid, xact, state) VALUES (pg_backend_pid(), pg_current_xact_id(), '{}')",
         ] {
             let err = client.batch_execute(call).expect_err(call);
             assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{call}");
