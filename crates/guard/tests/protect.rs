@@ -266,6 +266,56 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
             ),
             "protect/delete-many",
         ),
+        // The state before an ALTER TABLE is out of the statement's reach:
+        // clearing the setting it once lived in changes nothing.
+        (
+            OWNER,
+            "ALTER TABLE equipment ALTER COLUMN purchased_on TYPE integer USING (length(set_config('dbguard.ddl_before', '', true)))".into(),
+            "protect/alter-column-type",
+        ),
+        (
+            OWNER,
+            "ALTER TABLE equipment DISABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY,
+               ALTER COLUMN kind TYPE text USING (kind || left(set_config('dbguard.ddl_before', '', true), 0))"
+                .into(),
+            "protect/disable-rls",
+        ),
+        (
+            OWNER,
+            "ALTER TABLE equipment DISABLE ROW LEVEL SECURITY,
+               ADD CONSTRAINT clears_the_snapshot CHECK (length(set_config('dbguard.ddl_before', '', true)) = 0)"
+                .into(),
+            "protect/disable-rls",
+        ),
+        // An ALTER TABLE whose before-state was not taken is refused, not skipped.
+        (
+            SUPERUSER,
+            "ALTER EVENT TRIGGER dbguard_ddl_start DISABLE; ALTER TABLE tasks ADD COLUMN unchecked text".into(),
+            "protect/alter-unchecked",
+        ),
+        (OWNER, "ALTER TABLE tasks SET UNLOGGED".into(), "protect/set-unlogged"),
+        (OWNER, "ALTER TABLE equipment ALTER COLUMN kind TYPE text USING 'x'".into(), "protect/rewrite-column"),
+        (OWNER, "ALTER TABLE equipment ALTER COLUMN cost_cents TYPE integer USING 0".into(), "protect/rewrite-column"),
+        (
+            OWNER,
+            "ALTER TABLE equipment ALTER COLUMN purchased_on SET DATA TYPE date USING NULL".into(),
+            "protect/rewrite-column",
+        ),
+        (
+            OWNER,
+            "ALTER TABLE equipment ADD COLUMN drawn float8 DEFAULT random(), ALTER COLUMN kind TYPE text USING 'x'".into(),
+            "protect/rewrite-column",
+        ),
+        (
+            OWNER,
+            "ALTER POLICY tenant_isolation ON tasks USING (true) WITH CHECK (true)".into(),
+            "protect/loosen-policy",
+        ),
+        (
+            OWNER,
+            "CREATE POLICY open ON tasks FOR ALL TO farm_app USING (true) WITH CHECK (true)".into(),
+            "protect/loosen-policy",
+        ),
     ]
 }
 
@@ -391,12 +441,85 @@ fn a_table_created_after_protect_is_guarded() {
             .unwrap()
             .get(0);
     assert_eq!(n, 3);
-    // Schema changes that lose nothing pass.
+    // Schema changes that lose nothing pass: a volatile default rewrites
+    // the table but keeps every value; a new table's first policy and
+    // restrictive policies only narrow; SET LOGGED makes a table safer.
     let (ok, stderr) = f.psql(
         OWNER,
-        "ALTER TABLE later ADD COLUMN note text; CREATE INDEX later_note ON later (note); DROP INDEX later_note;",
+        "ALTER TABLE later ADD COLUMN note text; CREATE INDEX later_note ON later (note); DROP INDEX later_note;
+         ALTER TABLE later ADD COLUMN drawn float8 DEFAULT random();
+         ALTER TABLE later ENABLE ROW LEVEL SECURITY;
+         CREATE POLICY first ON later USING (true);
+         CREATE POLICY narrower ON later AS RESTRICTIVE USING (id > 1);
+         ALTER TABLE tasks ADD COLUMN drawn float8 DEFAULT random();
+         CREATE POLICY narrower ON tasks AS RESTRICTIVE USING (title <> '');
+         CREATE UNLOGGED TABLE scratch (id int); ALTER TABLE scratch SET LOGGED;",
     );
     assert!(ok, "{stderr}");
+    let (ok, stderr) = f.psql(OWNER, "CREATE POLICY wider ON later USING (true)");
+    assert!(!ok && stderr.contains("protect/loosen-policy"), "{stderr}");
+}
+
+#[test]
+fn an_alter_window_lets_its_holder_rewrite_and_change_policies() {
+    let f = Fixture::new();
+    let token =
+        protect::open_window(f.state.path(), &f.db.url, &f.approver, &window(vec![Kind::Alter])).unwrap();
+    let mut holder = f.connect(OWNER, Some(&protect::window_options(&token)));
+    holder
+        .batch_execute(
+            "ALTER TABLE equipment ALTER COLUMN kind TYPE text USING upper(kind);
+             ALTER TABLE quality_checks SET UNLOGGED;
+             ALTER POLICY tenant_isolation ON tasks USING (farm_id IS NOT NULL);",
+        )
+        .expect("the window allows alter");
+    let persistence: String =
+        f.db.client()
+            .query_one(
+                "SELECT relpersistence::text FROM pg_class WHERE oid = 'quality_checks'::regclass",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+    assert_eq!(persistence, "u");
+    // The window does not open anything else: TRUNCATE stays refused.
+    let err = holder
+        .batch_execute("TRUNCATE tasks")
+        .expect_err("not in the window");
+    assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+}
+
+/// An ALTER TABLE run inside another one's USING expression has its own
+/// before-state; the outer one is still judged against its own.
+#[test]
+fn a_nested_alter_table_does_not_hide_the_outer_one() {
+    let f = Fixture::new();
+    let (ok, stderr) = f.psql(
+        SUPERUSER,
+        "CREATE FUNCTION nested_alter() RETURNS text LANGUAGE plpgsql VOLATILE AS
+           $$BEGIN EXECUTE 'ALTER TABLE tasks ADD COLUMN IF NOT EXISTS nested text'; RETURN 'x'; END$$;
+         GRANT EXECUTE ON FUNCTION nested_alter() TO farm_owner;",
+    );
+    assert!(ok, "{stderr}");
+    for sql in [
+        "ALTER TABLE equipment DISABLE ROW LEVEL SECURITY, ALTER COLUMN kind TYPE text USING (kind || left(nested_alter(), 0))",
+        "ALTER TABLE equipment DISABLE ROW LEVEL SECURITY, ADD CONSTRAINT nests CHECK (nested_alter() = 'x')",
+    ] {
+        let (ok, stderr) = f.psql(OWNER, sql);
+        assert!(
+            !ok && stderr.contains("42501") && stderr.contains("protect/disable-rls"),
+            "{sql}: {stderr}"
+        );
+    }
+    let rls: bool =
+        f.db.client()
+            .query_one(
+                "SELECT relrowsecurity FROM pg_class WHERE oid = 'equipment'::regclass",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+    assert!(rls);
 }
 
 #[test]
@@ -652,6 +775,9 @@ fn application_credentials_cannot_open_a_window() {
             "SELECT dbguard.window_allows('truncate', NULL)",
             "SELECT dbguard.refuse('x', 'y')",
             "SELECT dbguard.record('x', 'y')",
+            "SELECT dbguard.ddl_snapshot(true)",
+            "DELETE FROM dbguard.ddl_snapshots",
+            "INSERT INTO dbguard.ddl_snapshots (backend_pid, xact, state) VALUES (pg_backend_pid(), pg_current_xact_id(), '{}')",
         ] {
             let err = client.batch_execute(call).expect_err(call);
             assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{call}");

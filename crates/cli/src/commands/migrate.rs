@@ -388,13 +388,23 @@ pub fn apply(
     migrations: &[Migration],
     upto: usize,
 ) -> anyhow::Result<i32> {
-    let mut client = dbguard_pg::connect(url, settings.pool.timeout())?;
-    let done = runner::deploy(
-        &mut client,
-        &migrations[..upto.min(migrations.len())],
-        &mut |_| Ok(()),
-    )?;
-    let entries = runner::status(migrations, &history::rows(&mut client)?);
+    apply_on(
+        format,
+        &mut dbguard_pg::connect(url, settings.pool.timeout())?,
+        migrations,
+        upto,
+    )
+}
+
+/// [`apply`] through `client`.
+fn apply_on(
+    format: Format,
+    client: &mut postgres::Client,
+    migrations: &[Migration],
+    upto: usize,
+) -> anyhow::Result<i32> {
+    let done = runner::deploy(client, &migrations[..upto.min(migrations.len())], &mut |_| Ok(()))?;
+    let entries = runner::status(migrations, &history::rows(client)?);
     let named = |state: State| -> Vec<String> {
         entries
             .iter()
@@ -425,11 +435,21 @@ pub fn reset(settings: &Settings, seed: bool) -> anyhow::Result<ExitCode> {
         true => Some(super::seed::Plan::prepare(settings, &SeedArgs::default())?),
         false => None,
     };
-    let verdict = Verdict::from_findings(vec![Finding::new(
-        Rule::DropSchema,
-        "dbguard reset drops the public schema with every table and row in it, then re-applies every migration",
-        "DROP SCHEMA public CASCADE",
-    )]);
+    // Two findings: the drop, and the migrations re-applied after it, whose
+    // policies, column changes and data steps a protected database lets
+    // through only in a window that allows them.
+    let verdict = Verdict::from_findings(vec![
+        Finding::new(
+            Rule::DropSchema,
+            "dbguard reset drops the public schema with every table and row in it, then re-applies every migration",
+            "DROP SCHEMA public CASCADE",
+        ),
+        Finding::new(
+            Rule::FrameworkReset,
+            "dbguard reset re-applies every migration to the emptied schema",
+            "dbguard reset",
+        ),
+    ]);
     let op = Operation {
         kind: "reset",
         text: format!(
@@ -440,14 +460,16 @@ pub fn reset(settings: &Settings, seed: bool) -> anyhow::Result<ExitCode> {
         cwd: settings.project_dir.clone(),
     };
     protocol::run(settings, &op, &verdict, Ok(url.clone()), &mut |_| {
+        // One session for the drop and the migrations: a protected
+        // database's window binds to the first session that uses it.
         let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
         client.batch_execute(
             "DROP SCHEMA public CASCADE;
              CREATE SCHEMA public AUTHORIZATION pg_database_owner;
              GRANT USAGE ON SCHEMA public TO PUBLIC;",
         )?;
+        let applied = apply_on(Format::Text, &mut client, &migrations, migrations.len())?;
         drop(client);
-        let applied = apply(Format::Text, settings, &url, &migrations, migrations.len())?;
         if let Some(plan) = &seed {
             let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
             emit(Format::Text, &plan.apply(&mut client)?);

@@ -45,6 +45,23 @@ CREATE TABLE IF NOT EXISTS dbguard.refusals (
   detail           text NOT NULL
 );
 
+-- The covered tables' state at the start of each ALTER TABLE, for the
+-- checks at its table rewrite and its end. Only the event-trigger
+-- functions (SECURITY DEFINER, as dbguard_owner) read and write it, and no
+-- other role has any right on it: nothing the command itself runs (a USING
+-- expression, a default, a CHECK constraint calling a function) can change
+-- or remove it, as it could a setting. A row lives only inside its
+-- command's transaction: removed at ddl_command_end, or rolled back with a
+-- command that fails. An ALTER TABLE run by a function the outer one calls
+-- stacks its own row; each end takes the newest. pg_current_xact_id() (64
+-- bits, never reused) names the transaction.
+CREATE TABLE IF NOT EXISTS dbguard.ddl_snapshots (
+  id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  backend_pid integer NOT NULL,
+  xact        xid8 NOT NULL,
+  state       jsonb NOT NULL
+);
+
 REVOKE ALL ON ALL TABLES IN SCHEMA dbguard FROM PUBLIC;
 GRANT SELECT ON dbguard.config TO PUBLIC;
 GRANT SELECT ON dbguard.windows, dbguard.refusals TO pg_database_owner;
@@ -250,15 +267,109 @@ $fn$;
 -- catalogs say exactly what changed: sql_drop lists every dropped object
 -- (tables, columns, constraints, policies, schemas, what CASCADE and DROP
 -- OWNED take along), and for ALTER TABLE the state of the covered tables
--- is taken at ddl_command_start and compared at ddl_command_end. Raising
--- there rolls the whole command back.
+-- is taken at ddl_command_start (into dbguard.ddl_snapshots) and compared
+-- at table_rewrite and ddl_command_end; an ALTER TABLE whose snapshot is
+-- missing is refused. Raising there rolls the whole command back.
 
 CREATE OR REPLACE FUNCTION dbguard.on_ddl_start() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
-  PERFORM set_config('dbguard.ddl_before',
-    coalesce((SELECT jsonb_object_agg(t::text, dbguard.table_state(t)) FROM dbguard.covered_tables() t), '{}'::jsonb)::text,
-    true);
+  DELETE FROM dbguard.ddl_snapshots WHERE backend_pid = pg_backend_pid() AND xact <> pg_current_xact_id();
+  INSERT INTO dbguard.ddl_snapshots (backend_pid, xact, state)
+  VALUES (pg_backend_pid(), pg_current_xact_id(),
+          coalesce((SELECT jsonb_object_agg(t::text, dbguard.table_state(t)) FROM dbguard.covered_tables() t), '{}'::jsonb));
+END
+$fn$;
+
+-- This transaction's newest ALTER TABLE snapshot (NULL: there is none);
+-- with p_take, removed as it is read.
+CREATE OR REPLACE FUNCTION dbguard.ddl_snapshot(p_take boolean) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  newest bigint;
+  snapshot jsonb;
+BEGIN
+  SELECT s.id, s.state INTO newest, snapshot FROM dbguard.ddl_snapshots s
+   WHERE s.backend_pid = pg_backend_pid() AND s.xact = pg_current_xact_id()
+   ORDER BY s.id DESC LIMIT 1;
+  IF p_take AND newest IS NOT NULL THEN
+    DELETE FROM dbguard.ddl_snapshots WHERE id = newest;
+  END IF;
+  RETURN snapshot;
+END
+$fn$;
+
+-- Whether `rel` is a covered table or a partition of one.
+CREATE OR REPLACE FUNCTION dbguard.is_covered(rel oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT coalesce(pg_partition_root(rel), rel) IN (SELECT dbguard.covered_tables())
+$fn$;
+
+-- What ALTER TABLE took away from the covered table `rel` (named `tbl`),
+-- from its state `before` the command to now: the rule and what it says,
+-- or NULLs.
+CREATE OR REPLACE FUNCTION dbguard.lost_by_alter(rel oid, tbl text, before jsonb, OUT rule text, OUT what text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  after jsonb := dbguard.table_state(rel);
+  col text;
+BEGIN
+  IF (before ->> 'rls')::boolean AND NOT (after ->> 'rls')::boolean THEN
+    rule := 'protect/disable-rls';
+    what := format('ALTER TABLE %s disables row-level security', tbl);
+  ELSIF (before ->> 'force')::boolean AND NOT (after ->> 'force')::boolean THEN
+    rule := 'protect/no-force-rls';
+    what := format('ALTER TABLE %s stops forcing row-level security on its owner', tbl);
+  ELSE
+    FOR col IN SELECT key FROM jsonb_each_text(before -> 'cols') LOOP
+      IF (after -> 'cols') ? col AND (after -> 'cols' ->> col) <> (before -> 'cols' ->> col) THEN
+        rule := 'protect/alter-column-type';
+        what := format('ALTER TABLE %s changes the type of column %I', tbl,
+                       (SELECT attname FROM pg_attribute WHERE attrelid = rel AND attnum = col::int));
+        EXIT;
+      END IF;
+    END LOOP;
+  END IF;
+END
+$fn$;
+
+-- table_rewrite: a command is about to rewrite every row of a table.
+-- Reasons (pg_event_trigger_table_rewrite_reason, bits): 1 persistence,
+-- 2 a new column's default, 4 a column's values, 8 the access method.
+-- On a covered table, SET UNLOGGED (a crash then empties the table) and a
+-- column rewrite (ALTER COLUMN ... TYPE ... USING, the same type or not:
+-- an UPDATE of every row in disguise) are refused; a new column with a
+-- volatile default and a new access method keep every value and pass.
+-- What ddl_command_end would refuse is checked here too, before any USING
+-- expression or default runs.
+CREATE OR REPLACE FUNCTION dbguard.on_table_rewrite() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  rel oid := pg_event_trigger_table_rewrite_oid();
+  reason integer := pg_event_trigger_table_rewrite_reason();
+  root oid := coalesce(pg_partition_root(rel), rel);
+  tbl text;
+  lost record;
+  rule text;
+  what text;
+BEGIN
+  IF NOT dbguard.is_covered(rel) THEN
+    RETURN;
+  END IF;
+  tbl := root::regclass::text;
+  lost := dbguard.lost_by_alter(root, tbl, dbguard.ddl_snapshot(false) -> root::text);
+  rule := lost.rule;
+  what := lost.what;
+  IF rule IS NULL AND (reason & 1) <> 0 AND (SELECT relpersistence FROM pg_class WHERE oid = rel) = 'p' THEN
+    rule := 'protect/set-unlogged';
+    what := format('%s makes %s unlogged: a crash would then empty it', tg_tag, rel::regclass::text);
+  ELSIF rule IS NULL AND (reason & 4) <> 0 THEN
+    rule := 'protect/rewrite-column';
+    what := format('%s rewrites the values of a column of %s in every row', tg_tag, rel::regclass::text);
+  END IF;
+  IF rule IS NOT NULL AND NOT dbguard.window_allows('alter', NULL) THEN
+    PERFORM dbguard.refuse(rule, what);
+  END IF;
 END
 $fn$;
 
@@ -296,9 +407,11 @@ CREATE OR REPLACE FUNCTION dbguard.on_ddl_end() RETURNS event_trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   c record;
-  before jsonb;
-  after jsonb;
-  col text;
+  -- An ALTER TABLE's own snapshot is taken (removed); any other command
+  -- (one an ALTER TABLE runs) reads the newest.
+  snapshot jsonb := dbguard.ddl_snapshot(tg_tag = 'ALTER TABLE');
+  lost record;
+  pol record;
   rule text;
   what text;
 BEGIN
@@ -317,27 +430,24 @@ BEGIN
       IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = c.objid AND t.tgname LIKE 'dbguard\_%' AND t.tgenabled <> 'A') THEN
         rule := 'protect/guard-objects';
         what := format('ALTER TABLE %s switches off one of dbguard''s guards', c.object_identity);
-      ELSE
-        before := (nullif(current_setting('dbguard.ddl_before', true), ''))::jsonb -> c.objid::text;
-        after := dbguard.table_state(c.objid);
-        IF before IS NOT NULL THEN
-          IF (before ->> 'rls')::boolean AND NOT (after ->> 'rls')::boolean THEN
-            rule := 'protect/disable-rls';
-            what := format('ALTER TABLE %s disables row-level security', c.object_identity);
-          ELSIF (before ->> 'force')::boolean AND NOT (after ->> 'force')::boolean THEN
-            rule := 'protect/no-force-rls';
-            what := format('ALTER TABLE %s stops forcing row-level security on its owner', c.object_identity);
-          ELSE
-            FOR col IN SELECT key FROM jsonb_each_text(before -> 'cols') LOOP
-              IF (after -> 'cols') ? col AND (after -> 'cols' ->> col) <> (before -> 'cols' ->> col) THEN
-                rule := 'protect/alter-column-type';
-                what := format('ALTER TABLE %s changes the type of column %I', c.object_identity,
-                               (SELECT attname FROM pg_attribute WHERE attrelid = c.objid AND attnum = col::int));
-                EXIT;
-              END IF;
-            END LOOP;
-          END IF;
-        END IF;
+      ELSIF snapshot IS NULL AND tg_tag = 'ALTER TABLE' THEN
+        rule := 'protect/alter-unchecked';
+        what := format('ALTER TABLE %s cannot be checked: the state of the tables before it was not recorded', c.object_identity);
+      ELSIF snapshot ? c.objid::text THEN
+        lost := dbguard.lost_by_alter(c.objid, c.object_identity, snapshot -> c.objid::text);
+        rule := lost.rule;
+        what := lost.what;
+      END IF;
+    ELSIF c.command_tag IN ('ALTER POLICY', 'CREATE POLICY') AND c.classid = 'pg_policy'::regclass THEN
+      SELECT p.polrelid, p.polpermissive INTO pol FROM pg_policy p WHERE p.oid = c.objid;
+      IF dbguard.is_covered(pol.polrelid)
+         AND (c.command_tag = 'ALTER POLICY'
+              OR (pol.polpermissive AND EXISTS (SELECT FROM pg_policy o WHERE o.polrelid = pol.polrelid AND o.oid <> c.objid))) THEN
+        rule := 'protect/loosen-policy';
+        what := CASE c.command_tag
+          WHEN 'ALTER POLICY' THEN format('ALTER POLICY changes policy %s, which decides the rows each role sees', c.object_identity)
+          ELSE format('CREATE POLICY adds permissive policy %s beside the table''s other policies, widening the rows they let through', c.object_identity)
+        END;
       END IF;
     END IF;
     IF rule IS NOT NULL
@@ -364,3 +474,5 @@ BEGIN
 END
 $fn$;
 GRANT EXECUTE ON FUNCTION dbguard.covered_tables(), dbguard.table_state(oid) TO PUBLIC;
+REVOKE EXECUTE ON FUNCTION dbguard.ddl_snapshot(boolean), dbguard.is_covered(oid),
+  dbguard.lost_by_alter(oid, text, jsonb) FROM PUBLIC;

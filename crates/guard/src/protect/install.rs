@@ -28,6 +28,7 @@ pub(crate) const EVENT_TRIGGERS: &[(&str, &str, &str)] = &[
         "on_ddl_start",
     ),
     ("dbguard_sql_drop", "sql_drop", "on_sql_drop"),
+    ("dbguard_table_rewrite", "table_rewrite", "on_table_rewrite"),
     ("dbguard_ddl_end", "ddl_command_end", "on_ddl_end"),
     ("dbguard_new_tables", "ddl_command_end", "on_create_table"),
 ];

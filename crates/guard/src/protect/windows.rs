@@ -35,7 +35,8 @@ pub enum Kind {
     Update,
     /// Dropping tables, schemas, views, functions, types, policies, columns, constraints.
     Drop,
-    /// Column type changes, turning row-level security off.
+    /// Column type changes and column rewrites, `SET UNLOGGED`, turning
+    /// row-level security off, loosening a table's policies.
     Alter,
     /// Changing or removing dbguard's own objects.
     Unprotect,
