@@ -96,10 +96,10 @@ pub fn protected(path: &str) -> Option<&'static str> {
 
 /// The session settings through which dbguard's guards inside PostgreSQL
 /// know a window (`dbguard.window`) and count a command's rows
-/// (`dbguard.rows`, `dbguard.ddl_before`): only dbguard sets them, for the
-/// process a person approved. Naming one anywhere (`PGOPTIONS=-c
-/// dbguard.window=…`, a URL's `options`, `SET`, a script) forges them.
-const GUARD_SETTINGS: &[&str] = &["dbguard.window", "dbguard.rows", "dbguard.ddl"];
+/// (`dbguard.rows`): only dbguard sets them, for the process a person
+/// approved. Naming one anywhere (`PGOPTIONS=-c dbguard.window=…`, a URL's
+/// `options`, `SET`, a script) forges them.
+const GUARD_SETTINGS: &[&str] = &["dbguard.window", "dbguard.rows"];
 
 /// Whether `text` names one of [`GUARD_SETTINGS`] (any case, any quoting
 /// of the dot's sides).
