@@ -63,7 +63,16 @@ fn mask_word_userinfo(word: &str) -> String {
         return word.to_string();
     };
     let before = &word[..at];
-    let start = before.find("://").map_or(0, |i| i + 3);
+    // A `://` counts as the scheme's only when a scheme precedes it: one in
+    // the password (`postgres//u:pa://ss@h`) must not hide the user's colon.
+    let start = before
+        .find("://")
+        .filter(|&i| {
+            let scheme = &before[..i];
+            scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        })
+        .map_or(0, |i| i + 3);
     match before[start..].find(':') {
         Some(colon) => {
             let cut = start + colon + 1;
