@@ -70,7 +70,9 @@ fn mask_word_userinfo(word: &str) -> String {
         .filter(|&i| {
             let scheme = &before[..i];
             scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
         })
         .map_or(0, |i| i + 3);
     match before[start..].find(':') {
