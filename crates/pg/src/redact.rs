@@ -63,16 +63,18 @@ fn mask_word_userinfo(word: &str) -> String {
         return word.to_string();
     };
     let before = &word[..at];
-    // A `://` counts as the scheme's only when a scheme precedes it: one in
-    // the password (`postgres//u:pa://ss@h`) must not hide the user's colon.
+    // A `://` counts as the scheme's only when a scheme precedes it (letters
+    // first, after the word's start, a quote or `=`): one in the password
+    // (`postgres//u:pa://ss@h`) must not hide the user's colon.
     let start = before
         .find("://")
         .filter(|&i| {
-            let scheme = &before[..i];
+            let scheme_chars = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.');
+            let from = before[..i].rfind(|c: char| !scheme_chars(c)).map_or(0, |p| p + 1);
+            let scheme = &before[from..i];
+            let preceded = before[..from].chars().next_back();
             scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && !matches!(preceded, Some(':' | '/' | '@'))
         })
         .map_or(0, |i| i + 3);
     match before[start..].find(':') {
@@ -276,6 +278,19 @@ mod tests {
         assert_eq!(redact("tool --password=pw1 --db x"), "tool --password=*** --db x");
         assert_eq!(redact("DB_PASSWORD=pw1"), "DB_PASSWORD=***");
         assert_eq!(redact("passwordless=1"), "passwordless=1");
+    }
+
+    #[test]
+    fn a_scheme_is_told_from_a_colon_slash_slash_in_a_password() {
+        assert_eq!(
+            redact("psql 'postgresql://me:pw@h/db' -c 'SELECT 1'"),
+            "psql 'postgresql://me:***@h/db' -c 'SELECT 1'"
+        );
+        assert_eq!(
+            redact("DATABASE_URL=postgres://me:pw@h/db"),
+            "DATABASE_URL=postgres://me:***@h/db"
+        );
+        assert_eq!(redact("postgres//me:pa://ss@h/db"), "postgres//me:***@h/db");
     }
 
     #[test]
