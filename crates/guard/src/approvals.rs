@@ -159,16 +159,18 @@ struct Payload<'a> {
     approved_by: &'a str,
 }
 
+/// The SHA-256 (hex) an approval binds an operation's text to.
+pub fn operation_digest(operation: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(operation.as_bytes()))
+}
+
 impl Binding {
     /// The binding of `operation` (hashed) of `kind` on `target` in `cwd`.
     pub fn new(kind: &str, operation: &str, target: &str, cwd: &Path) -> Binding {
-        use sha2::{Digest, Sha256};
         Binding {
             kind: kind.to_string(),
-            operation_sha256: Sha256::digest(operation.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            operation_sha256: operation_digest(operation),
             target: target.to_string(),
             cwd: cwd.to_path_buf(),
             findings_sha256: String::new(),
@@ -185,10 +187,7 @@ impl Binding {
             .collect();
         found.sort();
         found.dedup();
-        self.findings_sha256 = Sha256::digest(found.join("\u{1e}").as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        self.findings_sha256 = hex::encode(Sha256::digest(found.join("\u{1e}").as_bytes()));
         self
     }
 }

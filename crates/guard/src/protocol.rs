@@ -412,13 +412,8 @@ fn longest_wait() -> chrono::Duration {
 /// derived again from that text, its risk is the text's own when that is
 /// higher, and its expiry is held to the policy's longest wait.
 pub fn check_request(approvals: &Approvals, id: &str) -> crate::Result<Approval> {
-    use sha2::{Digest, Sha256};
     approvals.revise(id, |approval| {
-        let digest: String = Sha256::digest(approval.operation.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        if digest != approval.binding.operation_sha256 {
+        if crate::approvals::operation_digest(&approval.operation) != approval.binding.operation_sha256 {
             return Err(Error::Approval(format!(
                 "request `{id}` was changed after it was made: the operation it shows is not the one it is bound to; \
                  nothing was approved, ask for the operation again"
