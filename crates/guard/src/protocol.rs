@@ -476,7 +476,7 @@ pub fn window_kinds(verdict: &Verdict) -> Vec<String> {
             &["update"]
         } else if id.starts_with("drop-") && id != "drop-database" {
             &["drop"]
-        } else if id == "alter-column-type" || id == "disable-rls" {
+        } else if matches!(id, "alter-column-type" | "disable-row-security" | "loosen-policy") {
             &["alter"]
         } else {
             &all
@@ -742,4 +742,22 @@ pub fn verify_project_log(
         verification.intact = false;
     }
     Ok(verification)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_kinds;
+    use dbguard_risk::{classify_sql, SqlOptions};
+
+    fn kinds(sql: &str) -> Vec<String> {
+        window_kinds(&classify_sql(sql, &SqlOptions::default()))
+    }
+
+    #[test]
+    fn policy_and_row_security_changes_open_an_alter_window_only() {
+        assert_eq!(kinds("ALTER POLICY p ON batches USING (true)"), ["alter"]);
+        assert_eq!(kinds("CREATE POLICY p ON batches USING (true)"), ["alter"]);
+        assert_eq!(kinds("ALTER TABLE batches DISABLE ROW LEVEL SECURITY"), ["alter"]);
+        assert_eq!(kinds("TRUNCATE batches"), ["truncate"]);
+    }
 }

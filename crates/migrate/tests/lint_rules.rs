@@ -286,3 +286,15 @@ fn binary_coercible_type_changes_are_not_rewrites() {
         assert!(has(&sql, "alter-column-type"), "{rewrite}");
     }
 }
+
+#[test]
+fn a_migration_may_set_up_policies_but_changing_one_is_a_finding() {
+    assert!(!has(
+        "CREATE POLICY tenant_isolation ON batches FOR ALL TO farm_app USING (farm_id = current_setting('app.current_farm')::uuid);",
+        "loosen-policy"
+    ));
+    assert!(has(
+        "ALTER POLICY tenant_isolation ON batches USING (true);",
+        "loosen-policy"
+    ));
+}

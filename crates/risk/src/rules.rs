@@ -85,6 +85,8 @@ rules! {
     BypassRowSecurity = "bypass-row-security", High, "a role that bypasses row-level security sees and changes every tenant's rows";
     /// DROP POLICY.
     DropPolicy = "drop-policy", High, "DROP POLICY removes a row-level security policy (tenant isolation)";
+    /// A permissive CREATE POLICY, ALTER POLICY.
+    LoosenPolicy = "loosen-policy", High, "a permissive or changed row-level security policy can let a tenant's rows through to others";
     /// SET session_replication_role, ALTER TABLE … DISABLE TRIGGER.
     DisableTriggers = "disable-triggers", High, "switches off triggers and foreign-key checks (and dbguard's guard in the database)";
     /// REASSIGN OWNED.

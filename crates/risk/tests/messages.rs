@@ -43,6 +43,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("sql", "SELEC 1"),
     ("sql", "ALTER ROLE farm_app BYPASSRLS"),
     ("sql", "DROP POLICY tenant_isolation ON batches"),
+    ("sql", "ALTER POLICY tenant_isolation ON batches USING (true)"),
     ("sql", "SET session_replication_role = replica"),
     ("sql", "REASSIGN OWNED BY farm_app TO postgres"),
     ("sql", "UPDATE users SET admin = true FROM orgs WHERE orgs.id = 1"),

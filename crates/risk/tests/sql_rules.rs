@@ -311,6 +311,26 @@ fn isolation_and_safety_switches_are_high() {
         Some("drop-policy"),
     );
     expect(
+        "CREATE POLICY everyone ON batches FOR SELECT USING (true)",
+        High,
+        Some("loosen-policy"),
+    );
+    expect(
+        "create policy p on public.batches as permissive to farm_app using (farm_id is not null)",
+        High,
+        Some("loosen-policy"),
+    );
+    expect(
+        "ALTER POLICY tenant_isolation ON batches USING (true)",
+        High,
+        Some("loosen-policy"),
+    );
+    expect(
+        "CREATE POLICY narrower ON batches AS RESTRICTIVE USING (farm_id IS NOT NULL)",
+        Medium,
+        Some("schema-change"),
+    );
+    expect(
         "SET session_replication_role = replica",
         High,
         Some("disable-triggers"),

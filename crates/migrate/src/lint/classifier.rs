@@ -2,7 +2,11 @@
 //! tables and columns, mass writes, …), under the classifier's rule ids,
 //! except on tables the migration created before the statement, and except
 //! where the lint knows better: `DROP INDEX CONCURRENTLY` is the safe drop
-//! the advice asks for, and a binary-coercible type change keeps every value.
+//! the advice asks for, a binary-coercible type change keeps every value,
+//! and a permissive `CREATE POLICY` is how a reviewed migration sets up
+//! row-level security (on a protected database the guard still refuses one
+//! beside a table's existing policies without an approval; `ALTER POLICY`
+//! stays a finding).
 
 use dbguard_risk::{classify_sql, Risk, SqlOptions};
 use pg_query::NodeEnum;
@@ -33,6 +37,7 @@ pub(crate) fn findings(cx: &Context) -> Vec<Diagnostic> {
                 match f.rule.id() {
                     "drop-index" if matches!(node, NodeEnum::DropStmt(d) if d.concurrent) => return None,
                     "alter-column-type" if column_type_rewrite::keeps_values(cx, at) => return None,
+                    "loosen-policy" if matches!(node, NodeEnum::CreatePolicyStmt(_)) => return None,
                     _ => {}
                 }
             }

@@ -222,6 +222,26 @@ impl Walker<'_> {
                 text,
                 span,
             ),
+            NodeEnum::CreatePolicyStmt(p) if p.permissive => self.add(
+                Rule::LoosenPolicy,
+                format!(
+                    "adds permissive policy {} on {}: PostgreSQL lets a row through when any permissive policy does",
+                    p.policy_name,
+                    p.table.as_ref().map(table_name).unwrap_or_default()
+                ),
+                text,
+                span,
+            ),
+            NodeEnum::AlterPolicyStmt(p) => self.add(
+                Rule::LoosenPolicy,
+                format!(
+                    "changes policy {} on {}, which decides the rows each role sees",
+                    p.policy_name,
+                    p.table.as_ref().map(table_name).unwrap_or_default()
+                ),
+                text,
+                span,
+            ),
             NodeEnum::ReassignOwnedStmt(_) => self.add(
                 Rule::ReassignOwned,
                 "REASSIGN OWNED gives every object of the roles to another role".into(),

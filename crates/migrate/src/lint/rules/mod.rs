@@ -132,6 +132,9 @@ pub fn help_for(risk_rule: &str) -> &'static str {
         }
         "drop-index" => "DROP INDEX CONCURRENTLY, after checking no query needs it",
         "disable-row-security" => "keep row-level security on tenant tables; change the policy instead",
+        "loosen-policy" => {
+            "make the change a RESTRICTIVE policy or a new policy reviewed with the table's others, and check what each role sees"
+        }
         "sql-unparseable" => "fix the SQL so PostgreSQL's parser accepts it",
         _ => "review it, and run it through the safety protocol",
     }
