@@ -316,6 +316,13 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
             "CREATE POLICY open ON tasks FOR ALL TO farm_app USING (true) WITH CHECK (true)".into(),
             "protect/loosen-policy",
         ),
+        // Out of the covered schemas, a table would be out of the guards' reach.
+        (
+            SUPERUSER,
+            "CREATE SCHEMA away; ALTER TABLE tasks SET SCHEMA away".into(),
+            "protect/leave-coverage",
+        ),
+        (SUPERUSER, "ALTER SCHEMA public RENAME TO away".into(), "protect/leave-coverage"),
     ]
 }
 
@@ -458,6 +465,39 @@ fn a_table_created_after_protect_is_guarded() {
     assert!(ok, "{stderr}");
     let (ok, stderr) = f.psql(OWNER, "CREATE POLICY wider ON later USING (true)");
     assert!(!ok && stderr.contains("protect/loosen-policy"), "{stderr}");
+}
+
+#[test]
+fn a_partition_is_guarded_when_named_directly() {
+    let f = Fixture::new();
+    let (ok, stderr) = f.psql(
+        OWNER,
+        "CREATE TABLE readings (id int, k int, PRIMARY KEY (k, id)) PARTITION BY RANGE (k);
+         CREATE TABLE readings_low PARTITION OF readings FOR VALUES FROM (0) TO (100);
+         CREATE TABLE readings_high (id int, k int, PRIMARY KEY (k, id));
+         ALTER TABLE readings ATTACH PARTITION readings_high FOR VALUES FROM (100) TO (200);
+         INSERT INTO readings SELECT g, g FROM generate_series(1, 150) g;",
+    );
+    assert!(ok, "{stderr}");
+    for sql in [
+        "DELETE FROM readings_low",
+        "UPDATE readings_high SET id = id + 1000",
+        "TRUNCATE readings_low",
+        "TRUNCATE readings_high",
+        "DELETE FROM readings",
+        "ALTER TABLE readings DETACH PARTITION readings_low; DELETE FROM readings_low",
+    ] {
+        let (ok, stderr) = f.psql(OWNER, sql);
+        assert!(!ok && stderr.contains("dbguard refused"), "{sql}: {stderr}");
+    }
+    let n: i64 =
+        f.db.client()
+            .query_one("SELECT count(*) FROM readings", &[])
+            .unwrap()
+            .get(0);
+    assert_eq!(n, 150);
+    let (ok, stderr) = f.psql(OWNER, "DELETE FROM readings_low WHERE k = 1 AND id = 1");
+    assert!(ok, "{stderr}");
 }
 
 #[test]

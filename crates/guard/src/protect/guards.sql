@@ -243,11 +243,16 @@ $fn$;
 GRANT EXECUTE ON FUNCTION dbguard.protect_table(regclass) TO PUBLIC;
 
 -- The tables the guards cover: ordinary and partitioned tables of the
--- covered schemas (partitions are covered through their parent).
+-- covered schemas, and every partition of a covered table wherever it
+-- lives. A partition carries the guards itself: a statement that names a
+-- partition fires that partition's statement triggers, not its parent's.
 CREATE OR REPLACE FUNCTION dbguard.covered_tables() RETURNS SETOF oid
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-   WHERE n.nspname = ANY (__SCHEMAS__) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+   WHERE c.relkind IN ('r', 'p')
+     AND (n.nspname = ANY (__SCHEMAS__)
+          OR (c.relispartition AND (SELECT rn.nspname FROM pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
+                                     WHERE r.oid = pg_partition_root(c.oid)) = ANY (__SCHEMAS__)))
 $fn$;
 
 -- What ALTER TABLE may not take away: row-level security, forced
@@ -425,6 +430,16 @@ BEGIN
          WHERE t.oid = c.objid AND (t.tgname LIKE 'dbguard\_%') <> (p.pronamespace = 'dbguard'::regnamespace)) THEN
       rule := 'protect/guard-objects';
       what := format('%s changes %s, one of dbguard''s guards', c.command_tag, c.object_identity);
+    ELSIF c.command_tag = 'ALTER TABLE' AND c.classid = 'pg_class'::regclass AND c.objsubid = 0
+          AND snapshot ? c.objid::text AND NOT dbguard.is_covered(c.objid) THEN
+      rule := 'protect/leave-coverage';
+      what := format('ALTER TABLE moves %s out of the schemas dbguard guards', c.object_identity);
+    ELSIF c.command_tag = 'ALTER SCHEMA' AND c.classid = 'pg_namespace'::regclass
+          AND NOT (c.object_identity = ANY (__SCHEMAS__))
+          AND EXISTS (SELECT FROM pg_class t JOIN pg_trigger g ON g.tgrelid = t.oid
+                       WHERE t.relnamespace = c.objid AND g.tgname = 'dbguard_delete') THEN
+      rule := 'protect/leave-coverage';
+      what := format('ALTER SCHEMA renames a guarded schema to %s, out of the schemas dbguard guards', c.object_identity);
     ELSIF c.command_tag = 'ALTER TABLE' AND c.classid = 'pg_class'::regclass AND c.objsubid = 0
           AND c.objid IN (SELECT dbguard.covered_tables()) THEN
       IF EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = c.objid AND t.tgname LIKE 'dbguard\_%' AND t.tgenabled <> 'A') THEN

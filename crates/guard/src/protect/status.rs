@@ -90,7 +90,10 @@ pub fn status(client: &mut Client) -> Result<Status> {
                       WHERE t.tgrelid = c.oid AND t.tgenabled = 'A' AND p.pronamespace::regnamespace::text = 'dbguard'
                         AND t.tgname IN ('dbguard_truncate', 'dbguard_delete', 'dbguard_update')) = 3
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-              WHERE n.nspname = ANY ($1) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+              WHERE c.relkind IN ('r', 'p')
+                AND (n.nspname = ANY ($1)
+                     OR (c.relispartition AND (SELECT rn.nspname FROM pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
+                                                WHERE r.oid = pg_partition_root(c.oid)) = ANY ($1)))
               ORDER BY 1",
             &[&schemas],
         )
