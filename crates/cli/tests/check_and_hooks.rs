@@ -348,6 +348,58 @@ fn file_tools_cannot_write_dbguard_s_own_files() {
     );
 }
 
+/// The local server's superuser password and open windows' tokens are
+/// dbguard's alone: a file tool reading or searching them is denied, by
+/// any spelling of the path; the rest of `.dbguard/` and other files read freely.
+#[test]
+fn file_tools_cannot_read_dbguard_s_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".dbguard/approvals")).unwrap();
+    std::fs::write(
+        dir.path().join(".dbguard/local.pgpass"),
+        "*:*:*:postgres:secret\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".dbguard/audit.log"), "").unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join(".dbguard/local.pgpass"),
+        dir.path().join("notes.txt"),
+    )
+    .unwrap();
+    for (tool, input) in [
+        ("Read", json!({"file_path": ".dbguard/local.pgpass"})),
+        (
+            "Read",
+            json!({"file_path": dir.path().join("src/../.dbguard/local.pgpass")}),
+        ),
+        ("Read", json!({"file_path": "notes.txt"})),
+        ("Read", json!({"file_path": ".dbguard/approvals/1a2b3c4d.json"})),
+        ("Grep", json!({"pattern": "postgres", "path": ".dbguard"})),
+        ("Glob", json!({"pattern": "*", "path": ".dbguard/approvals"})),
+        (
+            "read_file",
+            json!({"absolute_path": dir.path().join(".dbguard/local.pgpass")}),
+        ),
+    ] {
+        assert_eq!(
+            decision(dir.path(), tool, input.clone()),
+            "deny",
+            "{tool} {input}"
+        );
+    }
+    for (tool, input) in [
+        ("Read", json!({"file_path": ".dbguard/audit.log"})),
+        ("Read", json!({"file_path": "src/app.ts"})),
+        ("Grep", json!({"pattern": "farm", "path": "src"})),
+    ] {
+        assert_eq!(
+            decision(dir.path(), tool, input.clone()),
+            "allow",
+            "{tool} {input}"
+        );
+    }
+}
+
 /// A migration written by a file tool is linted as it will be after the write.
 #[test]
 fn migrations_written_by_file_tools_are_linted() {

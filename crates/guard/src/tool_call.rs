@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use dbguard_hooks::{FileChange, McpString, Request, ToolCall};
-use dbguard_risk::protected::protected_path;
+use dbguard_risk::protected::{protected_path, secret_path};
 use dbguard_risk::{
     classify_shell, classify_sql, DiskFiles, Finding, Rule, ShellContext, SqlOptions, Verdict,
 };
@@ -76,6 +76,7 @@ pub fn classify(request: &Request, approver_dir: Option<&Path>) -> Verdict {
         }
         ToolCall::Mcp(strings) => classify_mcp(strings),
         ToolCall::WriteFile { path, change } => classify_write(path, change, &cwd, approver_dir),
+        ToolCall::ReadFile { path } => classify_read(path, &cwd),
         ToolCall::Other => Verdict::from_findings(Vec::new()),
     }
 }
@@ -106,6 +107,24 @@ fn looks_like_sql(text: &str) -> bool {
         .collect::<String>()
         .to_lowercase();
     SQL_START.contains(&word.as_str())
+}
+
+/// A file tool reading one of dbguard's own credentials is high; any other read is not.
+fn classify_read(path: &Path, cwd: &Path) -> Verdict {
+    let findings = secret_path(path, cwd)
+        .map(|what| {
+            Finding::new(
+                Rule::ReadDbguardSecret,
+                format!(
+                    "{} is {what}; a person reads it in their own terminal, never an agent's tool",
+                    path.display()
+                ),
+                path.display().to_string(),
+            )
+        })
+        .into_iter()
+        .collect();
+    Verdict::from_findings(findings)
 }
 
 fn classify_write(path: &Path, change: &FileChange, cwd: &Path, approver_dir: Option<&Path>) -> Verdict {

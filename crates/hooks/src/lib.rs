@@ -74,7 +74,7 @@ fn decide(host: Host, request: &Request, verdict: &Verdict) -> (Decision, String
             [one] => Some(format!("dbguard sql {}", join_words(&[&one.text]))),
             _ => None,
         },
-        ToolCall::WriteFile { .. } | ToolCall::Other => None,
+        ToolCall::WriteFile { .. } | ToolCall::ReadFile { .. } | ToolCall::Other => None,
     };
     let how = match &guarded {
         Some(guarded) => format!(

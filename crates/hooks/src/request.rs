@@ -22,7 +22,12 @@ pub enum ToolCall {
         /// What is written.
         change: FileChange,
     },
-    /// Something dbguard has no opinion on (reading a file, …).
+    /// Read or search a file or folder (`Read`, `Grep`, `Glob`, `read_file`, …).
+    ReadFile {
+        /// The file or folder, as the tool names it (relative to `cwd` when relative).
+        path: PathBuf,
+    },
+    /// Something dbguard has no opinion on.
     Other,
 }
 
@@ -198,6 +203,11 @@ fn tool_call(json: &Value) -> Result<ToolCall, String> {
                 .collect::<Result<_, _>>()?,
         ),
         "notebookedit" => FileChange::Opaque,
+        "read" | "read_file" | "view" | "grep" | "glob" | "search_file_content" | "notebookread" => {
+            return Ok(path.map_or(ToolCall::Other, |path| ToolCall::ReadFile {
+                path: PathBuf::from(path),
+            }));
+        }
         _ => return Ok(ToolCall::Other),
     };
     let path = path.ok_or_else(|| format!("the {tool} tool call names no file"))?;

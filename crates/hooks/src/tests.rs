@@ -22,7 +22,9 @@ fn classify(request: &Request) -> Verdict {
                 .flat_map(|s| classify_sql(&s.text, &SqlOptions::default()).findings)
                 .collect(),
         ),
-        ToolCall::WriteFile { .. } | ToolCall::Other => Verdict::from_findings(Vec::new()),
+        ToolCall::WriteFile { .. } | ToolCall::ReadFile { .. } | ToolCall::Other => {
+            Verdict::from_findings(Vec::new())
+        }
     }
 }
 

@@ -91,6 +91,36 @@ pub fn protected_path(path: &Path, cwd: &Path, approver_dir: Option<&Path>) -> O
     None
 }
 
+/// Why reading `path` (resolved as in [`protected_path`]) would hand an
+/// agent a credential that only dbguard uses, if it would: the local
+/// server's superuser password (`.dbguard/local.pgpass`; a superuser can
+/// switch the guards inside the database off) and the tokens of open
+/// windows (`.dbguard/approvals/`), or the `.dbguard` folder itself, which
+/// holds both. A glob in the last part counts when it could match one.
+pub fn secret_path(path: &Path, cwd: &Path) -> Option<&'static str> {
+    let full = resolve(&cwd.join(path));
+    let names: Vec<String> = full
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let at = names.iter().rposition(|n| n == ".dbguard")?;
+    let matches =
+        |part: &str, name: &str| glob::Pattern::new(part).is_ok_and(|p| p.matches(name)) || part == name;
+    match names.get(at + 1).map(String::as_str) {
+        None => Some("dbguard's state folder, which holds the credentials only dbguard uses"),
+        Some(part) if matches(part, "local.pgpass") => {
+            Some("the local server's superuser password, which only dbguard uses")
+        }
+        Some(part) if matches(part, "approvals") => {
+            Some("dbguard's approvals, which hold the tokens of open windows")
+        }
+        Some(_) => None,
+    }
+}
+
 /// `path` with `.` and `..` resolved, and symbolic links followed for the
 /// longest leading part that exists.
 fn resolve(path: &Path) -> PathBuf {
@@ -121,6 +151,33 @@ fn resolve(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dbguard_s_credentials_are_secret_however_they_are_named() {
+        let cwd = Path::new("/nonexistent/app");
+        for path in [
+            ".dbguard/local.pgpass",
+            "./.dbguard/../.dbguard/local.pgpass",
+            "/nonexistent/app/.dbguard/*.pgpass",
+            ".dbguard/loc?l.*",
+            ".dbguard/approvals/1a2b.json",
+            ".dbguard/approvals",
+            ".dbguard/*",
+            ".dbguard",
+            "src/../.dbguard/",
+        ] {
+            assert!(secret_path(Path::new(path), cwd).is_some(), "{path}");
+        }
+        for path in [
+            ".dbguard/audit.log",
+            ".dbguard/farm_app.pgpass",
+            ".dbguard/incidents/x/report.md",
+            "local.pgpass",
+            "src/approvals/list.ts",
+        ] {
+            assert!(secret_path(Path::new(path), cwd).is_none(), "{path}");
+        }
+    }
 
     #[test]
     fn dbguard_s_own_files_are_protected_however_they_are_named() {

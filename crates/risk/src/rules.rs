@@ -163,6 +163,8 @@ rules! {
     ScriptUnresolved = "script-unresolved", Medium, "a database script whose definition cannot be found";
     /// A high-risk finding of the migration lint in a pending migration.
     MigrationLint = "migration-lint", High, "a pending migration has a high-risk lint finding";
+    /// A command or a file tool reading dbguard's own credentials.
+    ReadDbguardSecret = "read-dbguard-secret", High, "reads a credential only dbguard uses: the local server's superuser password or an open window's token";
     /// An agent's file tool writing dbguard's state, policy, approver, hook settings or backups.
     ProtectedFileWrite = "protected-file-write", High, "a file tool writes dbguard's own state, policy, approver folder, an agent's hook settings, a backup, psql's start-up file or a git hook";
     /// `dbguard restore` over the live database.

@@ -164,7 +164,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     if aliases::remember(w, &name, inv) {
         return;
     }
-    self_protection::command(w, &name, inv);
+    self_protection::command(w, &name, inv, scope);
     let family = family(&name);
     if help::only_asks_for_help(family, inv.args()) {
         return;
@@ -211,7 +211,7 @@ pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Sc
 
 /// `NAME=value` before a command.
 pub fn environment(w: &mut Walker, simple: &Simple, scope: &Scope) {
-    self_protection::assignments(w, simple);
+    self_protection::assignments(w, simple, scope);
     git::environment(w, simple, scope);
     for assignment in simple
         .assignments

@@ -5,7 +5,10 @@
 //!   the approver's folder `~/.config/dbguard` or `$XDG_CONFIG_HOME/dbguard`)
 //!   or the agents' hook settings (`.claude/settings*.json`,
 //!   `.cursor/hooks.json`, `.gemini/settings.json`, `.codex/`) by any
-//!   writing program, interpreter code or redirection (reading stays low);
+//!   writing program, interpreter code or redirection (reading stays low,
+//!   except for the credentials only dbguard uses: the local server's
+//!   superuser password in `.dbguard/local.pgpass` and the window tokens in
+//!   `.dbguard/approvals/`, by any program, `PGPASSFILE`, `passfile=` or `<`);
 //! - driving `dbguard approve|run|approver|…` through a pseudo-terminal
 //!   (`script`, `expect`, `unbuffer`, `socat … pty`, `tmux send-keys`,
 //!   `python -c 'import pty…'`, a script file that does so);
@@ -119,11 +122,62 @@ fn guard_setting(w: &mut Walker, text: &str) {
     );
 }
 
+/// Programs that look at a path without reading what the file holds.
+const NAME_ONLY: &[&str] = &[
+    "ls", "stat", "du", "mkdir", "test", "[", "realpath", "readlink", "dirname", "basename", "dbguard",
+];
+
+/// The first of dbguard's credentials ([`crate::protected::secret_path`])
+/// that `text` names anywhere (a path argument, `PGPASSFILE=…`, a URL's
+/// `passfile=`, a path inside inline code): what it is. Inside the
+/// `.dbguard` folder (`scope`'s folder, after a `cd`), a relative path is
+/// resolved against it as well.
+fn names_secret(text: &str, scope: &Scope) -> Option<&'static str> {
+    let ends = |c: char| c.is_whitespace() || "'\"`;&|<>(),".contains(c);
+    let named = text.match_indices(".dbguard").find_map(|(at, _)| {
+        let starts_a_name = text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c == '/' || c == '=' || ends(c));
+        let rest = &text[at..];
+        let path = &rest[..rest.find(ends).unwrap_or(rest.len())];
+        starts_a_name
+            .then(|| crate::protected::secret_path(Path::new(path), Path::new("/")))
+            .flatten()
+    });
+    named.or_else(|| {
+        let cwd = scope
+            .cwd
+            .as_ref()
+            .filter(|c| c.to_string_lossy().contains(".dbguard"))?;
+        let path = text.rsplit('=').next().unwrap_or(text);
+        crate::protected::secret_path(Path::new(path), cwd)
+    })
+}
+
+fn secret_read(w: &mut Walker, what: &str, text: &str) {
+    w.add(
+        Rule::ReadDbguardSecret,
+        format!("it reads {what}; {PERSON}"),
+        text,
+    );
+}
+
 /// Checks every command's words for the workarounds above.
-pub fn command(w: &mut Walker, name: &str, inv: &Invocation) {
+pub fn command(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
     if args.iter().any(|a| names_guard_setting(&a.text)) {
         guard_setting(w, &inv.text);
+    }
+    let lists_names = NAME_ONLY.contains(&name)
+        || (name == "git"
+            && args
+                .first()
+                .is_some_and(|a| matches!(a.text.as_str(), "status" | "ls-files")));
+    if !lists_names {
+        if let Some(what) = args.iter().find_map(|a| names_secret(&a.text, scope)) {
+            secret_read(w, what, &inv.text);
+        }
     }
     if args
         .iter()
@@ -284,7 +338,7 @@ fn approver(w: &mut Walker, inv: &Invocation) {
 }
 
 /// `NAME=value` before a command: a marker emptied or changed, or Prisma's consent.
-pub fn assignments(w: &mut Walker, simple: &Simple) {
+pub fn assignments(w: &mut Walker, simple: &Simple, scope: &Scope) {
     let text = simple
         .words
         .iter()
@@ -294,6 +348,9 @@ pub fn assignments(w: &mut Walker, simple: &Simple) {
     for assignment in &simple.assignments {
         if names_guard_setting(&assignment.value.text) {
             guard_setting(w, &format!("{}=… {text}", assignment.name));
+        }
+        if let Some(what) = names_secret(&assignment.value.text, scope) {
+            secret_read(w, what, &format!("{}=… {text}", assignment.name));
         }
         if is_marker(&assignment.name) {
             w.add(
@@ -315,8 +372,19 @@ pub fn assignments(w: &mut Walker, simple: &Simple) {
     }
 }
 
-/// `> FILE`, `>> FILE`, `<> FILE` onto a protected file.
-pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, _scope: &Scope) {
+/// `> FILE`, `>> FILE`, `<> FILE` onto a protected file; `< FILE`, `<> FILE`
+/// from one of dbguard's credentials.
+pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Scope) {
+    if matches!(redirect.kind, RedirectKind::Input | RedirectKind::ReadWrite) {
+        if let Some(what) = names_secret(&redirect.target.text, scope) {
+            let words: Vec<&str> = simple.words.iter().map(|w| w.text.as_str()).collect();
+            secret_read(
+                w,
+                what,
+                &format!("{} < {}", words.join(" "), redirect.target.text),
+            );
+        }
+    }
     if !matches!(
         redirect.kind,
         RedirectKind::Output | RedirectKind::Append | RedirectKind::ReadWrite
