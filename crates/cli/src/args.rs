@@ -395,6 +395,10 @@ pub enum DbCommand {
         /// if missing, mode 0600, other lines kept.
         #[arg(long, value_name = "FILE", requires = "prisma")]
         env_file: Option<std::path::PathBuf>,
+        /// The superuser's URL, for a person's own use (its password file
+        /// stays dbguard's; never for an application or an agent).
+        #[arg(long, conflicts_with = "prisma")]
+        admin: bool,
     },
 }
 

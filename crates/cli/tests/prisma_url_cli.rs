@@ -45,10 +45,7 @@ fn the_prisma_url_is_written_into_the_env_file_and_printed_masked() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        stdout.contains("postgresql://postgres:***@127.0.0.1:"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("postgresql://app:***@127.0.0.1:"), "{stdout}");
     assert!(stdout.contains("DATABASE_URL written into"), "{stdout}");
     assert!(!stdout.contains(&password()), "the password is never printed");
     assert_eq!(
@@ -57,7 +54,7 @@ fn the_prisma_url_is_written_into_the_env_file_and_printed_masked() {
     );
     let text = std::fs::read_to_string(&env).unwrap();
     assert!(
-        text.starts_with("# mine\nNODE_ENV=development\nDATABASE_URL='postgresql://postgres:"),
+        text.starts_with("# mine\nNODE_ENV=development\nDATABASE_URL='postgresql://app:"),
         "{text}"
     );
     assert!(!text.contains("passfile"), "{text}");
@@ -147,4 +144,65 @@ fn prisma_itself_accepts_the_written_url() {
     );
     assert!(text.contains("No migration found"), "{text}");
     assert!(!text.contains("External error"), "{text}");
+}
+
+/// The URL `db url` hands the application (and an agent beside it) is not
+/// the superuser's: through it the guards inside the database cannot be
+/// switched off, a window cannot be written and the database cannot be
+/// dropped. Only `--admin` gives the superuser's, for a person.
+#[test]
+fn the_application_s_url_cannot_switch_the_guards_off() {
+    let db = dbguard_testkit::server().fresh_db();
+    db.client()
+        .batch_execute(
+            "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'a')",
+        )
+        .unwrap();
+    let url_of = |extra: &[&str]| {
+        let out = dbguard()
+            .args(["--format", "json", "db", "url", &db.name])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        DbUrl::parse(json["url"].as_str().unwrap()).unwrap()
+    };
+    let connect = |url: &DbUrl| dbguard_pg::connect(url, std::time::Duration::from_secs(10)).unwrap();
+    let mut app = connect(&url_of(&[]));
+    let row = app
+        .query_one(
+            "SELECT current_user::text, rolsuper, rolcreatedb, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "app");
+    assert!(
+        !row.get::<_, bool>(1) && !row.get::<_, bool>(2) && !row.get::<_, bool>(3) && !row.get::<_, bool>(4)
+    );
+    // The application's own work passes.
+    app.batch_execute("INSERT INTO notes VALUES (2, 'b'); UPDATE notes SET body = 'c' WHERE id = 2")
+        .unwrap();
+    for sql in [
+        "CREATE FUNCTION f() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END'",
+        "ALTER EVENT TRIGGER dbguard_ddl_end DISABLE",
+        "SET session_replication_role = replica",
+        "TRUNCATE notes",
+        "DROP TABLE notes",
+        "CREATE DATABASE elsewhere",
+        &format!("DROP DATABASE \"{}\"", db.name),
+        "CREATE ROLE helper SUPERUSER",
+        "COPY notes TO PROGRAM 'true'",
+    ] {
+        assert!(app.batch_execute(sql).is_err(), "{sql} passed as the application");
+    }
+    let admin = url_of(&["--admin"]);
+    let user: String = connect(&admin)
+        .query_one("SELECT current_user::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(user, "postgres");
+    // The password stays the same across calls (an application keeps working).
+    let again = url_of(&[]);
+    connect(&again).query_one("SELECT 1", &[]).unwrap();
 }

@@ -95,12 +95,25 @@ fn up_protects_the_local_farm_database_and_the_seed_keeps_working() {
             "protected: 15 table(s) in public guarded",
         ))
         .stdout(predicate::str::contains("the URL in use is the superuser"));
-    let url = dbguard(dir.path()).args(["db", "url"]).output().unwrap();
-    let url = String::from_utf8(url.stdout).unwrap().trim().to_string();
-    let (ok, stderr) = psql(&url, "TRUNCATE tasks");
+    // The guards hold for the superuser's own URL; the application's URL
+    // cannot even try.
+    let url_of = |args: &[&str]| {
+        let out = dbguard(dir.path())
+            .args(["db", "url"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let admin = url_of(&["--admin"]);
+    let (ok, stderr) = psql(&admin, "TRUNCATE tasks");
     assert!(!ok && stderr.contains("dbguard refused"), "{stderr}");
-    let (ok, stderr) = psql(&url, "DELETE FROM equipment");
+    let (ok, stderr) = psql(&admin, "DELETE FROM equipment");
     assert!(!ok && stderr.contains("protect/delete-many"), "{stderr}");
+    let app = url_of(&[]);
+    assert!(app.contains("farm_app@"), "{app}");
+    let (ok, stderr) = psql(&app, "TRUNCATE tasks");
+    assert!(!ok && stderr.contains("permission denied"), "{stderr}");
     dbguard(dir.path()).arg("doctor").assert().stdout(
         predicate::str::contains("database guards").and(predicate::str::contains("protected (15 tables)")),
     );
@@ -281,7 +294,11 @@ fn a_protected_local_database_resets_after_approval() {
     let _stop = StopServer(dir.path());
     support::set_up_approver(&support::config_home(dir.path()));
     dbguard(dir.path()).arg("up").assert().success();
-    let url = dbguard(dir.path()).args(["db", "url"]).output().unwrap();
+    // The superuser's URL: the guards hold even for it.
+    let url = dbguard(dir.path())
+        .args(["db", "url", "--admin"])
+        .output()
+        .unwrap();
     let url = String::from_utf8(url.stdout).unwrap().trim().to_string();
     let (ok, stderr) = psql(&url, "DROP SCHEMA public CASCADE");
     assert!(!ok, "the guards refuse a plain drop: {stderr}");

@@ -118,6 +118,22 @@ impl DbUrl {
         self.config.get_user()
     }
 
+    /// Whether every host the URL names is on this machine (loopback or a
+    /// Unix socket; naming none means libpq's socket), and, with `port`, listens on that port (5432 when the
+    /// URL names none).
+    pub fn is_on_this_machine(&self, port: Option<u16>) -> bool {
+        let local = self.config.get_hosts().iter().all(|host| match host {
+            postgres::config::Host::Tcp(name) => matches!(name.as_str(), "127.0.0.1" | "localhost" | "::1"),
+            postgres::config::Host::Unix(_) => true,
+        });
+        let ports = self.config.get_ports();
+        local
+            && port.is_none_or(|port| match ports {
+                [] => port == 5432,
+                ports => ports.iter().all(|p| *p == port),
+            })
+    }
+
     /// The Prisma `schema` parameter, when present.
     pub fn schema(&self) -> Option<&str> {
         self.schema.as_deref()

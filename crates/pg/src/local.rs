@@ -3,7 +3,8 @@
 //! ```text
 //! .dbguard/                  the invoking user's; 0700 (0711 when the server runs as another user)
 //!   local.json               port and major version, written when initdb succeeded
-//!   local.pgpass             the superuser's password, 0600, for `?passfile=` URLs
+//!   local.pgpass             the superuser's password, 0600, for dbguard's own connections
+//!   app.pgpass               the application role's password, 0600, for `?passfile=` URLs
 //!   local.lock               serialises start and stop
 //!   postgres/                the server user's, 0700
 //!     data/                  the cluster (initdb)
@@ -11,9 +12,12 @@
 //!     server.log             the server's log
 //! ```
 //!
-//! The superuser is `postgres` with a random password (SCRAM); URLs point to
-//! 127.0.0.1 and carry `passfile=` instead of the password, so they can be
-//! printed and `psql` accepts them as they are.
+//! The superuser is `postgres` with a random password (SCRAM), for dbguard
+//! alone: a superuser can switch the guards inside the database off. The
+//! application (and an agent beside it) gets the URL of a role without
+//! those rights ([`LocalServer::app_url`]). URLs point to 127.0.0.1 and
+//! carry `passfile=` instead of the password, so they can be printed and
+//! `psql` accepts them as they are.
 
 use std::fs;
 use std::io::Write;
@@ -136,6 +140,48 @@ impl LocalServer {
         self.state_dir.join("local.pgpass")
     }
 
+    fn app_passfile(&self) -> PathBuf {
+        self.state_dir.join("app.pgpass")
+    }
+
+    /// The application role's password, when `role` is the one kept.
+    pub fn app_password(&self, role: &str) -> Option<String> {
+        let text = fs::read_to_string(self.app_passfile()).ok()?;
+        let line = text.lines().next()?;
+        let (kept, password) = line.strip_prefix("*:*:*:")?.split_once(':')?;
+        (kept == role).then(|| password.replace("\\:", ":").replace("\\\\", "\\"))
+    }
+
+    /// Keeps `password` as the application role `role`'s (mode 0600).
+    pub fn keep_app_password(&self, role: &str, password: &str) -> Result<()> {
+        write_private_file(
+            &self.app_passfile(),
+            format!("*:*:*:{role}:{}\n", pgpass_escape(password)).as_bytes(),
+            None,
+        )
+    }
+
+    /// The application's URL for `database`: the role `up` keeps a password
+    /// for (never the superuser), with `passfile=`.
+    pub fn app_url(&self, database: &str) -> Result<DbUrl> {
+        let role = fs::read_to_string(self.app_passfile())
+            .ok()
+            .and_then(|text| {
+                let line = text.lines().next()?.strip_prefix("*:*:*:")?.to_string();
+                Some(line.split(':').next()?.to_string())
+            })
+            .ok_or_else(|| {
+                Error::LocalServer("it has no application role yet; `dbguard up` creates it".into())
+            })?;
+        self.url_as(&role, &self.app_passfile(), database)
+    }
+
+    /// The port a local server kept under `state_dir` listens on, when one was set up there.
+    pub fn recorded_port(state_dir: &Path) -> Option<u16> {
+        let text = fs::read_to_string(state_dir.join("local.json")).ok()?;
+        serde_json::from_str::<LocalState>(&text).ok().map(|s| s.port)
+    }
+
     fn log_file(&self) -> PathBuf {
         self.server_dir().join("server.log")
     }
@@ -220,18 +266,24 @@ impl LocalServer {
     /// A URL for `database` on the running server. It names the password
     /// file instead of holding the password.
     pub fn url(&self, database: &str) -> Result<DbUrl> {
+        self.url_as(SUPERUSER, &self.passfile(), database)
+    }
+
+    fn url_as(&self, role: &str, passfile: &Path, database: &str) -> Result<DbUrl> {
         let state = self
             .read_state()
             .ok_or_else(|| Error::LocalServer("not initialised yet; run `dbguard db start`".into()))?;
-        let mut url = url::Url::parse(&format!("postgresql://{SUPERUSER}@127.0.0.1:{}/", state.port))
-            .expect("a constant URL");
+        let mut url =
+            url::Url::parse(&format!("postgresql://127.0.0.1:{}/", state.port)).expect("a constant URL");
+        url.set_username(role)
+            .map_err(|()| Error::LocalServer(format!("`{role}` cannot name a role in a URL")))?;
         url.path_segments_mut()
             .expect("has a path")
             .pop_if_empty()
             .push(database);
         url.set_query(Some(&format!(
             "passfile={}",
-            query_escape(&self.passfile().to_string_lossy())
+            query_escape(&passfile.to_string_lossy())
         )));
         DbUrl::parse(url.as_str())
     }

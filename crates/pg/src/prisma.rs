@@ -53,16 +53,7 @@ pub fn write_database_url(path: &Path, url: &DbUrl) -> Result<EnvUpdate> {
 
 /// Whether `text` is a database URL for a server on loopback.
 fn names_a_local_server(text: &str) -> bool {
-    let Ok(url) = DbUrl::parse(text) else {
-        return false;
-    };
-    let Ok(config) = url.client_config() else {
-        return false;
-    };
-    config.get_hosts().iter().all(|host| match host {
-        postgres::config::Host::Tcp(name) => matches!(name.as_str(), "127.0.0.1" | "localhost" | "::1"),
-        postgres::config::Host::Unix(_) => true,
-    })
+    DbUrl::parse(text).is_ok_and(|url| url.is_on_this_machine(None))
 }
 
 /// Percent-encodes everything but unreserved characters, so the password

@@ -85,7 +85,11 @@ impl Settings {
                 Some(path) if env.var("DATABASE_URL").is_none() => TargetSource::DotEnv(path.clone()),
                 _ => TargetSource::Environment,
             };
-            (Target::Url(Box::new(DbUrl::parse(&resolved.value)?)), source)
+            let url = DbUrl::parse(&resolved.value)?;
+            match own_server_database(&url, &project_dir.join(".dbguard")) {
+                Some(database) => (Target::Local { database }, source),
+                None => (Target::Url(Box::new(url)), source),
+            }
         } else {
             let database = match lookup("DATABASE_NAME", env, &dotenv) {
                 Some(name) => local_database_name(&name.value, &name.origin)?,
@@ -107,6 +111,20 @@ impl Settings {
     pub fn state_dir(&self) -> PathBuf {
         self.project_dir.join(".dbguard")
     }
+}
+
+/// The database a URL names on the project's own local server (kept in
+/// `state_dir`), if it names that server: loopback, the server's port. Such
+/// a URL is usually the application's (`dbguard db url`, `.env`), whose
+/// role can neither back up every row under row-level security nor run
+/// migrations; dbguard then works on that database with its own
+/// connection instead, as when no URL is set.
+fn own_server_database(url: &DbUrl, state_dir: &Path) -> Option<String> {
+    let port = crate::local::LocalServer::recorded_port(state_dir)?;
+    let database = url.database().unwrap_or(DEFAULT_LOCAL_DATABASE);
+    url.is_on_this_machine(Some(port))
+        .then(|| local_database_name(database, "the URL").ok())
+        .flatten()
 }
 
 /// The nearest ancestor of `cwd` that looks like a project's top folder, or `cwd`.
@@ -181,6 +199,41 @@ mod tests {
         let s = Settings::resolve(None, &env(&[]), empty.path()).unwrap();
         assert_eq!(url_of(&s), "local:dbguard");
         assert_eq!(s.source, TargetSource::Local);
+    }
+
+    #[test]
+    fn the_application_s_url_for_the_own_server_is_worked_on_as_the_own_server() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".dbguard")).unwrap();
+        std::fs::write(
+            dir.path().join(".dbguard/local.json"),
+            r#"{"port": 54987, "major": 15}"#,
+        )
+        .unwrap();
+        let resolve = |url: &str| {
+            let s = Settings::resolve(None, &env(&[("DATABASE_URL", url)]), dir.path()).unwrap();
+            (url_of(&s), s.source)
+        };
+        assert_eq!(
+            resolve("postgresql://farm_app:pw@127.0.0.1:54987/farm"),
+            ("local:farm".to_string(), TargetSource::Environment)
+        );
+        assert_eq!(
+            resolve("postgresql://app@localhost:54987/dbguard?passfile=/x").0,
+            "local:dbguard"
+        );
+        // Another port, another host, or a name the local server would not use: as given.
+        for other in [
+            "postgresql://app:pw@127.0.0.1:5432/farm",
+            "postgresql://app:pw@db.example.com:54987/farm",
+            "postgresql://app:pw@127.0.0.1:54987/my%20db",
+        ] {
+            assert_eq!(
+                resolve(other).0,
+                DbUrl::parse(other).unwrap().redacted(),
+                "{other}"
+            );
+        }
     }
 
     #[test]

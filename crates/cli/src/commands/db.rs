@@ -7,7 +7,7 @@ use dbguard_pg::envfile::EnvUpdate;
 use dbguard_pg::prisma;
 
 use dbguard_pg::settings::DEFAULT_LOCAL_DATABASE;
-use dbguard_pg::{Discovery, LocalServer, ServerOptions, ServerState, ServerStatus, Settings, Target};
+use dbguard_pg::{DbUrl, Discovery, LocalServer, ServerOptions, ServerState, ServerStatus, Settings, Target};
 use serde::Serialize;
 
 use crate::args::{DbCommand, Format};
@@ -31,6 +31,52 @@ pub fn local_database(settings: &Settings) -> &str {
         Target::Local { database } => database,
         Target::Url(_) => DEFAULT_LOCAL_DATABASE,
     }
+}
+
+/// The application's role on dbguard's own server when the project has no
+/// farm schema: the project's migrations run as the superuser, and this
+/// role reads and writes their rows.
+const PROJECT_APP_ROLE: &str = "app";
+
+/// Makes the application's role on the local server usable for `database`
+/// and returns its URL: the farm schema's `farm_app` (row-level security,
+/// no TRUNCATE) where the database has it, else [`PROJECT_APP_ROLE`] with
+/// the rights on rows an application needs. Neither is a superuser, owns
+/// the database or can create databases or roles, so neither can switch
+/// the guards inside the database off or open a window. Its password is
+/// kept in `.dbguard/app.pgpass` (0600), and kept across calls.
+pub fn app_url(settings: &Settings, server: &LocalServer, database: &str) -> anyhow::Result<DbUrl> {
+    let mut client = dbguard_pg::connect(&server.url(database)?, settings.pool.timeout())?;
+    let farm: bool = client
+        .query_one(
+            "SELECT to_regclass('public.farms') IS NOT NULL AND EXISTS (SELECT FROM pg_roles WHERE rolname = $1)",
+            &[&dbguard_farm::APP_ROLE],
+        )?
+        .get(0);
+    let role = match farm {
+        true => dbguard_farm::APP_ROLE,
+        false => {
+            let schemas = ["public".to_string()];
+            dbguard_guard::protect::ensure_app_role(&mut client, PROJECT_APP_ROLE, &schemas)?;
+            dbguard_guard::protect::grant_rows(
+                &mut client,
+                PROJECT_APP_ROLE,
+                "public",
+                dbguard_pg::local::SUPERUSER,
+            )?;
+            PROJECT_APP_ROLE
+        }
+    };
+    let password = match server.app_password(role) {
+        Some(kept) => kept,
+        None => dbguard_pg::random::random_hex(24)?,
+    };
+    client.batch_execute(&format!(
+        "ALTER ROLE {} LOGIN PASSWORD '{password}'",
+        dbguard_pg::local::quote_ident(role)
+    ))?;
+    server.keep_app_password(role, &password)?;
+    Ok(server.app_url(database)?)
 }
 
 /// Starts the server and makes sure the project's database exists.
@@ -103,15 +149,30 @@ impl Report for UrlReport {
     }
 }
 
-/// `db url`, or with `--prisma` the URL with its password written into `env_file`.
+/// `db url` (the application's, or with `admin` the superuser's), or with
+/// `--prisma` the application's URL with its password written into `env_file`.
 fn url(
     format: Format,
+    settings: &Settings,
     server: &LocalServer,
     database: &str,
-    prisma: bool,
+    (prisma, admin): (bool, bool),
     env_file: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let url = server.url(database)?;
+    if prisma && env_file.is_none() {
+        emit_error(format, &anyhow::anyhow!(prisma::NEEDS_ENV_FILE));
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
+    let url = match admin {
+        true => server.url(database)?,
+        false => {
+            server.start()?;
+            if database == local_database(settings) {
+                server.ensure_database(database, settings.pool.timeout())?;
+            }
+            app_url(settings, server, database)?
+        }
+    };
     if !prisma {
         emit(
             format,
@@ -123,10 +184,7 @@ fn url(
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(env_file) = env_file else {
-        emit_error(format, &anyhow::anyhow!(prisma::NEEDS_ENV_FILE));
-        return Ok(ExitCode::from(EXIT_USAGE));
-    };
+    let env_file = env_file.expect("checked above");
     let url = prisma::prisma_url(&url)?;
     let change = prisma::write_database_url(env_file, &url)?;
     emit(
@@ -186,10 +244,18 @@ pub fn run(format: Format, settings: &Settings, command: &DbCommand) -> anyhow::
             database,
             prisma,
             env_file,
+            admin,
         } => {
             let server = local_server(settings)?;
             let database = database.as_deref().unwrap_or(local_database(settings));
-            return url(format, &server, database, *prisma, env_file.as_deref());
+            return url(
+                format,
+                settings,
+                &server,
+                database,
+                (*prisma, *admin),
+                env_file.as_deref(),
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use dbguard_pg::envfile::EnvUpdate;
-use dbguard_pg::{prisma, Settings, Target};
+use dbguard_pg::settings::TargetSource;
+use dbguard_pg::{prisma, Settings};
 use serde::Serialize;
 
 use crate::args::Format;
@@ -129,7 +130,9 @@ pub fn run(format: Format, settings: &Settings, yes: bool, dry_run: bool) -> any
         .map(|host| install_hook(*host, false, false, dir, false))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let env_file = dir.join(".env");
-    let wants_url = plan.detected.prisma_schema && matches!(settings.target, Target::Local { .. });
+    // Only when no DATABASE_URL is set at all (one naming the local server
+    // also makes the target local).
+    let wants_url = plan.detected.prisma_schema && settings.source == TargetSource::Local;
     let mut report = InitReport {
         project: dir.clone(),
         detected: detected(&plan.detected),
@@ -185,7 +188,8 @@ pub fn run(format: Format, settings: &Settings, yes: bool, dry_run: bool) -> any
     }
     if wants_url {
         let (server, ..) = crate::commands::db::start(settings)?;
-        let url = prisma::prisma_url(&server.url(crate::commands::db::local_database(settings))?)?;
+        let database = crate::commands::db::local_database(settings);
+        let url = prisma::prisma_url(&crate::commands::db::app_url(settings, &server, database)?)?;
         report.database_url_change = Some(prisma::write_database_url(&env_file, &url)?);
     }
     report.outcome = "applied";

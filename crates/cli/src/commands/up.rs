@@ -186,52 +186,6 @@ fn farm_schema_absent(settings: &Settings) -> &'static str {
     }
 }
 
-/// Gives the application role a password kept in `.dbguard/farm_app.pgpass`
-/// (0600) on the local server, and returns its URL.
-fn app_role_url(
-    settings: &Settings,
-    url: &DbUrl,
-    client: &mut postgres::Client,
-) -> anyhow::Result<Option<String>> {
-    let exists = client
-        .query_opt(
-            "SELECT 1 FROM pg_roles WHERE rolname = $1",
-            &[&dbguard_farm::APP_ROLE],
-        )?
-        .is_some();
-    if !exists {
-        return Ok(None);
-    }
-    let passfile = settings.state_dir().join("farm_app.pgpass");
-    let password = match std::fs::read_to_string(&passfile) {
-        Ok(text) => text.trim_end().rsplit(':').next().unwrap_or_default().to_string(),
-        Err(_) => dbguard_pg::random::random_hex(24)?,
-    };
-    client.batch_execute(&format!(
-        "ALTER ROLE {} PASSWORD '{password}'",
-        dbguard_farm::APP_ROLE
-    ))?;
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&passfile)?;
-        writeln!(file, "*:*:*:{}:{password}", dbguard_farm::APP_ROLE)?;
-    }
-    let config = url.client_config()?;
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    Ok(Some(format!(
-        "postgresql://{}@127.0.0.1:{port}/{}?passfile={}",
-        dbguard_farm::APP_ROLE,
-        url.database().unwrap_or_default(),
-        passfile.display()
-    )))
-}
-
 /// The development seed of the farm schema: on dbguard's own local server
 /// only (its data carries well-known passwords), and not in production.
 fn seed_step(settings: &Settings, client: &mut postgres::Client) -> anyhow::Result<Step> {
@@ -313,10 +267,13 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
     steps.push(Step::done("connect", url.redacted()));
     let (migrated, farm_schema) = migrate(settings, &url, &mut client)?;
     steps.push(Step::done("migrate", migrated));
-    if matches!(settings.target, Target::Local { .. }) {
-        if let Some(app) = app_role_url(settings, &url, &mut client)? {
-            steps.push(Step::done("app role", app));
-        }
+    if let Target::Local { database } = &settings.target {
+        let server = super::db::local_server(settings)?;
+        let app = super::db::app_url(settings, &server, database)?;
+        steps.push(Step::done(
+            "app role",
+            format!("{} (the application's URL: `dbguard db url`)", app.redacted()),
+        ));
     }
     // The audit needs to become the application role, which dbguard can do
     // on its own server; on one a URL names the health check audits instead.

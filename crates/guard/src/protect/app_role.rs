@@ -130,3 +130,22 @@ pub fn ensure_app_role(client: &mut Client, name: &str, schemas: &[String]) -> R
     }
     Ok(report)
 }
+
+/// Lets `name` read and write the rows of every table (and use every
+/// sequence) of `schema`, now and for tables `owner` creates later: the
+/// rights an application needs, without TRUNCATE, REFERENCES, TRIGGER or
+/// any right to change the schema.
+pub fn grant_rows(client: &mut Client, name: &str, schema: &str, owner: &str) -> Result<()> {
+    let (role, schema, owner) = (quote_ident(name), quote_ident(schema), quote_ident(owner));
+    client
+        .batch_execute(&format!(
+            "GRANT USAGE ON SCHEMA {schema} TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};
+             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
+             ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema}
+               GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};
+             ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA {schema}
+               GRANT USAGE, SELECT ON SEQUENCES TO {role};"
+        ))
+        .map_err(db("granting the application role its rights on rows"))
+}

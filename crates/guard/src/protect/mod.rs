@@ -27,7 +27,7 @@ mod install;
 mod status;
 pub mod windows;
 
-pub use app_role::{ensure_app_role, AppRole};
+pub use app_role::{ensure_app_role, grant_rows, AppRole};
 pub use error::{Error, Result};
 pub use install::{install, unprotect, Installed, Options, DEFAULT_MAX_ROWS, OWNER_ROLE};
 pub use status::{drop_rights, refusals, status, DropRights, Refusal, Status};
