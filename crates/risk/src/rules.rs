@@ -163,6 +163,8 @@ rules! {
     ScriptUnresolved = "script-unresolved", Medium, "a database script whose definition cannot be found";
     /// A high-risk finding of the migration lint in a pending migration.
     MigrationLint = "migration-lint", High, "a pending migration has a high-risk lint finding";
+    /// LD_PRELOAD, BASH_ENV, NODE_OPTIONS=--require …: code loaded before a program starts.
+    StartupCode = "startup-code", High, "an environment variable loads code into programs before they start (LD_PRELOAD, BASH_ENV, NODE_OPTIONS --require), code dbguard cannot see";
     /// A command or a file tool reading dbguard's own credentials.
     ReadDbguardSecret = "read-dbguard-secret", High, "reads a credential only dbguard uses: the local server's superuser password or an open window's token";
     /// An agent's file tool writing dbguard's state, policy, approver, hook settings or backups.

@@ -123,6 +123,16 @@ fn code_files_are_read() {
         Some("orm-destructive-call"),
     );
     expect("node scripts/report.js", Risk::Low, None);
+    // Bun and zx run script files as node does.
+    for line in [
+        "bun scripts/wipe.js",
+        "bun run scripts/wipe.js",
+        "bunx zx scripts/wipe.js",
+        "zx scripts/wipe.js",
+    ] {
+        expect(line, Risk::High, Some("orm-destructive-call"));
+    }
+    expect("bun scripts/report.js", Risk::Low, None);
     expect("python3 scripts/clean.py", Risk::High, Some("truncate"));
     expect(
         "python3 scripts/approve.py",

@@ -51,6 +51,8 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("sql", "ALTER SYSTEM SET fsync = off"),
     ("sh", "npx prisma migrate reset --force"),
     ("sh", "npx prisma db push --force-reset"),
+    ("sh", "LD_PRELOAD=/tmp/hook.so node server.js"),
+    ("sh", "cat .dbguard/local.pgpass"),
     ("sh", "npx prisma db push --accept-data-loss"),
     ("sh", "npx prisma db push"),
     ("sh", "npx prisma migrate dev --name add_tasks"),

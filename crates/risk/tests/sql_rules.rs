@@ -311,6 +311,36 @@ fn isolation_and_safety_switches_are_high() {
         Some("drop-policy"),
     );
     expect(
+        "INSERT INTO tasks SELECT * FROM tasks ON CONFLICT (id) DO UPDATE SET title = ''",
+        High,
+        Some("update-many-rows"),
+    );
+    expect(
+        "WITH s AS (SELECT id FROM tasks) INSERT INTO tasks (id, title) SELECT id, '' FROM s ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+        High,
+        Some("update-many-rows"),
+    );
+    expect(
+        "INSERT INTO tasks (id, title) VALUES (1, 'a') ON CONFLICT (id) DO UPDATE SET title = excluded.title",
+        Low,
+        None,
+    );
+    expect(
+        "INSERT INTO tasks SELECT * FROM staging ON CONFLICT DO NOTHING",
+        Low,
+        None,
+    );
+    expect(
+        "SELECT pg_file_write('/tmp/x', 'y', false)",
+        High,
+        Some("dangerous-function"),
+    );
+    expect(
+        "SELECT lo_export(16401, '/var/lib/postgresql/15/main/PG_VERSION')",
+        High,
+        Some("dangerous-function"),
+    );
+    expect(
         "CREATE POLICY everyone ON batches FOR SELECT USING (true)",
         High,
         Some("loosen-policy"),

@@ -16,6 +16,9 @@ const DANGEROUS_FUNCTIONS: &[&str] = &[
     "dblink",
     "lo_unlink",
     "pg_file_unlink",
+    "pg_file_write",
+    "pg_file_rename",
+    "lo_export",
     "pg_drop_replication_slot",
 ];
 
@@ -59,7 +62,20 @@ impl Walker<'_> {
                     );
                 }
             }
-            NodeEnum::InsertStmt(s) => self.with_clause(s.with_clause.as_ref(), text, span),
+            NodeEnum::InsertStmt(s) => {
+                self.with_clause(s.with_clause.as_ref(), text, span);
+                if upserts_from_a_query(s) {
+                    let table = s.relation.as_ref().map(table_name).unwrap_or_default();
+                    self.add(
+                        Rule::UpdateManyRows,
+                        format!(
+                            "INSERT INTO {table} … SELECT … ON CONFLICT DO UPDATE updates every existing row the query returns"
+                        ),
+                        text,
+                        span,
+                    );
+                }
+            }
             NodeEnum::DeleteStmt(s) => {
                 self.with_clause(s.with_clause.as_ref(), text, span);
                 self.row_write(
@@ -449,6 +465,23 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// An `INSERT … ON CONFLICT DO UPDATE` whose rows come from a query over
+/// tables (not a `VALUES` list): an UPDATE of as many rows as the query
+/// returns, spelled as an insert.
+fn upserts_from_a_query(s: &pg_query::protobuf::InsertStmt) -> bool {
+    let updates = s
+        .on_conflict_clause
+        .as_ref()
+        .is_some_and(|c| c.action() == pg_query::protobuf::OnConflictAction::OnconflictUpdate);
+    let from_tables = match s.select_stmt.as_deref().and_then(|n| n.node.as_ref()) {
+        Some(NodeEnum::SelectStmt(select)) => {
+            !select.from_clause.is_empty() || select.larg.is_some() || select.with_clause.is_some()
+        }
+        _ => false,
+    };
+    updates && from_tables
 }
 
 fn collect_function_names(value: &serde_json::Value, out: &mut Vec<String>) {

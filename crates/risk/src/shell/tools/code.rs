@@ -1,4 +1,4 @@
-//! Interpreters running code: `node`/`tsx`/`ts-node`/`deno`/`bun` (JS and
+//! Interpreters running code: `node`/`tsx`/`ts-node`/`deno`/`bun`/`zx` (JS and
 //! TS), `python`, `ruby`, `perl` and `php`, with code from `-e`/`-c`/`eval`,
 //! a heredoc or pipe on standard input, or a script file (read through the
 //! file source). The code's SQL literals are classified as SQL, its shell
@@ -24,6 +24,7 @@ const NAMES: &[&str] = &[
     "ts-node",
     "ts-node-esm",
     "deno",
+    "zx",
     "python",
     "python2",
     "python3",

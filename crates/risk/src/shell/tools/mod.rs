@@ -34,6 +34,7 @@ mod script_edits;
 pub(crate) mod script_shell;
 mod self_protection;
 mod sql_clients;
+mod startup_env;
 mod task_runners;
 mod text_tools;
 mod wrappers;
@@ -165,6 +166,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         return;
     }
     self_protection::command(w, &name, inv, scope);
+    startup_env::command(w, &name, inv);
     let family = family(&name);
     if help::only_asks_for_help(family, inv.args()) {
         return;
@@ -213,6 +215,10 @@ pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Sc
 pub fn environment(w: &mut Walker, simple: &Simple, scope: &Scope) {
     self_protection::assignments(w, simple, scope);
     git::environment(w, simple, scope);
+    for assignment in &simple.assignments {
+        let text = format!("{}={} …", assignment.name, assignment.value.text);
+        startup_env::assignment(w, &assignment.name, &assignment.value.text, &text);
+    }
     for assignment in simple
         .assignments
         .iter()

@@ -190,6 +190,9 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
         return;
     };
     let mut rest: Vec<Word> = args[sub_index + 1..].to_vec();
+    if manager == "bun" && bun_file(w, &sub, &rest, inv, &scope) {
+        return;
+    }
     if sub.text == "config" && rest.first().is_some_and(|a| a.text == "set") {
         config_set(w, &rest[1..], &inv.text);
     }
@@ -284,6 +287,35 @@ pub fn lacks_script(w: &Walker, scope: &Scope, name: &str) -> bool {
             .is_some_and(|json| json["scripts"].get(name).is_none()),
         Err(_) => false,
     }
+}
+
+/// `bun FILE` and `bun run FILE` run a JavaScript or TypeScript file, as
+/// `node FILE` does: the file is read and judged as code.
+fn bun_file(w: &mut Walker, sub: &Word, rest: &[Word], inv: &Invocation, scope: &Scope) -> bool {
+    let (file, tail) = match sub.text.as_str() {
+        "run" => match rest.split_first() {
+            Some((file, tail)) => (file, tail),
+            None => return false,
+        },
+        _ => (sub, rest),
+    };
+    let script = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx"]
+        .iter()
+        .any(|ext| file.text.ends_with(ext));
+    if !script {
+        return false;
+    }
+    let words = std::iter::once(Word::literal("node"))
+        .chain(std::iter::once(file.clone()))
+        .chain(tail.iter().cloned())
+        .collect();
+    let node = Invocation {
+        words,
+        stdin: inv.stdin.clone(),
+        text: inv.text.clone(),
+    };
+    super::code::run(w, "node", &node, scope);
+    true
 }
 
 /// What one subcommand does, in one folder.

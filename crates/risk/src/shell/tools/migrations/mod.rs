@@ -4,6 +4,7 @@
 
 mod alembic;
 mod atlas;
+mod db_migrate;
 mod dbmate;
 mod diesel;
 mod django;
@@ -22,6 +23,7 @@ mod mikro_orm;
 mod neon;
 mod rails;
 mod sequelize;
+mod sqitch;
 mod sqlx;
 mod supabase;
 mod typeorm;
@@ -45,6 +47,10 @@ const TOOLS: &[Tool] = &[
     Tool {
         names: atlas::NAMES,
         classify: atlas::classify,
+    },
+    Tool {
+        names: db_migrate::NAMES,
+        classify: db_migrate::classify,
     },
     Tool {
         names: dbmate::NAMES,
@@ -117,6 +123,10 @@ const TOOLS: &[Tool] = &[
     Tool {
         names: sequelize::NAMES,
         classify: sequelize::classify,
+    },
+    Tool {
+        names: sqitch::NAMES,
+        classify: sqitch::classify,
     },
     Tool {
         names: sqlx::NAMES,
