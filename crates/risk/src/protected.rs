@@ -96,7 +96,9 @@ pub fn protected_path(path: &Path, cwd: &Path, approver_dir: Option<&Path>) -> O
 /// server's superuser password (`.dbguard/local.pgpass`; a superuser can
 /// switch the guards inside the database off) and the tokens of open
 /// windows (`.dbguard/approvals/`), or the `.dbguard` folder itself, which
-/// holds both. A glob in the last part counts when it could match one.
+/// holds both, and another process's environment (`/proc/PID/environ`),
+/// where an approved run keeps its window's token. A glob in the last part
+/// counts when it could match one.
 pub fn secret_path(path: &Path, cwd: &Path) -> Option<&'static str> {
     let full = resolve(&cwd.join(path));
     let names: Vec<String> = full
@@ -106,6 +108,9 @@ pub fn secret_path(path: &Path, cwd: &Path) -> Option<&'static str> {
             _ => None,
         })
         .collect();
+    if names.first().is_some_and(|n| n == "proc") && names.last().is_some_and(|n| n == "environ") {
+        return Some("another process's environment, where an approved run keeps its window's token");
+    }
     let at = names.iter().rposition(|n| n == ".dbguard")?;
     let matches =
         |part: &str, name: &str| glob::Pattern::new(part).is_ok_and(|p| p.matches(name)) || part == name;
@@ -161,6 +166,9 @@ mod tests {
             "/nonexistent/app/.dbguard/*.pgpass",
             ".dbguard/loc?l.*",
             ".dbguard/approvals/1a2b.json",
+            "/proc/4242/environ",
+            "/proc/*/environ",
+            "/proc/4242/task/4243/environ",
             ".dbguard/approvals",
             ".dbguard/*",
             ".dbguard",

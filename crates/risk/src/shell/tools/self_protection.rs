@@ -134,6 +134,13 @@ const NAME_ONLY: &[&str] = &[
 /// resolved against it as well.
 fn names_secret(text: &str, scope: &Scope) -> Option<&'static str> {
     let ends = |c: char| c.is_whitespace() || "'\"`;&|<>(),".contains(c);
+    // `/proc/$(pgrep …)/environ`: the process is only known at run time.
+    if text
+        .find("/proc/")
+        .is_some_and(|at| text[at..].contains("/environ"))
+    {
+        return crate::protected::secret_path(Path::new("/proc/self/environ"), Path::new("/"));
+    }
     let named = text.match_indices(".dbguard").find_map(|(at, _)| {
         let starts_a_name = text[..at]
             .chars()
