@@ -94,6 +94,23 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
                     );
                 }
             }
+            // Moving backups or data files out of their place deletes them there.
+            if name == "mv" && matches!(target(destination), Target::Other | Target::Unseen) {
+                if let Some(source) = sources
+                    .iter()
+                    .find(|s| matches!(target(s), Target::Backup | Target::DatabaseFiles))
+                {
+                    return add(
+                        w,
+                        inv,
+                        Rule::DeleteBackups,
+                        format!(
+                            "mv {} {} takes it out of its place",
+                            source.text, destination.text
+                        ),
+                    );
+                }
+            }
             // Copying a dump elsewhere makes a copy; writing into the backups replaces one.
             let among_backups = destination.text.to_lowercase().contains("backup");
             if let Some((rule, what)) =
