@@ -42,13 +42,7 @@ const SHELL_START_UP: &[&str] = &[
 pub fn protected_path(path: &Path, cwd: &Path, approver_dir: Option<&Path>) -> Option<&'static str> {
     let full = resolve(&cwd.join(path));
     let text = full.to_string_lossy();
-    let names: Vec<String> = full
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
+    let names = names(&full);
     if names.iter().any(|n| n == ".dbguard") {
         return Some("dbguard's own state (approvals, the audit log, the approver's pin)");
     }
@@ -101,13 +95,7 @@ pub fn protected_path(path: &Path, cwd: &Path, approver_dir: Option<&Path>) -> O
 /// counts when it could match one.
 pub fn secret_path(path: &Path, cwd: &Path) -> Option<&'static str> {
     let full = resolve(&cwd.join(path));
-    let names: Vec<String> = full
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
+    let names = names(&full);
     if names.first().is_some_and(|n| n == "proc") && names.last().is_some_and(|n| n == "environ") {
         return Some("another process's environment, where an approved run keeps its window's token");
     }
@@ -124,6 +112,16 @@ pub fn secret_path(path: &Path, cwd: &Path) -> Option<&'static str> {
         }
         Some(_) => None,
     }
+}
+
+/// The names of `path`'s folders and file, from the top.
+fn names(path: &Path) -> Vec<String> {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// `path` with `.` and `..` resolved, and symbolic links followed for the
