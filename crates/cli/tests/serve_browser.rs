@@ -193,11 +193,21 @@ fn an_agents_operation_is_approved_in_the_browser_and_the_same_run_proceeds() {
 
     // The loss as an incident: opened and scoped at the terminal, shown read only.
     for args in [
-        &["incident", "start", "--title", "harvest notes truncated", "--no-freeze"][..],
+        &[
+            "incident",
+            "start",
+            "--title",
+            "harvest notes truncated",
+            "--no-freeze",
+        ][..],
         &["incident", "scope"][..],
     ] {
         let out = dbguard(&[]).args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let incidents = browse(&serving, "incidents", &[]);
     has(

@@ -331,8 +331,16 @@ fn incidents_are_shown_read_only_as_the_cli_prints_them() {
     let url = db.url.expose().to_string();
     let env = [("DATABASE_URL", url.as_str())];
     let incident = |args: &[&str]| {
-        let out = dbguard(dir.path(), &env).arg("incident").args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = dbguard(dir.path(), &env)
+            .arg("incident")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     incident(&["start", "--title", "orders lost", "--no-freeze"]);
     let closed = cli_json(dir.path(), &env, &["incident", "status"]);
@@ -377,7 +385,10 @@ fn incidents_are_shown_read_only_as_the_cli_prints_them() {
     let closed = cli_json(dir.path(), &env, &["incident", "status", "--id", &closed_id]);
     assert_eq!(api(&format!("/api/incidents/{open_id}")), open);
     assert_eq!(api(&format!("/api/incidents/{closed_id}")), closed);
-    assert_eq!(api("/api/incidents"), serde_json::json!({ "incidents": [open, closed] }));
+    assert_eq!(
+        api("/api/incidents"),
+        serde_json::json!({ "incidents": [open, closed] })
+    );
     assert_eq!(
         api("/api/incidents?page=2&per_page=1"),
         serde_json::json!({ "incidents": [closed] })
@@ -425,7 +436,10 @@ fn incidents_are_shown_read_only_as_the_cli_prints_them() {
         assert!(page.contains(wanted), "{wanted:?} is not on the page:\n{page}");
     }
     let (_, page) = get(&format!("/incidents/{open_id}"));
-    assert!(page.contains("start") && !page.contains("id=\"report\""), "{page}");
+    assert!(
+        page.contains("start") && !page.contains("id=\"report\""),
+        "{page}"
+    );
     assert_eq!(get("/incidents/inc_nothing").0, 404);
     for path in ["/incidents", &format!("/incidents/{closed_id}"), "/api/incidents"] {
         let body = get(path).1;

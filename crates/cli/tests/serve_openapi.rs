@@ -36,9 +36,12 @@ fn the_live_api_conforms_to_its_openapi_document() {
     );
     assert_eq!(out.status.code(), Some(4), "a pending approval and audit entries");
     assert!(
-        dbguard(&["incident", "start", "--title", "notes lost", "--no-freeze"], &[])
-            .status
-            .success(),
+        dbguard(
+            &["incident", "start", "--title", "notes lost", "--no-freeze"],
+            &[]
+        )
+        .status
+        .success(),
         "an open incident"
     );
 

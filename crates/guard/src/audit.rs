@@ -11,7 +11,7 @@
 //! off its end, or recomputing the chain is then reported, not "intact".
 
 use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -290,16 +290,30 @@ impl AuditLog {
     /// from the start. Returns the reading to continue next time and what
     /// [`AuditLog::verify`] says of the log now (the same, either way).
     pub fn read(&self, trust: &Trust, previous: Reading) -> Result<(Reading, Verification)> {
-        let text = match fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(Error::io(&self.path, e)),
+        let started = std::time::SystemTime::now();
+        let before = Stamp::of(&self.path);
+        if before.is_some() && before == previous.stamp && previous.trusted == trust.identity() {
+            let chain = previous.chain.clone();
+            return Ok((previous, self.conclude(chain, trust)));
+        }
+        let io = |e| Error::io(&self.path, e);
+        let (mut reading, text) = match fs::File::open(&self.path) {
+            Ok(mut file) => {
+                let reading = previous.continued(&mut file, trust.identity()).map_err(io)?;
+                let mut text = String::new();
+                file.read_to_string(&mut text).map_err(io)?;
+                (reading, text)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Reading::default(), String::new()),
+            Err(e) => return Err(io(e)),
         };
-        let mut reading = previous.continued(text.as_bytes(), trust.identity());
+        // `text` is what follows the bytes already read.
         let whole = text.rfind('\n').map_or(0, |i| i + 1);
-        let appended = &text[reading.bytes..whole];
+        reading.stamp = before
+            .filter(|b| whole == text.len() && Stamp::of(&self.path) == Some(*b) && b.settled_by(started));
+        let appended = &text[..whole];
         reading.digest.update(appended.as_bytes());
-        reading.bytes = whole;
+        reading.bytes += whole;
         for line in appended.lines() {
             if let Some(entry) = reading.chain.take(line, trust) {
                 reading.entries.push(entry);
@@ -453,6 +467,47 @@ impl Trust<'_> {
     }
 }
 
+/// What tells one content of the log file from another without reading
+/// it: device, inode, length, modification and change time. No program
+/// sets the change time (every write, truncation or `touch` sets it to the
+/// kernel's clock), so an unchanged stamp means unchanged bytes, unless the
+/// file changed again within the clock's tick; so, as git does for its
+/// index, a stamp is only trusted when the file had not changed for a
+/// while when it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    /// Seconds a file must have been left alone for its stamp to be trusted.
+    const SETTLED_SECONDS: i64 = 2;
+
+    fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(path).ok()?;
+        Some(Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+            modified: (m.mtime(), m.mtime_nsec()),
+            changed: (m.ctime(), m.ctime_nsec()),
+        })
+    }
+
+    /// Whether the file had last changed well before `read_at`.
+    fn settled_by(&self, read_at: std::time::SystemTime) -> bool {
+        let read_at = read_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.changed.0 + Stamp::SETTLED_SECONDS <= read_at
+    }
+}
+
 /// A reading of the log that [`AuditLog::read`] continues: the entries and
 /// the chain's state after the whole lines read, with a digest of their
 /// bytes and what they were checked against, so that a log changed before
@@ -469,6 +524,9 @@ pub struct Reading {
     chain: Chain,
     /// Their entries (lines that are not entries left out), oldest first.
     entries: Vec<Entry>,
+    /// The file's stamp when it was read whole and had settled: while it
+    /// is the same, the file is not read again.
+    stamp: Option<Stamp>,
 }
 
 impl Reading {
@@ -478,21 +536,36 @@ impl Reading {
         &self.entries
     }
 
-    /// This reading, when `log` still begins with the bytes it read and
-    /// `trusted` is what they were checked against; otherwise a new one.
-    fn continued(self, log: &[u8], trusted: TrustIdentity) -> Reading {
-        let unchanged = self.bytes <= log.len() && self.trusted == trusted && {
-            let mut prefix = Sha256::new();
-            prefix.update(&log[..self.bytes]);
-            prefix.finalize() == self.digest.clone().finalize()
-        };
-        match unchanged {
-            true => self,
-            false => Reading {
-                trusted,
-                ..Reading::default()
-            },
+    /// This reading, with `log` read up to where it stopped, when `log`
+    /// still begins with the bytes it read and `trusted` is what they were
+    /// checked against; otherwise a new one, with `log` at its start.
+    fn continued(self, log: &mut fs::File, trusted: TrustIdentity) -> std::io::Result<Reading> {
+        if self.bytes > 0 && self.trusted == trusted && self.begins(log)? {
+            return Ok(self);
         }
+        log.seek(SeekFrom::Start(0))?;
+        Ok(Reading {
+            trusted,
+            ..Reading::default()
+        })
+    }
+
+    /// Whether `log` begins with the bytes read (it is read that far, a
+    /// piece at a time: they are neither kept nor checked as text again).
+    fn begins(&self, log: &mut fs::File) -> std::io::Result<bool> {
+        let mut digest = Sha256::new();
+        const PIECE: usize = 1 << 20;
+        let mut piece = vec![0; PIECE];
+        let mut left = self.bytes;
+        while left > 0 {
+            let n = log.read(&mut piece[..left.min(PIECE)])?;
+            if n == 0 {
+                return Ok(false);
+            }
+            digest.update(&piece[..n]);
+            left -= n;
+        }
+        Ok(digest.finalize() == self.digest.clone().finalize())
     }
 }
 
@@ -737,6 +810,32 @@ mod tests {
         fs::write(log.path(), &text).unwrap();
         let (reading, whole) = log.read(&NO_TRUST, reading).unwrap();
         assert_eq!((whole.lines, reading.entries().len()), (7, 7));
+    }
+
+    #[test]
+    fn a_log_edited_in_place_with_its_times_put_back_is_read_again() {
+        let (_dir, log) = log_with(3);
+        std::thread::sleep(std::time::Duration::from_secs(Stamp::SETTLED_SECONDS as u64 + 1));
+        let (reading, first) = log.read(&NO_TRUST, Reading::default()).unwrap();
+        assert!(
+            first.intact && reading.stamp.is_some(),
+            "a settled log is stamped"
+        );
+        let modified = fs::metadata(log.path()).unwrap().modified().unwrap();
+        rewrite(&log, |l| l[0] = l[0].replace("op 0", "op X"));
+        fs::File::options()
+            .write(true)
+            .open(log.path())
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        let (reading, edited) = log.read(&NO_TRUST, reading).unwrap();
+        assert!(
+            edited.problems.iter().any(|p| p.starts_with("line 2:")),
+            "{:?}",
+            edited.problems
+        );
+        assert_eq!(reading.entries()[0].operation, "op X");
     }
 
     #[test]

@@ -102,6 +102,9 @@ impl Server {
             .enable_all()
             .build()?;
         runtime.block_on(async move {
+            // The audit log is read once now, so that its first page need not.
+            let warm = self.state.clone();
+            tokio::task::spawn_blocking(move || pages::audit::read(&warm));
             let listener = tokio::net::TcpListener::from_std(self.listener)?;
             axum::serve(listener, router(self.state)).await?;
             Ok(())
