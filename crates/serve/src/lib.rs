@@ -1,5 +1,5 @@
 //! `dbguard serve`: a local dashboard of one project (approvals, backups,
-//! health, integrity, the audit log) and a JSON API with the shapes of the
+//! health, integrity, the audit log, incidents) and a JSON API with the shapes of the
 //! cli's `--format json`, described at `/api/openapi.json`.
 //!
 //! The server is [axum] on tokio: well kept, built on hyper, and its
