@@ -2,7 +2,8 @@
 //! playwright-core): an agent's `dbguard run` waits for a person; the
 //! approvals page shows the block; a wrong passphrase approves nothing; a
 //! person approves with YES and the passphrase; the same `dbguard run` then
-//! proceeds; every page is photographed and its text checked. The PNGs are
+//! proceeds; an incident opened on the loss is shown with its scope; every
+//! page is photographed and its text checked. The PNGs are
 //! kept in `target/screenshots/dashboard/`.
 
 mod support;
@@ -189,11 +190,55 @@ fn an_agents_operation_is_approved_in_the_browser_and_the_same_run_proceeds() {
     // Four entries; the person's approval is the one without an agent.
     has(text(&tour, "audit"), &["(4 in all)"]);
     has(text(&tour, "audit-filtered"), &["(1 in all)", "approved"]);
+
+    // The loss as an incident: opened and scoped at the terminal, shown read only.
+    for args in [
+        &[
+            "incident",
+            "start",
+            "--title",
+            "harvest notes truncated",
+            "--no-freeze",
+        ][..],
+        &["incident", "scope"][..],
+    ] {
+        let out = dbguard(&[]).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let incidents = browse(&serving, "incidents", &[]);
+    has(
+        text(&incidents, "incidents"),
+        &[
+            "harvest notes truncated",
+            "open, scoped",
+            "not frozen",
+            "1 open incident(s) of 1",
+            "Read only",
+        ],
+    );
+    has(
+        text(&incidents, "incident"),
+        &[
+            "Steps",
+            "start",
+            "scope",
+            "Scope",
+            "100 row(s) lost, 0 changed, 0 added",
+            "public.harvest_notes",
+            "Per farm",
+            "Read only",
+        ],
+    );
     for page in tour["pages"]
         .as_object()
         .unwrap()
         .values()
         .chain(approved["pages"].as_object().unwrap().values())
+        .chain(incidents["pages"].as_object().unwrap().values())
     {
         let shown = page.to_string();
         for secret in [db.password().as_str(), serving.token.as_str(), PASS] {

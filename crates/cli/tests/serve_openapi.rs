@@ -1,7 +1,8 @@
 //! The API's OpenAPI document checked against the live server by a
 //! property-based tester (schemathesis, every check): generated requests,
 //! valid and invalid, and every response against its schema, on a project
-//! with approvals, an audit log, a backup and a database to validate.
+//! with approvals, an audit log, a backup, an incident and a database to
+//! validate.
 
 mod support;
 
@@ -34,6 +35,15 @@ fn the_live_api_conforms_to_its_openapi_document() {
         &[("CLAUDECODE", "1")],
     );
     assert_eq!(out.status.code(), Some(4), "a pending approval and audit entries");
+    assert!(
+        dbguard(
+            &["incident", "start", "--title", "notes lost", "--no-freeze"],
+            &[]
+        )
+        .status
+        .success(),
+        "an open incident"
+    );
 
     let serving = serve(dir.path(), &env);
     // In the project's folder: schemathesis keeps a cache where it runs.
@@ -52,7 +62,7 @@ fn the_live_api_conforms_to_its_openapi_document() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        report.contains("Selected: 6/6") && report.contains("Tested: 6"),
+        report.contains("Selected: 8/8") && report.contains("Tested: 8"),
         "every operation but the document itself was tested: {report}"
     );
     assert!(!report.contains(&serving.token), "the token is not echoed");

@@ -346,6 +346,15 @@ impl Approver {
             .find(|key| fingerprint(key) == fingerprint_wanted)
     }
 
+    /// The fingerprints of every key [`Approver::key_for`] finds: the
+    /// current one and the endorsed older ones.
+    pub fn trusted_fingerprints(&self) -> Vec<String> {
+        std::iter::once(self.public)
+            .chain(self.endorsed_keys())
+            .map(|key| fingerprint(&key))
+            .collect()
+    }
+
     /// Older keys, each verified to endorse its successor up to the current key.
     fn endorsed_keys(&self) -> Vec<VerifyingKey> {
         let mut keys = Vec::new();

@@ -11,7 +11,7 @@
 //! off its end, or recomputing the chain is then reported, not "intact".
 
 use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -281,59 +281,62 @@ impl AuditLog {
     /// Checks the chain line by line, the head and its copy, and every
     /// signature against `trust`.
     pub fn verify(&self, trust: &Trust) -> Result<Verification> {
-        let text = match fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(Error::io(&self.path, e)),
-        };
-        let mut problems = Vec::new();
-        let mut prev = GENESIS.to_string();
-        let mut count = 0u64;
-        let mut signed_by_pin = false;
-        for (i, line) in text.lines().enumerate() {
-            let n = i as u64 + 1;
-            count = n;
-            match serde_json::from_str::<Entry>(line) {
-                Ok(entry) => {
-                    if entry.prev != prev {
-                        problems.push(format!(
-                            "line {n}: does not follow the line before it (edited, removed or reordered)"
-                        ));
-                    }
-                    if entry.seq != n {
-                        problems.push(format!(
-                            "line {n}: is entry {} (lines missing or reordered)",
-                            entry.seq
-                        ));
-                    }
-                    if let Some(signed) = &entry.signature {
-                        match trust.approver {
-                            Some(approver)
-                                if approver.verifies(
-                                    &signed.fingerprint,
-                                    &entry.signed_bytes(),
-                                    &signed.signature,
-                                ) =>
-                            {
-                                signed_by_pin |= trust.pinned.is_none_or(|pin| {
-                                    approver.key_for(pin).is_some()
-                                        && approver.key_for(&signed.fingerprint).is_some()
-                                });
-                            }
-                            Some(_) => problems.push(format!(
-                                "line {n}: its signature is not the approver's (the entry, or a line before \
-                                 it, was changed)"
-                            )),
-                            None => problems.push(format!(
-                                "line {n}: is signed, but no approver is set up to check it against"
-                            )),
-                        }
-                    }
-                }
-                Err(_) => problems.push(format!("line {n}: is not an audit entry")),
-            }
-            prev = sha256(line);
+        Ok(self.read(trust, Reading::default())?.1)
+    }
+
+    /// Reads the log on from `previous` (a [`Reading`] of it made earlier,
+    /// or a new one): only the lines appended since are parsed and checked,
+    /// unless the bytes read before changed or `trust` did, when it is read
+    /// from the start. Returns the reading to continue next time and what
+    /// [`AuditLog::verify`] says of the log now (the same, either way).
+    pub fn read(&self, trust: &Trust, previous: Reading) -> Result<(Reading, Verification)> {
+        let started = std::time::SystemTime::now();
+        let before = Stamp::of(&self.path);
+        if before.is_some() && before == previous.stamp && previous.trusted == trust.identity() {
+            let chain = previous.chain.clone();
+            return Ok((previous, self.conclude(chain, trust)));
         }
+        let io = |e| Error::io(&self.path, e);
+        let (mut reading, text) = match fs::File::open(&self.path) {
+            Ok(mut file) => {
+                let reading = previous.continued(&mut file, trust.identity()).map_err(io)?;
+                let mut text = String::new();
+                file.read_to_string(&mut text).map_err(io)?;
+                (reading, text)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Reading::default(), String::new()),
+            Err(e) => return Err(io(e)),
+        };
+        // `text` is what follows the bytes already read.
+        let whole = text.rfind('\n').map_or(0, |i| i + 1);
+        reading.stamp = before
+            .filter(|b| whole == text.len() && Stamp::of(&self.path) == Some(*b) && b.settled_by(started));
+        let appended = &text[..whole];
+        reading.digest.update(appended.as_bytes());
+        reading.bytes += whole;
+        for line in appended.lines() {
+            if let Some(entry) = reading.chain.take(line, trust) {
+                reading.entries.push(entry);
+            }
+        }
+        // A last line without its newline (cut, or being written) is checked
+        // as a line, and read again next time.
+        let mut chain = reading.chain.clone();
+        if whole < text.len() {
+            chain.take(&text[whole..], trust);
+        }
+        Ok((reading, self.conclude(chain, trust)))
+    }
+
+    /// The verification of a log whose lines left `chain`: the head, its
+    /// copy and the pin checked against them.
+    fn conclude(&self, chain: Chain, trust: &Trust) -> Verification {
+        let Chain {
+            lines: count,
+            prev,
+            signed_by_pin,
+            mut problems,
+        } = chain;
         match read_head(&self.head) {
             Some(head) if head.lines == count && head.last == prev => {}
             Some(head) => problems.push(format!(
@@ -368,11 +371,201 @@ impl AuditLog {
                  (the log was deleted or replaced)"
             ));
         }
-        Ok(Verification {
+        Verification {
             lines: count,
             intact: problems.is_empty(),
             problems,
+        }
+    }
+}
+
+/// The chain's state after some lines.
+#[derive(Debug, Clone)]
+struct Chain {
+    /// Lines taken.
+    lines: u64,
+    /// The hash of the last one.
+    prev: String,
+    /// Whether an entry signed by the pinned approver was among them.
+    signed_by_pin: bool,
+    /// What is wrong with them.
+    problems: Vec<String>,
+}
+
+impl Default for Chain {
+    fn default() -> Chain {
+        Chain {
+            lines: 0,
+            prev: GENESIS.to_string(),
+            signed_by_pin: false,
+            problems: Vec::new(),
+        }
+    }
+}
+
+impl Chain {
+    /// Checks the next line; its entry, when it is one.
+    fn take(&mut self, line: &str, trust: &Trust) -> Option<Entry> {
+        self.lines += 1;
+        let n = self.lines;
+        let parsed = serde_json::from_str::<Entry>(line).ok();
+        match &parsed {
+            Some(entry) => {
+                if entry.prev != self.prev {
+                    self.problems.push(format!(
+                        "line {n}: does not follow the line before it (edited, removed or reordered)"
+                    ));
+                }
+                if entry.seq != n {
+                    self.problems.push(format!(
+                        "line {n}: is entry {} (lines missing or reordered)",
+                        entry.seq
+                    ));
+                }
+                if let Some(signed) = &entry.signature {
+                    match trust.approver {
+                        Some(approver)
+                            if approver.verifies(
+                                &signed.fingerprint,
+                                &entry.signed_bytes(),
+                                &signed.signature,
+                            ) =>
+                        {
+                            self.signed_by_pin |= trust.pinned.is_none_or(|pin| {
+                                approver.key_for(pin).is_some()
+                                    && approver.key_for(&signed.fingerprint).is_some()
+                            });
+                        }
+                        Some(_) => self.problems.push(format!(
+                            "line {n}: its signature is not the approver's (the entry, or a line before \
+                             it, was changed)"
+                        )),
+                        None => self.problems.push(format!(
+                            "line {n}: is signed, but no approver is set up to check it against"
+                        )),
+                    }
+                }
+            }
+            None => self.problems.push(format!("line {n}: is not an audit entry")),
+        }
+        self.prev = sha256(line);
+        parsed
+    }
+}
+
+/// What a [`Trust`] trusts: the approver's keys and the pin.
+type TrustIdentity = (Vec<String>, Option<String>);
+
+impl Trust<'_> {
+    fn identity(&self) -> TrustIdentity {
+        (
+            self.approver
+                .map(Approver::trusted_fingerprints)
+                .unwrap_or_default(),
+            self.pinned.map(str::to_string),
+        )
+    }
+}
+
+/// What tells one content of the log file from another without reading
+/// it: device, inode, length, modification and change time. No program
+/// sets the change time (every write, truncation or `touch` sets it to the
+/// kernel's clock), so an unchanged stamp means unchanged bytes, unless the
+/// file changed again within the clock's tick; so, as git does for its
+/// index, a stamp is only trusted when the file had not changed for a
+/// while when it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    /// Seconds a file must have been left alone for its stamp to be trusted.
+    const SETTLED_SECONDS: i64 = 2;
+
+    fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(path).ok()?;
+        Some(Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+            modified: (m.mtime(), m.mtime_nsec()),
+            changed: (m.ctime(), m.ctime_nsec()),
         })
+    }
+
+    /// Whether the file had last changed well before `read_at`.
+    fn settled_by(&self, read_at: std::time::SystemTime) -> bool {
+        let read_at = read_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.changed.0 + Stamp::SETTLED_SECONDS <= read_at
+    }
+}
+
+/// A reading of the log that [`AuditLog::read`] continues: the entries and
+/// the chain's state after the whole lines read, with a digest of their
+/// bytes and what they were checked against, so that a log changed before
+/// its end (or a changed trust) is read again from the start.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// Bytes of whole lines read.
+    bytes: usize,
+    /// SHA-256 of those bytes, so far.
+    digest: Sha256,
+    /// The trust the lines were checked against.
+    trusted: TrustIdentity,
+    /// The chain after them.
+    chain: Chain,
+    /// Their entries (lines that are not entries left out), oldest first.
+    entries: Vec<Entry>,
+    /// The file's stamp when it was read whole and had settled: while it
+    /// is the same, the file is not read again.
+    stamp: Option<Stamp>,
+}
+
+impl Reading {
+    /// The entries of the log's whole lines, oldest first (lines that are
+    /// not entries left out; the verification reports them).
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// This reading, with `log` read up to where it stopped, when `log`
+    /// still begins with the bytes it read and `trusted` is what they were
+    /// checked against; otherwise a new one, with `log` at its start.
+    fn continued(self, log: &mut fs::File, trusted: TrustIdentity) -> std::io::Result<Reading> {
+        if self.bytes > 0 && self.trusted == trusted && self.begins(log)? {
+            return Ok(self);
+        }
+        log.seek(SeekFrom::Start(0))?;
+        Ok(Reading {
+            trusted,
+            ..Reading::default()
+        })
+    }
+
+    /// Whether `log` begins with the bytes read (it is read that far, a
+    /// piece at a time: they are neither kept nor checked as text again).
+    fn begins(&self, log: &mut fs::File) -> std::io::Result<bool> {
+        let mut digest = Sha256::new();
+        const PIECE: usize = 1 << 20;
+        let mut piece = vec![0; PIECE];
+        let mut left = self.bytes;
+        while left > 0 {
+            let n = log.read(&mut piece[..left.min(PIECE)])?;
+            if n == 0 {
+                return Ok(false);
+            }
+            digest.update(&piece[..n]);
+            left -= n;
+        }
+        Ok(digest.finalize() == self.digest.clone().finalize())
     }
 }
 
@@ -397,10 +590,7 @@ fn private(path: &Path, append: bool) -> Result<fs::File> {
 }
 
 fn sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 #[cfg(test)]
@@ -586,6 +776,86 @@ mod tests {
         fs::remove_file(log.path()).unwrap();
         fs::remove_file(log.path().with_file_name("audit.head")).unwrap();
         assert!(log.verify(&NO_TRUST).unwrap().intact);
+    }
+
+    #[test]
+    fn a_continued_reading_says_what_a_new_one_says() {
+        let (_dir, log) = log_with(4);
+        let (reading, first) = log.read(&NO_TRUST, Reading::default()).unwrap();
+        assert!(first.intact && first.lines == 4 && reading.entries().len() == 4);
+        for i in 4..6 {
+            log.append(record(&format!("op {i}"))).unwrap();
+        }
+        let (reading, grown) = log.read(&NO_TRUST, reading).unwrap();
+        assert!(grown.intact, "{:?}", grown.problems);
+        assert_eq!((grown.lines, reading.entries().len()), (6, 6));
+        assert_eq!(reading.entries()[5].operation, "op 5");
+        // A line before the end edited in place (same length), then one appended:
+        // the bytes read before changed, so the log is read from its start.
+        rewrite(&log, |l| l[1] = l[1].replace("op 1", "op X"));
+        log.append(record("op 6")).unwrap();
+        let (reading, edited) = log.read(&NO_TRUST, reading).unwrap();
+        assert_eq!(edited.problems, log.verify(&NO_TRUST).unwrap().problems);
+        assert!(
+            edited.problems.iter().any(|p| p.starts_with("line 3:")),
+            "{:?}",
+            edited.problems
+        );
+        assert_eq!(reading.entries()[1].operation, "op X");
+        // A last line without its newline counts, and is read again once whole.
+        let text = fs::read_to_string(log.path()).unwrap();
+        fs::write(log.path(), text.trim_end()).unwrap();
+        let (reading, cut) = log.read(&NO_TRUST, reading).unwrap();
+        assert_eq!((cut.lines, reading.entries().len()), (7, 6));
+        fs::write(log.path(), &text).unwrap();
+        let (reading, whole) = log.read(&NO_TRUST, reading).unwrap();
+        assert_eq!((whole.lines, reading.entries().len()), (7, 7));
+    }
+
+    #[test]
+    fn a_log_edited_in_place_with_its_times_put_back_is_read_again() {
+        let (_dir, log) = log_with(3);
+        std::thread::sleep(std::time::Duration::from_secs(Stamp::SETTLED_SECONDS as u64 + 1));
+        let (reading, first) = log.read(&NO_TRUST, Reading::default()).unwrap();
+        assert!(
+            first.intact && reading.stamp.is_some(),
+            "a settled log is stamped"
+        );
+        let modified = fs::metadata(log.path()).unwrap().modified().unwrap();
+        rewrite(&log, |l| l[0] = l[0].replace("op 0", "op X"));
+        fs::File::options()
+            .write(true)
+            .open(log.path())
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        let (reading, edited) = log.read(&NO_TRUST, reading).unwrap();
+        assert!(
+            edited.problems.iter().any(|p| p.starts_with("line 2:")),
+            "{:?}",
+            edited.problems
+        );
+        assert_eq!(reading.entries()[0].operation, "op X");
+    }
+
+    #[test]
+    fn a_reading_is_redone_against_another_trust() {
+        let (_dir, approver, log) = signed_log();
+        let trust = Trust {
+            approver: Some(&approver),
+            pinned: None,
+        };
+        let (reading, trusted) = log.read(&trust, Reading::default()).unwrap();
+        assert!(trusted.intact, "{:?}", trusted.problems);
+        let (_, untrusted) = log.read(&NO_TRUST, reading).unwrap();
+        assert!(
+            untrusted
+                .problems
+                .iter()
+                .any(|p| p.contains("no approver is set up")),
+            "{:?}",
+            untrusted.problems
+        );
     }
 
     #[test]

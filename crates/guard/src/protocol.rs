@@ -725,23 +725,36 @@ pub fn verify_project_log(
     state_dir: &Path,
     approver_dir: &ApproverDir,
 ) -> crate::Result<crate::audit::Verification> {
+    Ok(read_project_log(state_dir, approver_dir, Default::default())?.1)
+}
+
+/// Reads the project's audit log on from `previous` (see
+/// [`AuditLog::read`]) and verifies it against its approver and pin.
+pub fn read_project_log(
+    state_dir: &Path,
+    approver_dir: &ApproverDir,
+    previous: crate::audit::Reading,
+) -> crate::Result<(crate::audit::Reading, crate::audit::Verification)> {
     let log = project_log(state_dir, approver_dir);
-    let pinned = approver::pinned(state_dir)?;
-    let (approver, trouble) = match approver::Approver::load(approver_dir) {
-        Ok(approver) => (approver, None),
-        Err(e) => (None, Some(e.to_string())),
-    };
-    let mut verification = log.verify(&crate::audit::Trust {
-        approver: approver.as_ref(),
-        pinned: pinned.as_deref(),
-    })?;
-    if let Some(trouble) = trouble {
-        verification
-            .problems
-            .push(format!("the approver cannot be read: {trouble}"));
-        verification.intact = false;
-    }
-    Ok(verification)
+    let mut troubles = Vec::new();
+    let pinned = approver::pinned(state_dir).unwrap_or_else(|e| {
+        troubles.push(format!("the project's pin cannot be read: {e}"));
+        None
+    });
+    let approver = approver::Approver::load(approver_dir).unwrap_or_else(|e| {
+        troubles.push(format!("the approver cannot be read: {e}"));
+        None
+    });
+    let (reading, mut verification) = log.read(
+        &crate::audit::Trust {
+            approver: approver.as_ref(),
+            pinned: pinned.as_deref(),
+        },
+        previous,
+    )?;
+    verification.intact &= troubles.is_empty();
+    verification.problems.extend(troubles);
+    Ok((reading, verification))
 }
 
 #[cfg(test)]

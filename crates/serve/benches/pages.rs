@@ -1,6 +1,9 @@
 //! How long the dashboard takes to answer with a large project: 1,000
-//! backups and 100,000 audit entries, page by page over HTTP, against the
-//! same pages of an empty project in the same run (the reference).
+//! backups, 100,000 audit entries and 100 incidents, page by page over
+//! HTTP, against the same pages of an empty project in the same run (the
+//! reference); then the audit page after one more entry, against reading
+//! and verifying the whole log from its start (what `dbguard audit verify`
+//! does, in process).
 //! `cargo bench -p dbguard-serve --bench pages` (add `--profile dev` for an
 //! unoptimised build).
 
@@ -9,6 +12,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use dbguard_guard::approver::ApproverDir;
+use dbguard_guard::protocol::{project_log, read_project_log};
+use dbguard_guard::Entry;
+use dbguard_incident::{Incident, Incidents};
 use dbguard_pg::health::Check;
 use dbguard_pg::{DbUrl, Settings};
 use dbguard_serve::{Dashboard, Server, Sources};
@@ -16,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 const BACKUPS: usize = 1_000;
 const ENTRIES: usize = 100_000;
+const INCIDENTS: usize = 100;
 const ROUNDS: usize = 10;
 const PAGES: &[&str] = &[
     "/approvals",
@@ -24,6 +31,8 @@ const PAGES: &[&str] = &[
     "/audit?risk=high",
     "/api/audit",
     "/api/backups",
+    "/incidents",
+    "/api/incidents",
 ];
 
 /// No database: the pages measured read only the project's files.
@@ -83,6 +92,45 @@ fn audit(dir: &Path) {
             .map(|b| format!("{b:02x}"))
             .collect();
     }
+    // The head, and its copy in the approver's folder, as dbguard keeps them.
+    let head = serde_json::json!({ "lines": ENTRIES, "last": prev }).to_string();
+    let mirror = approver_dir(dir).project(&state);
+    std::fs::create_dir_all(&mirror).unwrap();
+    for folder in [state, mirror] {
+        std::fs::write(folder.join("audit.head"), &head).unwrap();
+    }
+}
+
+/// Closed incidents, each with a few steps.
+fn incidents(dir: &Path) {
+    let incidents = Incidents::new(&dir.join(".dbguard"));
+    for i in 0..INCIDENTS {
+        let at = chrono::Utc::now() - chrono::Duration::days(i as i64);
+        let mut incident = Incident {
+            id: incidents.new_id(at),
+            title: format!("orders of farm {i} lost"),
+            opened_at: at,
+            opened_by: "alice".into(),
+            target: "postgresql://app@127.0.0.1/farm".into(),
+            database: "farm".into(),
+            side: None,
+            freeze: None,
+            scope: None,
+            recoveries: Vec::new(),
+            verification: None,
+            checklist: Vec::new(),
+            closed_at: Some(at),
+            steps: Vec::new(),
+        };
+        for step in ["start", "scope", "recover", "verify", "close"] {
+            incident.step(step, format!("{step} of incident {i}"));
+        }
+        incidents.save(&incident).unwrap();
+    }
+}
+
+fn approver_dir(project: &Path) -> ApproverDir {
+    ApproverDir::at(project.join("approver"))
 }
 
 fn serve(project: &Path) -> (String, String) {
@@ -94,7 +142,7 @@ fn serve(project: &Path) -> (String, String) {
     .unwrap();
     let dashboard = Dashboard {
         settings,
-        approver_dir: ApproverDir::at(project.join("approver")),
+        approver_dir: approver_dir(project),
         sources: Box::new(Offline),
     };
     let server = Server::bind(dashboard, 0).unwrap();
@@ -109,17 +157,20 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-/// The first answer's time (the log not yet read), the median of the
+/// The body of `path`.
+fn get(base: &str, token: &str, path: &str) -> String {
+    ureq::get(&format!("{base}{path}"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap()
+}
+
+/// The first answer's time (right after the start), the median of the
 /// next rounds, and the answer's size.
 fn measure(base: &str, token: &str, path: &str) -> (Duration, Duration, usize) {
-    let get = || {
-        ureq::get(&format!("{base}{path}"))
-            .set("Authorization", &format!("Bearer {token}"))
-            .call()
-            .unwrap()
-            .into_string()
-            .unwrap()
-    };
+    let get = || get(base, token, path);
     let started = Instant::now();
     let size = get().len();
     let first = started.elapsed();
@@ -139,8 +190,9 @@ fn main() {
     let started = Instant::now();
     backups(large.path());
     audit(large.path());
+    incidents(large.path());
     eprintln!(
-        "made {BACKUPS} backups and {ENTRIES} audit entries in {:.1} s",
+        "made {BACKUPS} backups, {ENTRIES} audit entries and {INCIDENTS} incidents in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let (empty_base, empty_token) = serve(empty.path());
@@ -148,6 +200,8 @@ fn main() {
     println!("| page | empty | large | large, first | large KB |");
     println!("| --- | ---: | ---: | ---: | ---: |");
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    assert!(get(&large_base, &large_token, "/api/audit/verify").contains("\"intact\":true"));
+    let (large_base, large_token) = serve(large.path());
     for path in PAGES {
         let (_, reference, _) = measure(&empty_base, &empty_token, path);
         let (first, time, size) = measure(&large_base, &large_token, path);
@@ -159,4 +213,45 @@ fn main() {
             size / 1024
         );
     }
+
+    // A person opens the URL a few seconds after the start: the log was read
+    // at the start, and the first page does not read it again.
+    let (later_base, later_token) = serve(large.path());
+    std::thread::sleep(Duration::from_secs(3));
+    let (first, settled, _) = measure(&later_base, &later_token, "/audit");
+    println!(
+        "\nthe first `/audit` 3 s after the start: {:.1} ms, then {:.1} ms",
+        ms(first),
+        ms(settled)
+    );
+    // The log grows by one entry: the page reads only that entry.
+    let log = project_log(&large.path().join(".dbguard"), &approver_dir(large.path()));
+    let grown: Vec<Duration> = (0..ROUNDS)
+        .map(|i| {
+            log.append(Entry::new("shell", &format!("psql -c 'SELECT {i}'"), "executed"))
+                .unwrap();
+            let started = Instant::now();
+            let page = get(&large_base, &large_token, "/audit");
+            assert!(page.contains("the log is intact"), "{page}");
+            started.elapsed()
+        })
+        .collect();
+    let whole: Vec<Duration> = (0..ROUNDS)
+        .map(|_| {
+            let started = Instant::now();
+            let (_, verification) = read_project_log(
+                &large.path().join(".dbguard"),
+                &approver_dir(large.path()),
+                Default::default(),
+            )
+            .unwrap();
+            assert!(verification.intact);
+            started.elapsed()
+        })
+        .collect();
+    println!(
+        "`/audit` after one more entry: {:.1} ms; reading and verifying the whole log from its start: {:.1} ms (medians of {ROUNDS})",
+        ms(median(grown)),
+        ms(median(whole))
+    );
 }

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, MethodRouter};
 use axum::Router;
 use serde::Serialize;
 
-use crate::pages::{approvals, audit, backups, health, integrity};
+use crate::pages::{approvals, audit, backups, health, incidents, integrity};
 use crate::paging::Paging;
 use crate::{blocking, AppState};
 
@@ -23,6 +23,8 @@ pub fn endpoints() -> Vec<(&'static str, MethodRouter<Arc<AppState>>)> {
         ("/api/validate", get(validate)),
         ("/api/audit", get(list_audit)),
         ("/api/audit/verify", get(verify_audit)),
+        ("/api/incidents", get(list_incidents)),
+        ("/api/incidents/{id}", get(show_incident)),
         (
             "/api/openapi.json",
             get(|| async { Json(crate::openapi::document()) }),
@@ -98,4 +100,23 @@ async fn list_audit(State(state): State<Arc<AppState>>, Query(filter): Query<aud
 
 async fn verify_audit(State(state): State<Arc<AppState>>) -> Response {
     json(blocking(&state, audit::verification).await)
+}
+
+async fn list_incidents(State(state): State<Arc<AppState>>, Query(paging): Query<Paging>) -> Response {
+    if let Some(refused) = bad_paging(&paging) {
+        return refused;
+    }
+    let listing = blocking(&state, incidents::listing).await.map(|mut listing| {
+        listing.incidents = paging.slice(&listing.incidents).to_vec();
+        listing
+    });
+    json(listing)
+}
+
+async fn show_incident(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
+    let shown = blocking(&state, move |state| incidents::one(state, &id)).await;
+    match shown.transpose() {
+        None => error(StatusCode::NOT_FOUND, "no such incident".to_string()),
+        Some(incident) => json(incident),
+    }
 }

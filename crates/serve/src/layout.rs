@@ -9,6 +9,7 @@ pub const PAGES: &[(&str, &str)] = &[
     ("/health", "Health"),
     ("/integrity", "Integrity"),
     ("/audit", "Audit"),
+    ("/incidents", "Incidents"),
 ];
 
 /// A page at `path` titled `title`; `refresh` seconds makes it reload itself.

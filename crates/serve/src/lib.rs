@@ -1,5 +1,5 @@
 //! `dbguard serve`: a local dashboard of one project (approvals, backups,
-//! health, integrity, the audit log) and a JSON API with the shapes of the
+//! health, integrity, the audit log, incidents) and a JSON API with the shapes of the
 //! cli's `--format json`, described at `/api/openapi.json`.
 //!
 //! The server is [axum] on tokio: well kept, built on hyper, and its
@@ -102,6 +102,9 @@ impl Server {
             .enable_all()
             .build()?;
         runtime.block_on(async move {
+            // The audit log is read once now, so that its first page need not.
+            let warm = self.state.clone();
+            tokio::task::spawn_blocking(move || pages::audit::read(&warm));
             let listener = tokio::net::TcpListener::from_std(self.listener)?;
             axum::serve(listener, router(self.state)).await?;
             Ok(())

@@ -1,5 +1,5 @@
 //! The OpenAPI 3.0 document of [`crate::api`], written by hand (the API is
-//! seven read-only endpoints; a generator would add a dependency and macros
+//! nine read-only endpoints; a generator would add a dependency and macros
 //! on every report type across four crates). A test keeps its paths equal
 //! to the routes, and schemathesis checks the live server against it.
 
@@ -21,6 +21,181 @@ fn strings() -> Value {
 
 fn object(required: &[&str], properties: Value) -> Value {
     json!({ "type": "object", "required": required, "properties": properties })
+}
+
+/// An object that may be `null`.
+fn nullable_object(required: &[&str], properties: Value) -> Value {
+    let mut value = object(required, properties);
+    value["nullable"] = json!(true);
+    value
+}
+
+fn array(items: Value) -> Value {
+    json!({ "type": "array", "items": items })
+}
+
+/// `[name, count]` pairs.
+fn named_counts() -> Value {
+    array(json!({ "type": "array", "minItems": 2, "maxItems": 2,
+                  "items": { "oneOf": [ { "type": "string" }, { "type": "integer", "minimum": 0 } ] } }))
+}
+
+/// `dbguard incident status`'s shape.
+fn incident() -> Value {
+    let counts = || {
+        object(
+            &["lost", "changed", "added"],
+            json!({
+                "lost": { "type": "integer", "minimum": 0 },
+                "changed": { "type": "integer", "minimum": 0 },
+                "added": { "type": "integer", "minimum": 0 },
+            }),
+        )
+    };
+    let per_farm = || json!({ "type": "object", "additionalProperties": counts() });
+    let session = object(
+        &["pid", "user", "application", "client", "state", "since"],
+        json!({
+            "pid": { "type": "integer" }, "user": { "type": "string" }, "application": { "type": "string" },
+            "client": { "type": "string" }, "state": { "type": "string" }, "since": time(),
+        }),
+    );
+    let table = object(
+        &[
+            "table",
+            "tenant",
+            "backup_rows",
+            "live_rows",
+            "counts",
+            "farms",
+            "samples",
+            "not_compared",
+        ],
+        json!({
+            "table": { "type": "string" },
+            "tenant": nullable("string"),
+            "backup_rows": { "type": "integer", "minimum": 0 },
+            "live_rows": { "type": "integer", "minimum": 0 },
+            "counts": counts(),
+            "farms": per_farm(),
+            "samples": object(&["lost", "changed", "added"], json!({ "lost": strings(), "changed": strings(), "added": strings() })),
+            "not_compared": nullable("string"),
+        }),
+    );
+    let cause = nullable_object(
+        &[
+            "seq",
+            "time",
+            "kind",
+            "operation",
+            "risk",
+            "rules",
+            "approval",
+            "backup",
+            "os_user",
+            "agent",
+        ],
+        json!({
+            "seq": { "type": "integer", "minimum": 1 }, "time": time(), "kind": { "type": "string" },
+            "operation": { "type": "string" }, "risk": { "type": "string" }, "rules": strings(),
+            "approval": nullable("string"), "backup": nullable("string"), "os_user": { "type": "string" },
+            "agent": nullable("string"),
+        }),
+    );
+    let scope = nullable_object(
+        &[
+            "incident",
+            "at",
+            "backup",
+            "side_database",
+            "cause",
+            "tables",
+            "new_tables",
+            "totals",
+            "farms",
+            "restore_seconds",
+            "compare_seconds",
+        ],
+        json!({
+            "incident": { "type": "string" },
+            "at": time(),
+            "backup": object(&["id", "taken_at", "verified", "why"], json!({
+                "id": { "type": "string" }, "taken_at": time(),
+                "verified": { "type": "string", "enum": ["none", "read", "full"] }, "why": { "type": "string" },
+            })),
+            "side_database": { "type": "string" },
+            "cause": cause,
+            "tables": array(table),
+            "new_tables": named_counts(),
+            "totals": counts(),
+            "farms": per_farm(),
+            "restore_seconds": { "type": "number", "minimum": 0 },
+            "compare_seconds": { "type": "number", "minimum": 0 },
+        }),
+    );
+    let recovery = object(
+        &["at", "kind", "backup", "farm", "tables"],
+        json!({
+            "at": time(), "kind": { "type": "string" }, "backup": { "type": "string" }, "farm": nullable("string"),
+            "tables": array(object(&["table", "missing", "inserted", "changed_left", "added_left", "left_samples"], json!({
+                "table": { "type": "string" }, "missing": { "type": "integer", "minimum": 0 },
+                "inserted": { "type": "integer", "minimum": 0 }, "changed_left": { "type": "integer", "minimum": 0 },
+                "added_left": { "type": "integer", "minimum": 0 }, "left_samples": strings(),
+            }))),
+        }),
+    );
+    object(
+        &[
+            "id",
+            "title",
+            "opened_at",
+            "opened_by",
+            "target",
+            "database",
+            "side",
+            "freeze",
+            "scope",
+            "recoveries",
+            "verification",
+            "checklist",
+            "closed_at",
+            "steps",
+        ],
+        json!({
+            "id": { "type": "string" },
+            "title": { "type": "string" },
+            "opened_at": time(),
+            "opened_by": { "type": "string" },
+            "target": { "type": "string" },
+            "database": { "type": "string" },
+            "side": nullable_object(&["name", "backup", "restore_seconds"], json!({
+                "name": { "type": "string" }, "backup": { "type": "string" },
+                "restore_seconds": { "type": "number", "minimum": 0 },
+            })),
+            "freeze": nullable_object(&["at", "database", "previous", "ended", "lifted_at"], json!({
+                "at": time(), "database": { "type": "string" }, "previous": nullable("string"),
+                "ended": array(session), "lifted_at": { "type": "string", "format": "date-time", "nullable": true },
+            })),
+            "scope": scope,
+            "recoveries": array(recovery),
+            "verification": nullable_object(&["at", "clean", "checks", "still_lost"], json!({
+                "at": time(), "clean": { "type": "boolean" },
+                "checks": array(object(&["check", "passed", "detail"], json!({
+                    "check": { "type": "string" }, "passed": { "type": "boolean" }, "detail": { "type": "string" },
+                }))),
+                "still_lost": named_counts(),
+            })),
+            "checklist": array(object(&["id", "item", "status", "note", "by", "at"], json!({
+                "id": { "type": "string" }, "item": { "type": "string" },
+                "status": { "type": "string", "enum": ["done", "not-applicable"] },
+                "note": { "type": "string" }, "by": { "type": "string" }, "at": time(),
+            }))),
+            "closed_at": { "type": "string", "format": "date-time", "nullable": true },
+            "steps": array(object(&["time", "step", "detail"], json!({
+                "time": time(), "step": { "type": "string" }, "detail": { "type": "string" },
+            }))),
+        }),
+    )
 }
 
 fn paging() -> Vec<Value> {
@@ -181,8 +356,25 @@ fn schemas() -> Value {
             "intact": { "type": "boolean" },
             "problems": strings(),
         })),
+        "Incident": incident(),
+        "Incidents": object(&["incidents"], json!({ "incidents": array(json!({ "$ref": "#/components/schemas/Incident" })) })),
         "OpenApi": { "type": "object", "required": ["openapi", "paths"] },
     })
+}
+
+/// `/api/incidents/{id}`: one incident, or 404.
+fn incident_operation() -> Value {
+    let mut op = operation(
+        "dbguard incident status --id ID",
+        "Incident",
+        vec![
+            json!({ "name": "id", "in": "path", "required": true, "description": "The incident's id.",
+                     "schema": { "type": "string" } }),
+        ],
+    );
+    op["get"]["responses"]["404"] = json!({ "description": "No incident of that id.",
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    op
 }
 
 /// The document.
@@ -220,6 +412,8 @@ pub fn document() -> Value {
             "/api/validate": operation("dbguard validate", "Validation", vec![]),
             "/api/audit": operation("dbguard audit, newest first, filtered", "Audit", audit),
             "/api/audit/verify": operation("dbguard audit verify", "Verification", vec![]),
+            "/api/incidents": operation("The incidents, newest first, each as dbguard incident status prints it", "Incidents", paging()),
+            "/api/incidents/{id}": incident_operation(),
             "/api/openapi.json": operation("This document", "OpenApi", vec![]),
         }
     })

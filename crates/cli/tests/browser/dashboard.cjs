@@ -1,7 +1,8 @@
 // Drives the dashboard in headless Chromium for crates/cli/tests/serve_browser.rs.
 // Input (environment): PLAYWRIGHT (the playwright-core module), CHROMIUM,
 // CHROMIUM_FLAGS (JSON), USER_DATA_DIR, DASHBOARD_URL (with its token),
-// SHOTS (a folder), STEP, and for STEP=approve: APPROVAL_ID, PASSPHRASE.
+// SHOTS (a folder), STEP (approve, tour or incidents), and for STEP=approve:
+// APPROVAL_ID, PASSPHRASE; for STEP=tour: RESTORE_INTO.
 // Output: one JSON object on stdout, the pages' text as a person sees it;
 // the assertions are the Rust test's.
 const { chromium } = require(process.env.PLAYWRIGHT);
@@ -49,6 +50,12 @@ async function main() {
     await again.locator('button', { hasText: 'Approve' }).click();
     await page.waitForLoadState();
     await shot('approvals');
+  } else if (process.env.STEP === 'incidents') {
+    await page.goto(new URL('/incidents', process.env.DASHBOARD_URL).href);
+    await shot('incidents');
+    await page.locator('td a[href^="/incidents/"]').first().click();
+    await page.waitForLoadState();
+    await shot('incident');
   } else {
     for (const name of ['approvals', 'backups', 'health', 'integrity', 'audit']) {
       await page.goto(new URL(`/${name}`, process.env.DASHBOARD_URL).href);

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::Router;
+use dbguard_guard::audit::Reading;
 use dbguard_guard::audit::{Listing, Verification};
 use dbguard_guard::protect::Refusal;
-use dbguard_guard::protocol::{project_log, verify_project_log};
+use dbguard_guard::protocol::read_project_log;
 use dbguard_guard::Entry;
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -103,61 +104,51 @@ fn refusals(state: &AppState) -> Vec<Refusal> {
 }
 
 /// The log as last read, and what `audit verify` said of it.
+#[derive(Clone)]
 pub struct Read {
-    /// Its entries, oldest first.
-    pub entries: Vec<Entry>,
+    /// The reading, continued by the next read.
+    pub reading: Reading,
     /// `dbguard audit verify`.
-    pub verification: Result<Verification, String>,
+    pub verification: Verification,
 }
 
-/// What identifies one state of the log's files: size, modification time
-/// and inode of the log and of its head.
-type Key = Vec<Option<(u64, std::time::SystemTime, u64)>>;
-
-/// The last read of the log. Reading and verifying 100,000 entries takes
-/// far longer than a page may, and the log only changes when dbguard
-/// appends to it, so both are redone only when its files changed.
+/// The last read of the log. Parsing and verifying 100,000 entries takes
+/// longer than a page may, and the log only grows when dbguard appends to
+/// it, so each read continues the last one: only the lines appended since
+/// are parsed and checked (the guard's [`Reading`] reads the whole log again
+/// when anything before them changed).
 #[derive(Default)]
-pub struct Cache(std::sync::Mutex<Option<(Key, Arc<Read>)>>);
+pub struct Cache(std::sync::Mutex<Option<Arc<Read>>>);
 
-fn key(files: &[std::path::PathBuf]) -> Key {
-    use std::os::unix::fs::MetadataExt;
-    files
-        .iter()
-        .map(|f| {
-            let m = std::fs::metadata(f).ok()?;
-            Some((m.len(), m.modified().ok()?, m.ino()))
-        })
-        .collect()
-}
-
-/// The log, read again only when it changed.
+/// The log as it is now.
 pub fn read(state: &AppState) -> anyhow::Result<Arc<Read>> {
     let d = &state.dashboard;
-    let state_dir = d.settings.state_dir();
-    let log = project_log(&state_dir, &d.approver_dir);
-    let now = key(&[log.path().to_path_buf(), state_dir.join("audit.head")]);
     let mut cached = state
         .audit
         .0
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((key, read)) = cached.as_ref() {
-        if *key == now {
-            return Ok(read.clone());
-        }
-    }
+    let previous = cached
+        .take()
+        .map(|read| Arc::unwrap_or_clone(read).reading)
+        .unwrap_or_default();
+    let (reading, verification) = read_project_log(&d.settings.state_dir(), &d.approver_dir, previous)?;
     let read = Arc::new(Read {
-        entries: log.entries()?,
-        verification: verify_project_log(&state_dir, &d.approver_dir).map_err(|e| e.to_string()),
+        reading,
+        verification,
     });
-    *cached = Some((now, read.clone()));
+    *cached = Some(read.clone());
     Ok(read)
 }
 
 /// The entries `filter` keeps, newest first.
 fn kept<'r>(read: &'r Read, filter: &Filter) -> Vec<&'r Entry> {
-    read.entries.iter().rev().filter(|e| filter.keeps(e)).collect()
+    read.reading
+        .entries()
+        .iter()
+        .rev()
+        .filter(|e| filter.keeps(e))
+        .collect()
 }
 
 /// `dbguard audit`'s listing, newest first, of the page of entries `filter` keeps.
@@ -176,7 +167,7 @@ pub fn listing(state: &AppState, filter: &Filter) -> anyhow::Result<Listing> {
 
 /// `dbguard audit verify`.
 pub fn verification(state: &AppState) -> anyhow::Result<Verification> {
-    read(state)?.verification.clone().map_err(anyhow::Error::msg)
+    Ok(read(state)?.verification.clone())
 }
 
 async fn show(State(state): State<Arc<AppState>>, Query(filter): Query<Filter>) -> Markup {
@@ -199,19 +190,19 @@ fn render(state: &AppState, filter: &Filter) -> Markup {
         Ok(read) => read,
         Err(e) => return page(PATH, "Audit", None, trouble("Cannot read the log", &e)),
     };
-    let verified = match &read.verification {
-        Ok(v) if v.intact => notice(
+    let v = &read.verification;
+    let verified = match v.intact {
+        true => notice(
             true,
             &format!("audit verify: the log is intact ({} entries).", v.lines),
         ),
-        Ok(v) => notice(
+        false => notice(
             false,
             &format!(
                 "audit verify: the log was tampered with: {}",
                 v.problems.join("; ")
             ),
         ),
-        Err(e) => notice(false, &format!("audit verify could not run: {e}")),
     };
     let entries = kept(&read, filter);
     let refusals = refusals(state);

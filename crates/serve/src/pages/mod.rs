@@ -4,6 +4,7 @@ pub mod approvals;
 pub mod audit;
 pub mod backups;
 pub mod health;
+pub mod incidents;
 pub mod integrity;
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(health::routes())
         .merge(integrity::routes())
         .merge(audit::routes())
+        .merge(incidents::routes())
 }
 
 /// What a form's action did: done (`Ok`), or refused with its status; the
