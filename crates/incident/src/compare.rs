@@ -163,14 +163,14 @@ pub fn compare(
         return Ok(diff);
     };
     let key_in_live = !backup.key.is_empty()
-        && backup
-            .key
-            .iter()
-            .all(|k| live.key.iter().any(|l| l.name == k.name) && live.column_type(&k.name).is_some());
+        && backup.key.iter().all(|k| {
+            live.key.iter().any(|l| l.name == k.name)
+                && live.column_type(&k.name) == backup.column_type(&k.name)
+        });
     if !key_in_live {
         diff.not_compared = Some(match backup.key.is_empty() {
             true => "the table has no primary key; every row is counted as lost and added".into(),
-            false => "the live table has another primary key; every row is counted as lost and added".into(),
+            false => "the live table has another primary key (or a key column of another type); every row is counted as lost and added".into(),
         });
         for (farm, rows) in per_farm(side, backup)? {
             diff.backup_rows += rows;
