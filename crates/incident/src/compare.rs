@@ -184,10 +184,14 @@ pub fn compare(
         }
         return Ok(diff);
     }
+    // The key columns are compared as the key, exactly: hashing them too
+    // would find nothing more.
     let common: Vec<&str> = backup
         .columns
         .iter()
-        .filter(|(name, ty)| live.column_type(name) == Some(ty.as_str()))
+        .filter(|(name, ty)| {
+            live.column_type(name) == Some(ty.as_str()) && !backup.key.iter().any(|k| &k.name == name)
+        })
         .map(|(name, _)| name.as_str())
         .collect();
     let tenant_live = backup.tenant.as_deref().filter(|t| live.column_type(t).is_some());
