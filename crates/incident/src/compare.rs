@@ -4,7 +4,7 @@
 //! by key, and the two sorted streams are merged. A key only in the backup
 //! is a row lost; only in the live database, a row added since; in both with
 //! another hash, a row changed since. Only the columns both tables have,
-//! with the same type, are hashed.
+//! with the same type, are hashed (the key's are compared as the key).
 //!
 //! Both databases are read at once, each with a binary `COPY` on a thread
 //! of its own ([`crate::stream`]): the two servers sort and hash in
@@ -261,8 +261,9 @@ pub fn compare(
 /// column and whether it is a uuid) is not sent again when it is a key
 /// column. Narrow rows: the server sorts less, the client reads less.
 ///
-/// The hash is `hashtextextended` of the row's text (the common columns, in
-/// the backup's order): PostgreSQL's own 64-bit hash of the exact text, so
+/// The hash is `hashtextextended` of the row's text (the columns both
+/// tables have with the same type, but the key's, in the backup's order):
+/// PostgreSQL's own 64-bit hash of the exact text, so
 /// any change of any hashed value changes its input. A change goes
 /// unnoticed only if the new text hashes to the same 64 bits as the old
 /// one, about 2^-64 for a change (one in 18 billion billion): even a
