@@ -30,6 +30,7 @@ pub mod scope;
 pub mod session;
 pub mod start;
 pub mod state;
+pub mod stream;
 pub mod verify;
 
 pub use state::{Incident, Incidents};
