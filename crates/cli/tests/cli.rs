@@ -237,7 +237,13 @@ fn local_server_life_cycle_through_the_cli() {
             "every table with tenant data is isolated",
         ))
         .stdout(predicate::str::contains(
-            "app role  postgresql://farm_app@127.0.0.1",
+            "app role  farm_app: not a superuser, owns nothing",
+        ))
+        .stdout(predicate::str::contains(
+            "url       postgresql://farm_app@127.0.0.1",
+        ))
+        .stdout(predicate::str::contains(
+            "admin     postgresql://postgres@127.0.0.1",
         ))
         .stdout(predicate::str::contains("✓ seed      development data: 240 rows"))
         .stdout(predicate::str::contains(

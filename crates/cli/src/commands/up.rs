@@ -52,7 +52,11 @@ impl Step {
 
 #[derive(Serialize)]
 struct UpReport {
+    /// The URL dbguard itself works through (the superuser's on the local server).
     target: String,
+    /// The application's URL on the local server (`dbguard db url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_url: Option<String>,
     steps: Vec<Step>,
     summary: DatabaseSummary,
 }
@@ -70,14 +74,20 @@ impl Report for UpReport {
         }
         let s = &self.summary;
         text.push_str(&format!(
-            "\nserver    PostgreSQL {}\ndatabase  {} (as {})\nsize      {}\ntables    {}\nurl       {}\n",
+            "\nserver    PostgreSQL {}\ndatabase  {} (as {})\nsize      {}\ntables    {}\n",
             s.server_version,
             s.database,
             s.user,
             human_size(s.size_bytes),
             s.tables,
-            self.target
         ));
+        match &self.app_url {
+            Some(app) => text.push_str(&format!(
+                "url       {app} (the application's)\nadmin     {} (dbguard's own)\n",
+                self.target
+            )),
+            None => text.push_str(&format!("url       {}\n", self.target)),
+        }
         text
     }
 }
@@ -267,13 +277,18 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
     steps.push(Step::done("connect", url.redacted()));
     let (migrated, farm_schema) = migrate(settings, &url, &mut client)?;
     steps.push(Step::done("migrate", migrated));
+    let mut app_url = None;
     if let Target::Local { database } = &settings.target {
         let server = super::db::local_server(settings)?;
         let app = super::db::app_url(settings, &server, database)?;
         steps.push(Step::done(
             "app role",
-            format!("{} (the application's URL: `dbguard db url`)", app.redacted()),
+            format!(
+                "{}: not a superuser, owns nothing (its URL: `dbguard db url`)",
+                app.user().unwrap_or_default()
+            ),
         ));
+        app_url = Some(app.redacted());
     }
     // The audit needs to become the application role, which dbguard can do
     // on its own server; on one a URL names the health check audits instead.
@@ -323,6 +338,7 @@ pub fn run(format: Format, settings: &Settings) -> anyhow::Result<ExitCode> {
         format,
         &UpReport {
             target: url.redacted(),
+            app_url,
             steps,
             summary,
         },
