@@ -6,8 +6,10 @@
 //! `del()` with no `where`, `schema.dropTable`), Django (`objects.all().
 //! delete()`, `call_command('flush')`), SQLAlchemy (`drop_all`,
 //! `query(X).delete()`), ActiveRecord (`delete_all`, `destroy_all`,
-//! `drop_table`). A filtered bulk write is medium: its filter is not
-//! evaluated.
+//! `drop_table`, `update_all`), Drizzle (`db.delete(t)`, `db.update(t).
+//! set(…)` with no `.where(…)` after), TypeORM's `synchronize(true)` and a
+//! repository's `clear()`. A filtered bulk write is medium: its filter is
+//! not evaluated.
 
 use super::literals::matching;
 use super::Lang;
@@ -52,7 +54,7 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                 if compact.is_empty()
                     || compact == "{}"
                     || compact.contains("where:{}")
-                    || (name == "deleteMany" && !compact.contains("where"))
+                    || !compact.contains("where")
                 {
                     add(
                         Rule::OrmDestructiveCall,
@@ -70,6 +72,56 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                         len,
                     );
                 }
+            }
+            // Drizzle: `db.delete(table)` and `db.update(table).set(…)` write
+            // every row unless a `.where(…)` follows in the same chain.
+            (Lang::JavaScript, "delete" | "update")
+                if !compact.is_empty()
+                    && !compact.starts_with('{')
+                    && DRIZZLE_RECEIVERS.iter().any(|r| receiver(chain) == *r) =>
+            {
+                let tail = chain_tail(code, at + len);
+                if name == "update" && !tail.contains(".set(") {
+                    continue;
+                }
+                if tail.contains(".where(") {
+                    add(
+                        Rule::OrmFilteredWrite,
+                        &format!(
+                            "{name}() writes every row its where() matches, which dbguard does not evaluate"
+                        ),
+                        at,
+                        len,
+                    );
+                } else {
+                    add(
+                        Rule::OrmDestructiveCall,
+                        &format!("{name}() without where() writes every row of the table"),
+                        at,
+                        len,
+                    );
+                }
+            }
+            // TypeORM: `synchronize(true)` drops every table first; a
+            // repository's `clear()` is TRUNCATE.
+            (Lang::JavaScript, "synchronize") if compact == "true" => add(
+                Rule::OrmDestructiveCall,
+                "synchronize(true) drops every table before creating them again",
+                at,
+                len,
+            ),
+            (Lang::JavaScript, "clear")
+                if compact.is_empty()
+                    && (chain.contains("Repository")
+                        || chain.contains("getRepository(")
+                        || chain.contains(".manager")) =>
+            {
+                add(
+                    Rule::OrmDestructiveCall,
+                    "clear() empties the table (TRUNCATE)",
+                    at,
+                    len,
+                )
             }
             (Lang::JavaScript, "$executeRawUnsafe" | "$queryRawUnsafe" | "unsafe") => {
                 let first = source.get(at + name.len() + 1..).unwrap_or_default().trim_start();
@@ -168,7 +220,7 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
         }
     }
     if lang == Lang::Ruby {
-        for name in ["delete_all", "destroy_all"] {
+        for name in ["delete_all", "destroy_all", "update_all"] {
             for (at, _) in code.match_indices(&format!(".{name}")) {
                 let after = code[at + name.len() + 1..].chars().next();
                 if after.is_some_and(|c| c.is_alphanumeric() || c == '_') {
@@ -179,7 +231,7 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                     add(
                         Rule::OrmFilteredWrite,
                         &format!(
-                            "{name} deletes every row its filter matches, which dbguard does not evaluate"
+                            "{name} writes every row its filter matches, which dbguard does not evaluate"
                         ),
                         at,
                         name.len() + 1,
@@ -187,7 +239,7 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                 } else {
                     add(
                         Rule::OrmDestructiveCall,
-                        &format!("{name} deletes every row of the table"),
+                        &format!("{name} writes every row of the table"),
                         at,
                         name.len() + 1,
                     );
@@ -196,6 +248,37 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
         }
     }
     found
+}
+
+/// The names Drizzle's database and transaction objects usually go by.
+const DRIZZLE_RECEIVERS: &[&str] = &["db", "tx", "trx", "database", "drizzle"];
+
+/// The object a method is called on: the last name of `chain` before the
+/// call's dot (`await db.` → `db`).
+fn receiver(chain: &str) -> &str {
+    let chain = chain.trim_end().trim_end_matches('.').trim_end();
+    let start = chain
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .map_or(0, |i| i + 1);
+    &chain[start..]
+}
+
+/// The rest of the statement after offset `from`: up to a `;`, or a
+/// newline that does not continue a method chain.
+fn chain_tail(code: &str, from: usize) -> &str {
+    let rest = code.get(from..).unwrap_or_default();
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        if c == ';' {
+            end = i;
+            break;
+        }
+        if c == '\n' && !rest[i..].trim_start().starts_with('.') {
+            end = i;
+            break;
+        }
+    }
+    &rest[..end]
 }
 
 /// `(offset of the name, name, argument text)` of each `.name(args)` and
@@ -302,6 +385,47 @@ mod tests {
             [Rule::OrmFilteredWrite]
         );
         assert!(rules("user.delete()", Lang::Python).is_empty());
+        assert_eq!(
+            rules("await db.delete(users)", Lang::JavaScript),
+            [Rule::OrmDestructiveCall]
+        );
+        assert_eq!(
+            rules("await db.update(users).set({ admin: true })", Lang::JavaScript),
+            [Rule::OrmDestructiveCall]
+        );
+        assert_eq!(
+            rules(
+                "await tx\n  .delete(users)\n  .where(eq(users.id, id))",
+                Lang::JavaScript
+            ),
+            [Rule::OrmFilteredWrite]
+        );
+        assert!(rules("sessions.delete(key); cache.update(k)", Lang::JavaScript).is_empty());
+        assert_eq!(
+            rules("await dataSource.synchronize(true)", Lang::JavaScript),
+            [Rule::OrmDestructiveCall]
+        );
+        assert!(rules("await dataSource.synchronize()", Lang::JavaScript).is_empty());
+        assert_eq!(
+            rules("await dataSource.getRepository(Task).clear()", Lang::JavaScript),
+            [Rule::OrmDestructiveCall]
+        );
+        assert!(rules("seen.clear()", Lang::JavaScript).is_empty());
+        assert_eq!(
+            rules(
+                "await prisma.task.updateMany({ data: { done: true } })",
+                Lang::JavaScript
+            ),
+            [Rule::OrmDestructiveCall]
+        );
+        assert_eq!(
+            rules("Task.update_all(done: false)", Lang::Ruby),
+            [Rule::OrmDestructiveCall]
+        );
+        assert_eq!(
+            rules("Task.where(done: true).update_all(done: false)", Lang::Ruby),
+            [Rule::OrmFilteredWrite]
+        );
         assert_eq!(
             rules("Base.metadata.drop_all(engine)", Lang::Python),
             [Rule::OrmDestructiveCall]
