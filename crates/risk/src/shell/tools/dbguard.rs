@@ -56,6 +56,13 @@ pub fn classify(w: &mut Walker, inv: &Invocation) {
              decides it in their own terminal",
             &inv.text,
         ),
+        // The superuser's URL names the password file only dbguard uses.
+        Some("db") if operands.get(1).is_some_and(|w| w.text == "url") && items.has(&["--admin"]) => w.add(
+            Rule::ReadDbguardSecret,
+            "dbguard db url --admin is the local server's superuser, which can switch the guards inside the \
+             database off; a person uses it in their own terminal",
+            &inv.text,
+        ),
         Some("restore") if !items.has(&["--into"]) => w.add(
             Rule::RestoreOverLive,
             "dbguard restore without --into replaces the live database",
