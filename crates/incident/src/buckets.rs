@@ -6,10 +6,10 @@
 //! ([`crate::compare`]).
 //!
 //! A bucket's summary is its row count, the sum and the exclusive or of a
-//! 64-bit hash (`hashtextextended`) of each row's text, key included (a
-//! row deleted and another inserted with the same values under another
-//! key changes it). Both are independent of the rows' order. Two different
-//! sets of rows in a bucket summed up the same would hide their
+//! 64-bit hash of each row (`hash_record_extended` of its values, key
+//! included: a row deleted and another inserted with the same values under
+//! another key changes it). Both are independent of the rows' order. Two
+//! different sets of rows in a bucket summed up the same would hide their
 //! differences: with the rows' hashes as good as random 64-bit values, the
 //! sums of two different sets of as many rows differ by a sum of hashes
 //! that is zero with a chance of about 2^-64, and the exclusive or, which
@@ -18,6 +18,13 @@
 //! of a row's change hidden by the row hash itself ([`crate::compare`]).
 //! The sum is taken as PostgreSQL's `sum(bigint)`: exact (a `numeric`,
 //! accumulated in 128 bits), never overflowing.
+//!
+//! The values are hashed as they are stored, not printed (printing the
+//! rows as text is most of the cost of hashing them), but only where two
+//! values printed differently are always stored differently, so that the
+//! pre-pass never finds equal what the row-by-row comparison, which hashes
+//! the text, finds changed ([`hashed`]); a bucket found different for
+//! nothing only costs its rows' comparison.
 
 use std::collections::BTreeMap;
 
@@ -35,11 +42,38 @@ const MOST_BUCKETS: usize = 1000;
 /// A bucket's rows summed up: count, sum and exclusive or of the row hashes.
 type Summary = (i64, String, i64);
 
+/// The bucket's value as text (`None`: NULL).
+type Bucket = Option<String>;
+
+/// Column `name` of type `ty` on `t`, as the pre-pass hashes it: integers,
+/// uuids, booleans, dates and timestamps as they are (their text is a
+/// function of their value), floats and text by their bytes (`-0` is not
+/// `0`, a case-insensitive collation does not hide a change of case),
+/// everything else as text (`1.0` is not `1.00`).
+fn hashed(name: &str, ty: &str) -> String {
+    let column = format!("t.{}", quote_ident(name));
+    match ty {
+        "smallint"
+        | "integer"
+        | "bigint"
+        | "uuid"
+        | "boolean"
+        | "date"
+        | "timestamp without time zone"
+        | "timestamp with time zone" => column,
+        "double precision" => format!("float8send({column})"),
+        "real" => format!("float4send({column})"),
+        "text" => format!("textsend({column})"),
+        ty if ty.starts_with("character varying") => format!("textsend({column})"),
+        _ => format!("{column}::text"),
+    }
+}
+
 /// How the rows of a table fall into buckets, the same on both sides.
 pub struct Buckets {
-    /// The bucket of a row of `t`, as text.
+    /// The bucket of a row of `t`.
     expression: String,
-    /// The text of the rows' hash (key and compared columns).
+    /// The row hashed (key and compared columns, [`hashed`]).
     row: String,
 }
 
@@ -61,14 +95,14 @@ impl Buckets {
     /// when both tables have it with the same type, else by the key;
     /// `common` are the columns compared (besides the key).
     pub fn new(backup: &Table, live: &Table, tenant: Option<&str>, common: &[&str]) -> Buckets {
-        let column = |c: &str| format!("t.{}", quote_ident(c));
+        let column = |c: &str| hashed(c, backup.column_type(c).unwrap_or_default());
         let key: Vec<String> = backup.key.iter().map(|k| column(&k.name)).collect();
         let expression = match tenant
             .filter(|t| backup.column_type(t).is_some() && backup.column_type(t) == live.column_type(t))
         {
-            Some(tenant) => format!("coalesce({}::text, '')", column(tenant)),
+            Some(tenant) => format!("t.{}", quote_ident(tenant)),
             None => format!(
-                "(hashtextextended(ROW({})::text, 0) & {})::text",
+                "(hash_record_extended(ROW({}), 0) & {})",
                 key.join(", "),
                 KEY_BUCKETS - 1
             ),
@@ -76,15 +110,15 @@ impl Buckets {
         let columns: Vec<String> = key.into_iter().chain(common.iter().map(|c| column(c))).collect();
         Buckets {
             expression,
-            row: format!("ROW({})::text", columns.join(", ")),
+            row: format!("ROW({})", columns.join(", ")),
         }
     }
 
     /// The summaries of `table`'s buckets.
     fn sql(&self, table: &Table) -> String {
         format!(
-            "SELECT b, count(*), sum(h)::text, bit_xor(h) FROM \
-             (SELECT {} AS b, hashtextextended({}, 0) AS h FROM {} t) s GROUP BY b",
+            "SELECT b::text, count(*), sum(h)::text, bit_xor(h) FROM \
+             (SELECT {} AS b, hash_record_extended({}, 0) AS h FROM {} t) s GROUP BY b",
             self.expression,
             self.row,
             table.quoted()
@@ -107,7 +141,7 @@ impl Buckets {
             (old.join().expect("the pre-pass thread"), new)
         });
         let (old, new) = (old?, new?);
-        let differing: Vec<&String> = old
+        let differing: Vec<&Bucket> = old
             .keys()
             .chain(new.keys().filter(|b| !old.contains_key(*b)))
             .filter(|b| old.get(*b) != new.get(*b))
@@ -128,9 +162,19 @@ impl Buckets {
             .filter(|(b, s)| new.get(*b) == Some(*s))
             .map(|(_, s)| s.0 as u64)
             .sum();
-        let list: Vec<String> = differing.iter().map(|b| literal(b)).collect();
+        let list: Vec<String> = differing
+            .iter()
+            .filter_map(|b| b.as_deref().map(literal))
+            .collect();
+        let mut conditions = Vec::new();
+        if !list.is_empty() {
+            conditions.push(format!("{} IN ({})", self.expression, list.join(", ")));
+        }
+        if differing.contains(&&None) {
+            conditions.push(format!("{} IS NULL", self.expression));
+        }
         Ok(Found {
-            filter: Some(format!("{} IN ({})", self.expression, list.join(", "))),
+            filter: Some(format!("({})", conditions.join(" OR "))),
             same_rows,
             all_same: false,
         })
@@ -138,7 +182,7 @@ impl Buckets {
 }
 
 /// The summaries of `sql`'s buckets, by bucket.
-fn summaries(client: &mut postgres::Client, sql: &str) -> anyhow::Result<BTreeMap<String, Summary>> {
+fn summaries(client: &mut postgres::Client, sql: &str) -> anyhow::Result<BTreeMap<Bucket, Summary>> {
     Ok(client
         .query(sql, &[])?
         .iter()

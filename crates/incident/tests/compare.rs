@@ -134,7 +134,10 @@ const BUCKETS: &str = "
     CREATE TABLE tags (name text PRIMARY KEY, note text);
     INSERT INTO tags SELECT 't' || g, 'n' || g % 5 FROM generate_series(1, 3000) g;
     CREATE TABLE pairs (a int, b text, PRIMARY KEY (a, b));
-    INSERT INTO pairs SELECT g, 'x' || g FROM generate_series(1, 1000) g;";
+    INSERT INTO pairs SELECT g, 'x' || g FROM generate_series(1, 1000) g;
+    CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+    CREATE TABLE vals (id int PRIMARY KEY, f float8, n numeric, s text COLLATE ci, at timestamptz);
+    INSERT INTO vals SELECT g, 0, 1.0, 'a', '2026-01-01' FROM generate_series(1, 1000) g;";
 
 /// Compares `name` with and without the pre-pass; the two must agree.
 fn both(
@@ -166,7 +169,10 @@ fn the_pre_pass_reports_exactly_what_the_row_by_row_comparison_does() {
              UPDATE batches SET farm_id = 'farm5' WHERE id = 4;
              DELETE FROM tags WHERE name = 't10';
              INSERT INTO tags VALUES ('t10x', 'n0');
-             UPDATE tags SET note = 'changed' WHERE name = 't2000';",
+             UPDATE tags SET note = 'changed' WHERE name = 't2000';
+             UPDATE vals SET f = '-0' WHERE id = 1;
+             UPDATE vals SET n = 1.00 WHERE id = 2;
+             UPDATE vals SET s = 'A' WHERE id = 3;",
         )
         .unwrap();
     let (mut side, mut live) = (old.client(), new.client());
@@ -195,6 +201,9 @@ fn the_pre_pass_reports_exactly_what_the_row_by_row_comparison_does() {
     assert_eq!((tags.backup_rows, tags.live_rows), (3000, 3000));
     assert_eq!(tags.samples.lost, ["name=t10"]);
     assert_eq!(tags.samples.added, ["name=t10x"]);
+    // Values equal but printed otherwise are changed, as row by row.
+    let vals = both(&mut side, &mut live, "public.vals");
+    assert_eq!(vals.counts.changed, 3, "{vals:?}");
     // Equal tables: every row counted, nothing differs.
     let pairs = both(&mut side, &mut live, "public.pairs");
     assert!(!pairs.counts.any(), "{pairs:?}");
