@@ -316,6 +316,9 @@ fn ensure_side(
             progress: false,
             connect_timeout: Some(ctx.timeout()),
             lock_timeout: None,
+            // The comparison scans whole tables and the recovery copies
+            // them out (by farm): neither needs the side's statistics.
+            skip_analyze: true,
         },
     )?;
     incident.side = Some(SideDatabase {
