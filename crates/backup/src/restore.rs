@@ -1,6 +1,7 @@
 //! `restore`: into a new database (the live one untouched), or over the live
 //! database in one transaction after a verified safety backup. A backup
-//! whose checksums fail is refused. `ANALYZE` runs after, and the result is
+//! whose checksums fail is refused. `ANALYZE` runs after (unless asked not to
+//! into a new database), and the result is
 //! compared with the manifest: the same set of tables, the same row counts.
 //!
 //! Into a new database, the archive is restored into a temporary database
@@ -70,6 +71,11 @@ pub struct RestoreOptions {
     /// How long a restore over the live database may wait for a lock
     /// ([`DEFAULT_LOCK_TIMEOUT`] when unset).
     pub lock_timeout: Option<Duration>,
+    /// Into a new database, leave the planner's statistics to autovacuum
+    /// instead of running `ANALYZE` after the restore: for a database that
+    /// is only read through whole-table scans (an incident's side
+    /// database), which need none. Over the live database it always runs.
+    pub skip_analyze: bool,
 }
 
 /// Restores `backup` to `target` on the server `url` names.
@@ -112,7 +118,7 @@ pub fn restore(
             let mut cmd = crate::programs::command(&install, "pg_restore", &temp.url);
             cmd.arg("--exit-on-error");
             let replayed = replay(backup, cmd, options.progress, "restore")?;
-            let counts = analyze_and_compare(&temp.url, backup, timeout)?;
+            let counts = analyze_and_compare(&temp.url, backup, timeout, !options.skip_analyze)?;
             if !counts.passed {
                 // Dropped with `temp`: a half-restored database is worse than none.
                 return Err(Error::Verification {
@@ -200,7 +206,7 @@ pub fn restore(
                 )),
                 other => other,
             })?;
-            let counts = analyze_and_compare(url, backup, timeout)?;
+            let counts = analyze_and_compare(url, backup, timeout, true)?;
             Ok(RestoreReport {
                 id: backup.id().to_string(),
                 database: url.database().unwrap_or_default().to_string(),
@@ -213,10 +219,12 @@ pub fn restore(
     }
 }
 
-/// `ANALYZE`, then the comparison with the manifest.
-fn analyze_and_compare(url: &DbUrl, backup: &Backup, timeout: Duration) -> Result<Check> {
-    connect(url, timeout)?
-        .batch_execute("ANALYZE")
-        .map_err(dbguard_pg::connect::query_error("running ANALYZE"))?;
+/// `ANALYZE` (when `analyze`), then the comparison with the manifest.
+fn analyze_and_compare(url: &DbUrl, backup: &Backup, timeout: Duration, analyze: bool) -> Result<Check> {
+    if analyze {
+        connect(url, timeout)?
+            .batch_execute("ANALYZE")
+            .map_err(dbguard_pg::connect::query_error("running ANALYZE"))?;
+    }
     compare_counts(url, &backup.manifest.tables, Some(timeout))
 }

@@ -9,6 +9,9 @@
 //! Both databases are read at once, each with a binary `COPY` on a thread
 //! of its own ([`crate::stream`]): the two servers sort and hash in
 //! parallel, and no row is decoded beyond the bytes the merge compares.
+//! Before that, a pre-pass ([`crate::buckets`]) sums up both tables by
+//! farm (or by a hash of the key) without sorting: the rows of the buckets
+//! that agree are counted, not sent; only the others are merged.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -17,6 +20,7 @@ use std::collections::BTreeMap;
 use dbguard_pg::local::quote_ident;
 use serde::{Deserialize, Serialize};
 
+use crate::buckets::{Buckets, Found};
 use crate::catalog::{KeyColumn, KeyOrder, Table};
 use crate::stream::{Row, Stream};
 
@@ -135,12 +139,34 @@ fn step(stream: &mut Stream, key: &[KeyColumn], last: &mut Vec<u8>) -> anyhow::R
 }
 
 /// Compares `backup` (on `side`) with `live` (on `live_client`, `None` when
-/// the live database no longer has the table).
+/// the live database no longer has the table): the buckets that agree
+/// counted by the pre-pass, the rows of the others merged one by one.
 pub fn compare(
     side: &mut postgres::Client,
     backup: &Table,
     live_client: &mut postgres::Client,
     live: Option<&Table>,
+) -> anyhow::Result<TableDiff> {
+    compare_rows(side, backup, live_client, live, true)
+}
+
+/// [`compare`] without the pre-pass, every row merged one by one: the
+/// reference the pre-pass must agree with.
+pub fn compare_every_row(
+    side: &mut postgres::Client,
+    backup: &Table,
+    live_client: &mut postgres::Client,
+    live: Option<&Table>,
+) -> anyhow::Result<TableDiff> {
+    compare_rows(side, backup, live_client, live, false)
+}
+
+fn compare_rows(
+    side: &mut postgres::Client,
+    backup: &Table,
+    live_client: &mut postgres::Client,
+    live: Option<&Table>,
+    prepass: bool,
 ) -> anyhow::Result<TableDiff> {
     let mut diff = TableDiff {
         table: backup.display(),
@@ -198,8 +224,23 @@ pub fn compare(
     let tenant = |table: &Table, column: Option<&str>| {
         column.map(|c| (c.to_string(), table.column_type(c) == Some("uuid")))
     };
-    let old_query = stream_sql(backup, &common, tenant(backup, backup.tenant.as_deref()));
-    let new_query = stream_sql(backup, &common, tenant(live, tenant_live));
+    let found = match prepass {
+        true => Buckets::new(backup, live, backup.tenant.as_deref(), &common).find(
+            side,
+            backup,
+            live_client,
+            live,
+        )?,
+        false => Found::default(),
+    };
+    diff.backup_rows += found.same_rows;
+    diff.live_rows += found.same_rows;
+    if found.all_same {
+        return Ok(diff);
+    }
+    let filter = found.filter.as_deref();
+    let old_query = stream_sql(backup, &common, tenant(backup, backup.tenant.as_deref()), filter);
+    let new_query = stream_sql(backup, &common, tenant(live, tenant_live), filter);
     let key = &backup.key;
     for client in [&mut *side, &mut *live_client] {
         client.batch_execute(SORTED_BY_SORTING)?;
@@ -254,7 +295,8 @@ pub fn compare(
     Ok(diff)
 }
 
-/// `SELECT key…, farm, hash(row) FROM table ORDER BY key…`: integer keys
+/// `SELECT key…, farm, hash(row) FROM table [WHERE filter] ORDER BY key…`
+/// (`filter`: the buckets to compare, on `t`): integer keys
 /// as `bigint` (compared as numbers), uuids as their 16 bytes (whose order
 /// is the uuid order), the others as text (compared by their bytes, as
 /// they are sorted: see [`KeyColumn::order_by`]). The farm (`tenant`, its
@@ -273,7 +315,7 @@ pub fn compare(
 /// rows are found by key, with no hash involved). It costs a fraction of
 /// MD5's time, whose 128 bits would be computed, printed in hex and sent
 /// for every row of both databases.
-fn stream_sql(table: &Table, common: &[&str], tenant: Option<(String, bool)>) -> Query {
+fn stream_sql(table: &Table, common: &[&str], tenant: Option<(String, bool)>, filter: Option<&str>) -> Query {
     let mut fields: Vec<String> = table
         .key
         .iter()
@@ -307,9 +349,10 @@ fn stream_sql(table: &Table, common: &[&str], tenant: Option<(String, bool)>) ->
     let order: Vec<String> = table.key.iter().map(|k| k.order_by("t")).collect();
     Query {
         sql: format!(
-            "SELECT {} FROM {} t ORDER BY {}",
+            "SELECT {} FROM {} t {}ORDER BY {}",
             fields.join(", "),
             table.quoted(),
+            filter.map(|f| format!("WHERE {f} ")).unwrap_or_default(),
             order.join(", ")
         ),
         fields: fields.len(),

@@ -20,6 +20,7 @@
 //! Every step records what it did in the incident's state
 //! ([`state::Incident`]), so rerunning a step after a crash finishes it.
 
+pub mod buckets;
 pub mod catalog;
 pub mod close;
 pub mod compare;

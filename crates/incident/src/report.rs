@@ -60,7 +60,7 @@ pub fn markdown(incident: &Incident, entries: &[Entry]) -> String {
     let mut lines: Vec<(DateTime<Utc>, String)> = entries
         .iter()
         .filter(|e| e.time >= from && e.time <= to && e.kind != "incident")
-        .filter(|e| e.target.as_deref().is_none_or(|t| t == incident.target))
+        .filter(|e| e.target.as_deref().is_none_or(|t| incident.is_on(t)))
         .map(|e| {
             let marker = match Some(e.seq) == cause {
                 true => " **← most likely cause**",

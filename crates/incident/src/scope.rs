@@ -98,6 +98,7 @@ impl ScopeReport {
 /// The entry of `log` that most likely caused the loss in `incident`: the
 /// last data-changing operation on its database that ran before the
 /// incident was opened, the highest risk first.
+/// ([`Incident::is_on`]: however its command wrote the database).
 pub fn cause(entries: &[Entry], incident: &Incident) -> Option<Cause> {
     let ran: Vec<&Entry> = entries
         .iter()
@@ -105,7 +106,7 @@ pub fn cause(entries: &[Entry], incident: &Incident) -> Option<Cause> {
             CHANGING_KINDS.contains(&e.kind.as_str())
                 && e.outcome == "executed"
                 && e.time <= incident.opened_at
-                && e.target.as_deref() == Some(incident.target.as_str())
+                && e.target.as_deref().is_some_and(|t| incident.is_on(t))
                 && e.risk != "low"
         })
         .collect();
@@ -315,6 +316,9 @@ fn ensure_side(
             progress: false,
             connect_timeout: Some(ctx.timeout()),
             lock_timeout: None,
+            // The comparison scans whole tables and the recovery copies
+            // them out (by farm): neither needs the side's statistics.
+            skip_analyze: true,
         },
     )?;
     incident.side = Some(SideDatabase {
@@ -354,4 +358,56 @@ pub fn tables_with_losses(report: &ScopeReport, farm: Option<&str>) -> BTreeSet<
         })
         .map(|t| t.table.clone())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seq: u64, target: &str, operation: &str) -> Entry {
+        let mut entry = Entry::new("shell", operation, "executed");
+        entry.seq = seq;
+        entry.time = Utc::now() - chrono::Duration::minutes(5);
+        entry.target = Some(dbguard_pg::redact::redact(target));
+        entry.risk = "high".into();
+        entry
+    }
+
+    #[test]
+    fn the_cause_is_found_whichever_way_its_command_wrote_the_database() {
+        let incident = Incident {
+            id: "inc_1".into(),
+            title: "lost".into(),
+            opened_at: Utc::now(),
+            opened_by: "ops".into(),
+            target: "postgresql://app@127.0.0.1:5433/farm?passfile=/tmp/dbguard.pgpass".into(),
+            database: "farm".into(),
+            side: None,
+            freeze: None,
+            scope: None,
+            recoveries: Vec::new(),
+            verification: None,
+            checklist: Vec::new(),
+            closed_at: None,
+            steps: Vec::new(),
+        };
+        let entries = [
+            entry(
+                1,
+                "postgresql://app:secret@127.0.0.1:5433/farm",
+                "psql -c 'TRUNCATE tasks'",
+            ),
+            entry(
+                2,
+                "postgresql://app:secret@127.0.0.1:5433/other",
+                "psql -c 'TRUNCATE tasks'",
+            ),
+        ];
+        let found = cause(&entries, &incident).expect("the TRUNCATE on farm");
+        assert_eq!(found.seq, 1, "not the one on another database");
+        assert!(cause(&entries[1..], &incident).is_none());
+        let report = crate::report::markdown(&incident, &entries);
+        assert!(report.contains("TRUNCATE tasks"), "in the timeline: {report}");
+        assert!(!report.contains("TRUNCATE others"), "{report}");
+    }
 }

@@ -76,6 +76,23 @@ pub struct Step {
 }
 
 impl Incident {
+    /// Whether `target` (an audit entry's) is the incident's database.
+    /// An entry's target is the database its command named (`psql <url>`),
+    /// an incident's the one `DATABASE_URL` names: the same database may be
+    /// written otherwise in each (with a password or a `passfile`, other
+    /// parameters), so the two are compared by server and database
+    /// ([`dbguard_pg::DbUrl::same_database`]), by their text only when one
+    /// of them cannot be read.
+    pub fn is_on(&self, target: &str) -> bool {
+        match (
+            dbguard_pg::DbUrl::parse(&self.target),
+            dbguard_pg::DbUrl::parse(target),
+        ) {
+            (Ok(live), Ok(target)) => live.same_database(&target),
+            _ => target == self.target,
+        }
+    }
+
     /// Records a step now.
     pub fn step(&mut self, step: &str, detail: impl Into<String>) {
         self.steps.push(Step {

@@ -113,6 +113,21 @@ impl DbUrl {
         self.config.get_dbname()
     }
 
+    /// Whether `other` names the same database on the same server: the
+    /// same hosts, ports (5432 when none is named) and database (libpq's
+    /// default, the user's name, when none is named), whatever else the
+    /// two texts hold (a password or not, a `passfile`, other parameters).
+    pub fn same_database(&self, other: &DbUrl) -> bool {
+        let ports = |url: &DbUrl| match url.config.get_ports() {
+            [] => vec![5432],
+            ports => ports.to_vec(),
+        };
+        let database = |url: &DbUrl| url.database().or(url.user()).map(str::to_string);
+        self.config.get_hosts() == other.config.get_hosts()
+            && ports(self) == ports(other)
+            && database(self) == database(other)
+    }
+
     /// The user name, when the URL names one.
     pub fn user(&self) -> Option<&str> {
         self.config.get_user()
