@@ -5,6 +5,13 @@
 //! [`BATCHES_AHEAD`] batches of [`BATCH_ROWS`] rows are held per side,
 //! whatever the table's size. A row is kept as COPY sent it (its fields'
 //! lengths and bytes), nothing decoded until the merge needs it.
+//!
+//! Why not `postgres::binary_copy::BinaryCopyOutIter`: it needs every
+//! column's type up front and decodes each row into typed values, one
+//! allocation per row; the merge only compares the key's bytes and the
+//! hash, so the binary COPY framing (a fixed header, then per row a field
+//! count and length-prefixed fields, as PostgreSQL's documentation of
+//! `COPY … (FORMAT binary)` lays out) is read here directly.
 
 use std::io::{BufRead, Read};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
