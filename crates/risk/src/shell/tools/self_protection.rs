@@ -152,14 +152,52 @@ fn names_secret(text: &str, scope: &Scope) -> Option<&'static str> {
             .then(|| crate::protected::secret_path(Path::new(path), Path::new("/")))
             .flatten()
     });
-    named.or_else(|| {
-        let cwd = scope
-            .cwd
-            .as_ref()
-            .filter(|c| c.to_string_lossy().contains(".dbguard"))?;
-        let path = text.rsplit('=').next().unwrap_or(text);
-        crate::protected::secret_path(Path::new(path), cwd)
-    })
+    named
+        .or_else(|| {
+            let cwd = scope
+                .cwd
+                .as_ref()
+                .filter(|c| c.to_string_lossy().contains(".dbguard"))?;
+            let path = text.rsplit('=').next().unwrap_or(text);
+            crate::protected::secret_path(Path::new(path), cwd)
+        })
+        // The password file's own name, wherever it stands (`find -name
+        // local.pgpass`, `${dir}/local.pgpass`).
+        .or_else(|| {
+            text.contains("local.pgpass")
+                .then(|| crate::protected::secret_path(Path::new("/.dbguard/local.pgpass"), Path::new("/")))
+                .flatten()
+        })
+        .or_else(|| globbed_secret(text, scope))
+}
+
+/// Most files a glob is expanded to when looking for a secret among them.
+const GLOB_MATCHES: usize = 200;
+
+/// A glob (`.db*/local*`, `./.[d]bguard/*`) expanded as the shell would, in
+/// `scope`'s folder: the first of dbguard's secrets among the files it names.
+fn globbed_secret(text: &str, scope: &Scope) -> Option<&'static str> {
+    let path = text.rsplit('=').next().unwrap_or(text);
+    if !path.contains(['*', '?', '[']) || path.contains(char::is_whitespace) {
+        return None;
+    }
+    let full = match Path::new(path).is_absolute() {
+        true => Path::new(path).to_path_buf(),
+        false => scope.cwd.as_ref()?.join(path),
+    };
+    // As the shell: a wildcard does not match a name's leading dot.
+    let hidden_by_wildcard = |found: &Path| {
+        full.components().zip(found.components()).any(|(pattern, name)| {
+            name.as_os_str().to_string_lossy().starts_with('.')
+                && !pattern.as_os_str().to_string_lossy().starts_with('.')
+        })
+    };
+    glob::glob(full.to_str()?)
+        .ok()?
+        .flatten()
+        .take(GLOB_MATCHES)
+        .filter(|found| !hidden_by_wildcard(found))
+        .find_map(|found| crate::protected::secret_path(&found, Path::new("/")))
 }
 
 fn secret_read(w: &mut Walker, what: &str, text: &str) {
@@ -507,6 +545,36 @@ fn sets_consent(source: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{drives_dbguard, protected, sets_consent};
+
+    /// Globs are expanded in the command's folder as the shell would, and
+    /// the password file's name counts wherever it stands.
+    #[test]
+    fn secrets_are_found_through_globs_and_their_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".dbguard/approvals")).unwrap();
+        std::fs::write(dir.path().join(".dbguard/local.pgpass"), "*:*:*:postgres:x\n").unwrap();
+        std::fs::write(dir.path().join(".dbguard/approvals/1a2b.json"), "{}").unwrap();
+        std::fs::create_dir(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join("src/app.ts"), "").unwrap();
+        let ctx = crate::ShellContext {
+            cwd: dir.path().to_path_buf(),
+            files: &crate::DiskFiles,
+            sql: Default::default(),
+        };
+        let risk = |line: &str| crate::classify_shell(line, &ctx).risk;
+        for line in [
+            "cat .db*/local*",
+            "cat ./.[d]bguard/loc?l.pgpass",
+            "jq .window .d*/app*/*",
+            "f=.dbg; cat ${f}uard/local.pgpass",
+            "find . -name local.pgpass -exec cat {} +",
+        ] {
+            assert_eq!(risk(line), crate::Risk::High, "{line}");
+        }
+        for line in ["cat src/*.ts", "cat *", "wc -l src/*"] {
+            assert_eq!(risk(line), crate::Risk::Low, "{line}");
+        }
+    }
 
     #[test]
     fn consent_is_set_not_read() {
