@@ -375,22 +375,13 @@ mod tests {
 
     #[test]
     fn the_cause_is_found_whichever_way_its_command_wrote_the_database() {
-        let incident = Incident {
-            id: "inc_1".into(),
-            title: "lost".into(),
-            opened_at: Utc::now(),
-            opened_by: "ops".into(),
-            target: "postgresql://app@127.0.0.1:5433/farm?passfile=/tmp/dbguard.pgpass".into(),
-            database: "farm".into(),
-            side: None,
-            freeze: None,
-            scope: None,
-            recoveries: Vec::new(),
-            verification: None,
-            checklist: Vec::new(),
-            closed_at: None,
-            steps: Vec::new(),
-        };
+        let incident = Incident::opened(
+            "inc_1".into(),
+            "lost".into(),
+            (Utc::now(), "ops".into()),
+            "postgresql://app@127.0.0.1:5433/farm?passfile=/tmp/dbguard.pgpass".into(),
+            "farm".into(),
+        );
         let entries = [
             entry(
                 1,

@@ -24,22 +24,13 @@ pub fn open(ctx: &Context, title: &str) -> anyhow::Result<(Incident, bool)> {
     let mut live = ctx.live("start")?;
     let database: String = live.query_one("SELECT current_database()::text", &[])?.get(0);
     let now = Utc::now();
-    let mut incident = Incident {
-        id: ctx.incidents.new_id(now),
-        title: title.to_string(),
-        opened_at: now,
-        opened_by: dbguard_pg::osuser::current_user_name(),
+    let mut incident = Incident::opened(
+        ctx.incidents.new_id(now),
+        title.to_string(),
+        (now, dbguard_pg::osuser::current_user_name()),
         target,
         database,
-        side: None,
-        freeze: None,
-        scope: None,
-        recoveries: Vec::new(),
-        verification: None,
-        checklist: Vec::new(),
-        closed_at: None,
-        steps: Vec::new(),
-    };
+    );
     ctx.record(&mut incident, "start", format!("opened: {title}"))?;
     Ok((incident, true))
 }

@@ -76,6 +76,33 @@ pub struct Step {
 }
 
 impl Incident {
+    /// A new incident, opened at `opened_at` by `opened_by` on the database
+    /// `database` that `target` names; nothing done yet.
+    pub fn opened(
+        id: String,
+        title: String,
+        (opened_at, opened_by): (DateTime<Utc>, String),
+        target: String,
+        database: String,
+    ) -> Incident {
+        Incident {
+            id,
+            title,
+            opened_at,
+            opened_by,
+            target,
+            database,
+            side: None,
+            freeze: None,
+            scope: None,
+            recoveries: Vec::new(),
+            verification: None,
+            checklist: Vec::new(),
+            closed_at: None,
+            steps: Vec::new(),
+        }
+    }
+
     /// Whether `target` (an audit entry's) is the incident's database.
     /// An entry's target is the database its command named (`psql <url>`),
     /// an incident's the one `DATABASE_URL` names: the same database may be

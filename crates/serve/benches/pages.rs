@@ -106,22 +106,14 @@ fn incidents(dir: &Path) {
     let incidents = Incidents::new(&dir.join(".dbguard"));
     for i in 0..INCIDENTS {
         let at = chrono::Utc::now() - chrono::Duration::days(i as i64);
-        let mut incident = Incident {
-            id: incidents.new_id(at),
-            title: format!("orders of farm {i} lost"),
-            opened_at: at,
-            opened_by: "alice".into(),
-            target: "postgresql://app@127.0.0.1/farm".into(),
-            database: "farm".into(),
-            side: None,
-            freeze: None,
-            scope: None,
-            recoveries: Vec::new(),
-            verification: None,
-            checklist: Vec::new(),
-            closed_at: Some(at),
-            steps: Vec::new(),
-        };
+        let mut incident = Incident::opened(
+            incidents.new_id(at),
+            format!("orders of farm {i} lost"),
+            (at, "alice".into()),
+            "postgresql://app@127.0.0.1/farm".into(),
+            "farm".into(),
+        );
+        incident.closed_at = Some(at);
         for step in ["start", "scope", "recover", "verify", "close"] {
             incident.step(step, format!("{step} of incident {i}"));
         }
