@@ -25,5 +25,6 @@ pub use error::{Error, Result};
 pub use layout::{Backup, Store};
 pub use manifest::{Level, Manifest};
 pub use prune::{plan_store, Retention};
+pub use replay::post_data_sql;
 pub use restore::{restore, RestoreOptions, Target};
 pub use verify::{verify, VerifyOptions, VerifyReport};

@@ -1,10 +1,11 @@
 //! Feeding a backup's archive to `pg_restore`: decompressed as it streams,
 //! hashed on the way, with `pg_restore`'s verdict and timing.
 
+use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dbguard_pg::Installation;
+use dbguard_pg::{Discovery, Installation};
 
 use crate::create::DUMP_FILE;
 use crate::error::{Error, Result};
@@ -24,18 +25,49 @@ pub struct Replay {
 }
 
 /// Runs `cmd` (a `pg_restore` reading standard input) on the backup's archive.
-pub fn replay(backup: &Backup, mut cmd: Command, show_progress: bool, label: &str) -> Result<Replay> {
+pub fn replay(backup: &Backup, cmd: Command, show_progress: bool, label: &str) -> Result<Replay> {
+    feed(backup, cmd, show_progress, label, false).map(|(replay, _)| replay)
+}
+
+/// The SQL of the archive's post-data section (indexes, constraints,
+/// triggers, rules, policies), as `pg_restore` writes it, without
+/// restoring anything: the definitions a copy restored with
+/// [`crate::RestoreOptions::reading_copy`] does not have.
+pub fn post_data_sql(backup: &Backup) -> Result<String> {
+    let install = Discovery::system().client_for(backup.manifest.server_major)?;
+    let mut cmd = pg_restore(&install);
+    cmd.args(["--section=post-data", "--file=-"]);
+    feed(backup, cmd, false, "definitions", true).map(|(_, sql)| sql)
+}
+
+/// Feeds the archive to `cmd`; with `capture`, what it writes on standard
+/// output is returned (read as it comes, so that neither side waits for the
+/// other), otherwise discarded.
+fn feed(
+    backup: &Backup,
+    mut cmd: Command,
+    show_progress: bool,
+    label: &str,
+    capture: bool,
+) -> Result<(Replay, String)> {
     let entry = backup
         .manifest
         .file("database")
         .ok_or_else(|| Error::Refused(format!("backup {} has no database archive", backup.id())))?;
     let progress = Progress::bytes(label, Some(entry.uncompressed_bytes), show_progress);
     let start = Instant::now();
-    cmd.stdin(Stdio::piped()).stdout(Stdio::null());
+    cmd.stdin(Stdio::piped())
+        .stdout(if capture { Stdio::piped() } else { Stdio::null() });
     let mut running = spawn(cmd)?;
     let stdin = running.child.stdin.take().expect("stdin was piped");
+    let stdout = running.child.stdout.take();
     let path = backup.path(DUMP_FILE);
-    let fed = std::thread::scope(|scope| scope.spawn(|| decompress_from(&path, stdin, &progress)).join());
+    let (fed, written) = std::thread::scope(|scope| {
+        let fed = scope.spawn(|| decompress_from(&path, stdin, &progress));
+        let mut written = String::new();
+        let read = stdout.map(|mut out| out.read_to_string(&mut written));
+        (fed.join(), read.map(|r| r.map(|_| written)))
+    });
     progress.finish();
     let fed = fed.map_err(|_| Error::Refused("the decompression thread failed".into()))?;
     // A file that cannot be read starves pg_restore ("input file is too
@@ -48,12 +80,25 @@ pub fn replay(backup: &Backup, mut cmd: Command, show_progress: bool, label: &st
         }
     }
     running.wait()?;
-    let (sha256, bytes) = fed?;
-    Ok(Replay {
-        sha256,
-        bytes,
-        elapsed: start.elapsed(),
-    })
+    let written = written
+        .transpose()
+        .map_err(|e| Error::io("pg_restore's output", e))?
+        .unwrap_or_default();
+    // pg_restore may stop reading once it has what it needs (the
+    // post-data section's definitions come with the archive's table of
+    // contents); the part of the file it was fed is then all that was hashed.
+    let (sha256, bytes) = match fed {
+        Err(e) if capture && is_broken_pipe(&e) => (String::new(), 0),
+        fed => fed?,
+    };
+    Ok((
+        Replay {
+            sha256,
+            bytes,
+            elapsed: start.elapsed(),
+        },
+        written,
+    ))
 }
 
 fn is_broken_pipe(e: &Error) -> bool {

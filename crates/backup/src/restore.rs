@@ -71,11 +71,14 @@ pub struct RestoreOptions {
     /// How long a restore over the live database may wait for a lock
     /// ([`DEFAULT_LOCK_TIMEOUT`] when unset).
     pub lock_timeout: Option<Duration>,
-    /// Into a new database, leave the planner's statistics to autovacuum
-    /// instead of running `ANALYZE` after the restore: for a database that
-    /// is only read through whole-table scans (an incident's side
-    /// database), which need none. Over the live database it always runs.
-    pub skip_analyze: bool,
+    /// Into a new database, a copy that is only read whole (an incident's
+    /// side database): the archive's tables and rows (its pre-data and data
+    /// sections) and nothing of its post-data section, so no index,
+    /// constraint, trigger, rule or policy is built (their definitions stay
+    /// in the archive: [`crate::post_data_sql`]); and the planner's
+    /// statistics are left to autovacuum instead of an `ANALYZE`. Whole-table
+    /// scans need neither. Over the live database it has no effect.
+    pub reading_copy: bool,
 }
 
 /// Restores `backup` to `target` on the server `url` names.
@@ -117,8 +120,11 @@ pub fn restore(
             let temp = TempDatabase::create(url, "restore", timeout)?;
             let mut cmd = crate::programs::command(&install, "pg_restore", &temp.url);
             cmd.arg("--exit-on-error");
+            if options.reading_copy {
+                cmd.args(["--section=pre-data", "--section=data"]);
+            }
             let replayed = replay(backup, cmd, options.progress, "restore")?;
-            let counts = analyze_and_compare(&temp.url, backup, timeout, !options.skip_analyze)?;
+            let counts = analyze_and_compare(&temp.url, backup, timeout, !options.reading_copy)?;
             if !counts.passed {
                 // Dropped with `temp`: a half-restored database is worse than none.
                 return Err(Error::Verification {

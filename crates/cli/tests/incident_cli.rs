@@ -255,6 +255,35 @@ fn an_incident_from_start_to_report_puts_one_farms_rows_back_and_nothing_else() 
         scope["backup"]["id"], cause["backup"],
         "the backup taken just before the loss"
     );
+    // The side database holds the backup's tables and rows and nothing of
+    // its post-data section (the farm schema's indexes, keys, triggers and
+    // policies): the keys the comparison above went by came from the archive.
+    let side_url = db
+        .url
+        .with_database(scope["side_database"].as_str().unwrap())
+        .unwrap();
+    let mut side = dbguard_pg::connect(&side_url, std::time::Duration::from_secs(10)).unwrap();
+    let built: Vec<(String, i64)> = side
+        .query(
+            "SELECT 'indexes', count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
+             UNION ALL SELECT 'constraints', count(*) FROM pg_constraint c
+               JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public' AND c.contype IN ('p', 'f', 'u')
+             UNION ALL SELECT 'triggers', count(*) FROM pg_trigger WHERE NOT tgisinternal
+             UNION ALL SELECT 'policies', count(*) FROM pg_policy",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert!(built.iter().all(|(_, n)| *n == 0), "{built:?}");
+    let side_rows: i64 = side
+        .query_one("SELECT count(*) FROM batches", &[])
+        .unwrap()
+        .get(0);
+    assert!(side_rows > 0, "the side database holds the backup's rows");
+    drop(side);
 
     // recover --farm: the lost rows are back, as they were.
     let out = approved(

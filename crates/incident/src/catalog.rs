@@ -1,12 +1,14 @@
 //! What the comparison and the recovery need to know of a database's
-//! tables, from its catalogs: columns and their types, the primary key, the
+//! tables: columns and their types (from its catalogs), the primary key, the
 //! tenant column, and the foreign keys between tables (for the order in
-//! which lost rows go back: parents first).
+//! which lost rows go back: parents first), from [`Keys`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use dbguard_pg::local::quote_ident;
 use serde::{Deserialize, Serialize};
+
+use crate::keys::Keys;
 
 /// Column names that hold the tenant (the farm) in a table.
 pub const TENANT_COLUMNS: &[&str] = &["farm_id", "farmId"];
@@ -87,12 +89,22 @@ impl Table {
     }
 }
 
-/// The ordinary tables of the database `client` is connected to, by `schema.name`.
-pub fn tables(client: &mut postgres::Client) -> anyhow::Result<BTreeMap<String, Table>> {
+/// The ordinary tables of the database `client` is connected to, with its
+/// own keys.
+pub fn own_tables(client: &mut postgres::Client) -> anyhow::Result<BTreeMap<String, Table>> {
+    let keys = Keys::of_database(client)?;
+    tables(client, &keys)
+}
+
+/// The ordinary tables of the database `client` is connected to, by
+/// `schema.name`, with `keys` (its own, or its backup's for a copy restored
+/// without them). A primary key naming a column the table does not have is
+/// an error.
+pub fn tables(client: &mut postgres::Client, keys: &Keys) -> anyhow::Result<BTreeMap<String, Table>> {
     let mut tables = BTreeMap::new();
     let rows = client.query(
         &format!(
-            "SELECT n.nspname::text, c.relname::text, c.oid::int8,
+            "SELECT n.nspname::text, c.relname::text,
                     coalesce((SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
                                WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '{{}}'),
                     coalesce((SELECT array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) FROM pg_attribute a
@@ -103,67 +115,53 @@ pub fn tables(client: &mut postgres::Client) -> anyhow::Result<BTreeMap<String, 
         ),
         &[],
     )?;
-    let mut by_oid = BTreeMap::new();
     for row in rows {
-        let (schema, name, oid): (String, String, i64) = (row.get(0), row.get(1), row.get(2));
-        let names: Vec<String> = row.get(3);
-        let types: Vec<String> = row.get(4);
+        let names: Vec<String> = row.get(2);
+        let types: Vec<String> = row.get(3);
         let table = Table {
-            schema,
-            name,
+            schema: row.get(0),
+            name: row.get(1),
             columns: names.into_iter().zip(types).collect(),
             key: Vec::new(),
             tenant: None,
             parents: BTreeSet::new(),
         };
-        by_oid.insert(oid, table.display());
         tables.insert(table.display(), table);
     }
-    for row in client.query(
-        "SELECT i.indrelid::int8, a.attname::text, a.atttypid::regtype::text
-           FROM pg_index i
-           CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, pos)
-           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-          WHERE i.indisprimary ORDER BY i.indrelid, k.pos",
-        &[],
-    )? {
-        let oid: i64 = row.get(0);
-        let Some(table) = by_oid.get(&oid).and_then(|name| tables.get_mut(name)) else {
+    for (name, columns) in &keys.primary {
+        let Some(table) = tables.get_mut(name) else {
             continue;
         };
-        let ty: String = row.get(2);
-        table.key.push(KeyColumn {
-            name: row.get(1),
-            order: match ty.as_str() {
-                "smallint" | "integer" | "bigint" => KeyOrder::Integer,
-                _ => KeyOrder::Bytes,
-            },
-            uuid: ty == "uuid",
-        });
+        for column in columns {
+            let ty = table.column_type(column).ok_or_else(|| {
+                anyhow::anyhow!("the primary key of {name} names column {column}, which it does not have")
+            })?;
+            let key = KeyColumn {
+                name: column.clone(),
+                order: match ty {
+                    "smallint" | "integer" | "bigint" => KeyOrder::Integer,
+                    _ => KeyOrder::Bytes,
+                },
+                uuid: ty == "uuid",
+            };
+            table.key.push(key);
+        }
     }
     // Foreign keys: the parents, and the columns tenant columns point at.
-    let mut tenant_roots: Vec<(i64, String)> = Vec::new();
-    for row in client.query(
-        "SELECT c.conrelid::int8, c.confrelid::int8,
-                (SELECT array_agg(a.attname::text) FROM pg_attribute a
-                  WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)),
-                (SELECT array_agg(a.attname::text) FROM pg_attribute a
-                  WHERE a.attrelid = c.confrelid AND a.attnum = ANY (c.confkey))
-           FROM pg_constraint c WHERE c.contype = 'f'",
-        &[],
-    )? {
-        let (child, parent): (i64, i64) = (row.get(0), row.get(1));
-        let from: Vec<String> = row.get(2);
-        let to: Vec<String> = row.get(3);
-        if let (Some(child_name), Some(parent_name)) = (by_oid.get(&child), by_oid.get(&parent)) {
-            if child != parent {
-                let parent_name = parent_name.clone();
-                if let Some(table) = tables.get_mut(child_name) {
-                    table.parents.insert(parent_name);
-                }
-            }
-            if from.len() == 1 && TENANT_COLUMNS.contains(&from[0].as_str()) && to.len() == 1 {
-                tenant_roots.push((parent, to[0].clone()));
+    let mut tenant_roots: Vec<(&str, &str)> = Vec::new();
+    for fk in &keys.foreign {
+        if !tables.contains_key(&fk.parent) {
+            continue;
+        }
+        let Some(child) = tables.get_mut(&fk.child) else {
+            continue;
+        };
+        if fk.child != fk.parent {
+            child.parents.insert(fk.parent.clone());
+        }
+        if let ([from], [to]) = (fk.columns.as_slice(), fk.referenced.as_slice()) {
+            if TENANT_COLUMNS.contains(&from.as_str()) {
+                tenant_roots.push((&fk.parent, to));
             }
         }
     }
@@ -174,9 +172,9 @@ pub fn tables(client: &mut postgres::Client) -> anyhow::Result<BTreeMap<String, 
             .find(|(name, _)| TENANT_COLUMNS.contains(&name.as_str()))
             .map(|(name, _)| name.clone());
     }
-    for (oid, column) in tenant_roots {
-        if let Some(table) = by_oid.get(&oid).and_then(|name| tables.get_mut(name)) {
-            table.tenant.get_or_insert(column);
+    for (parent, column) in tenant_roots {
+        if let Some(table) = tables.get_mut(parent) {
+            table.tenant.get_or_insert(column.to_string());
         }
     }
     Ok(tables)

@@ -25,6 +25,7 @@ pub mod catalog;
 pub mod close;
 pub mod compare;
 pub mod freeze;
+pub mod keys;
 pub mod recover;
 pub mod report;
 pub mod scope;

@@ -19,6 +19,7 @@ use dbguard_risk::{Finding, Rule, Verdict};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{self, Table};
+use crate::keys::Keys;
 use crate::scope::{tables_with_losses, ScopeReport};
 use crate::{Context, Incident};
 
@@ -149,8 +150,9 @@ pub fn recover(ctx: &Context, incident: &mut Incident, selection: &Selection) ->
     let side_url = ctx.url.with_database(&scope.side_database)?;
     let mut side = crate::session::connect(&side_url, ctx.timeout(), "dbguard incident recover")?;
     let mut live = ctx.live("recover")?;
-    let old = catalog::tables(&mut side)?;
-    let new = catalog::tables(&mut live)?;
+    let backup = dbguard_guard::protocol::store(ctx.settings).find(&scope.backup.id)?;
+    let old = catalog::tables(&mut side, &Keys::of_backup(&backup)?)?;
+    let new = catalog::own_tables(&mut live)?;
     let mut order = Vec::new();
     for name in catalog::parents_first(&old, &names) {
         let backup = &old[&name];

@@ -15,6 +15,7 @@ use dbguard_pg::local::quote_ident;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{compare, Counts, TableDiff};
+use crate::keys::Keys;
 use crate::state::SideDatabase;
 use crate::{catalog, Context, Incident};
 
@@ -224,8 +225,8 @@ pub fn scope(ctx: &Context, incident: &mut Incident, requested: Option<&str>) ->
     let side_url = ctx.url.with_database(&name)?;
     let mut side = crate::session::connect(&side_url, ctx.timeout(), "dbguard incident scope")?;
     let mut live = ctx.live("scope")?;
-    let old = catalog::tables(&mut side)?;
-    let new = catalog::tables(&mut live)?;
+    let old = catalog::tables(&mut side, &Keys::of_backup(&backup)?)?;
+    let new = catalog::own_tables(&mut live)?;
     let mut tables = Vec::new();
     for table in old.values() {
         tables.push(compare(&mut side, table, &mut live, new.get(&table.display()))?);
@@ -317,8 +318,9 @@ fn ensure_side(
             connect_timeout: Some(ctx.timeout()),
             lock_timeout: None,
             // The comparison scans whole tables and the recovery copies
-            // them out (by farm): neither needs the side's statistics.
-            skip_analyze: true,
+            // them out (by farm): neither needs the side's indexes or
+            // statistics. Its keys are read from the archive.
+            reading_copy: true,
         },
     )?;
     incident.side = Some(SideDatabase {

@@ -34,8 +34,8 @@ fn lost_changed_and_added_rows_are_counted_exactly_for_every_key_kind() {
         .unwrap();
     let (mut side, mut live) = (old.client(), new.client());
     let (a, b) = (
-        catalog::tables(&mut side).unwrap(),
-        catalog::tables(&mut live).unwrap(),
+        catalog::own_tables(&mut side).unwrap(),
+        catalog::own_tables(&mut live).unwrap(),
     );
     let readings = compare(
         &mut side,
@@ -100,8 +100,8 @@ fn collated_text_keys_null_farms_and_retyped_columns_are_compared_exactly() {
         .unwrap();
     let (mut side, mut live) = (old.client(), new.client());
     let (a, b) = (
-        catalog::tables(&mut side).unwrap(),
-        catalog::tables(&mut live).unwrap(),
+        catalog::own_tables(&mut side).unwrap(),
+        catalog::own_tables(&mut live).unwrap(),
     );
     let direct = compare(&mut side, &a["public.words"], &mut live, b.get("public.words")).unwrap();
     // 600 lost; the 300 Z… rows changed in `n` (the price's change is
@@ -145,7 +145,10 @@ fn both(
     live: &mut postgres::Client,
     name: &str,
 ) -> dbguard_incident::compare::TableDiff {
-    let (a, b) = (catalog::tables(side).unwrap(), catalog::tables(live).unwrap());
+    let (a, b) = (
+        catalog::own_tables(side).unwrap(),
+        catalog::own_tables(live).unwrap(),
+    );
     let fast = compare(side, &a[name], live, b.get(name)).unwrap();
     let reference = compare_every_row(side, &a[name], live, b.get(name)).unwrap();
     assert_eq!(fast, reference, "{name}: the pre-pass changed the report");

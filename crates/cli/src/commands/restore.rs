@@ -53,7 +53,7 @@ pub fn run(format: Format, settings: &Settings, args: &RestoreArgs) -> anyhow::R
         progress: format == Format::Text,
         connect_timeout: Some(settings.pool.timeout()),
         lock_timeout: Some(std::time::Duration::from_secs(args.lock_timeout)),
-        skip_analyze: false,
+        reading_copy: false,
     };
     let target = match &args.into {
         Some(name) => Target::NewDatabase(name.clone()),

@@ -212,7 +212,7 @@ async fn restore_backup(
             progress: false,
             connect_timeout: Some(settings.pool.timeout()),
             lock_timeout: None,
-            skip_analyze: false,
+            reading_copy: false,
         };
         let report = restore(&store, &backup, &url, &Target::NewDatabase(into), &options)?;
         let done = format!(
