@@ -1,6 +1,7 @@
 //! `backup prune`: retention that never deletes the newest verified backup,
 //! whatever the policy says, and says why it keeps or deletes each one.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -47,12 +48,15 @@ pub struct Plan {
     pub stale_partials: Vec<PathBuf>,
 }
 
-/// Decides, for backups listed newest first.
+/// Decides, for backups listed newest first. `held` are backups something
+/// still works from (by id, with why: an open incident compares against
+/// it), kept whatever their age.
 pub fn plan(
     backups: &[Backup],
     retention: Retention,
     now: DateTime<Utc>,
     partials: Vec<PartialFolder>,
+    held: &BTreeMap<String, String>,
 ) -> Plan {
     let newest_verified = backups
         .iter()
@@ -64,6 +68,8 @@ pub fn plan(
             let age = now - b.manifest.started_at;
             let (keep, reason) = if Some(i) == newest_verified {
                 (true, "the newest verified backup is always kept".to_string())
+            } else if let Some(why) = held.get(b.id()) {
+                (true, why.clone())
             } else if (i as u32) < retention.keep_last {
                 (true, format!("one of the newest {}", retention.keep_last))
             } else if age < chrono::Duration::days(retention.keep_days.into()) {
@@ -99,9 +105,15 @@ pub fn plan(
     }
 }
 
-/// Plans for `store` now.
-pub fn plan_store(store: &Store, retention: Retention) -> Result<Plan> {
-    Ok(plan(&store.list()?, retention, Utc::now(), store.partials()))
+/// Plans for `store` now, keeping the backups in `held`.
+pub fn plan_store(store: &Store, retention: Retention, held: &BTreeMap<String, String>) -> Result<Plan> {
+    Ok(plan(
+        &store.list()?,
+        retention,
+        Utc::now(),
+        store.partials(),
+        held,
+    ))
 }
 
 /// Deletes what the plan does not keep.

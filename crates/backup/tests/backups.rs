@@ -144,7 +144,12 @@ fn prune_keeps_the_newest_verified_backup_even_when_everything_is_old() {
         manifest.write(&backup.dir).unwrap();
     }
     let backups = store.list().unwrap();
-    let decide = |keep_last| {
+    let held_by = |ids: &[&str]| -> std::collections::BTreeMap<String, String> {
+        ids.iter()
+            .map(|id| (id.to_string(), "open incident inc_1 works from it".to_string()))
+            .collect()
+    };
+    let decide_holding = |keep_last, held: &[&str]| {
         plan(
             &backups,
             Retention {
@@ -153,8 +158,10 @@ fn prune_keeps_the_newest_verified_backup_even_when_everything_is_old() {
             },
             Utc::now(),
             Vec::new(),
+            &held_by(held),
         )
     };
+    let decide = |keep_last| decide_holding(keep_last, &[]);
     let kept = |decided: &dbguard_backup::prune::Plan| -> Vec<String> {
         decided
             .backups
@@ -170,6 +177,14 @@ fn prune_keeps_the_newest_verified_backup_even_when_everything_is_old() {
         [made[0].id()],
         "the newest verified backup, kept by no count"
     );
+    let holding = decide_holding(0, &[made[2].id()]);
+    assert_eq!(
+        kept(&holding),
+        [made[2].id(), made[0].id()],
+        "a backup an open incident works from is kept, however old"
+    );
+    let why = holding.backups.iter().find(|d| d.id == made[2].id()).unwrap();
+    assert_eq!(why.reason, "open incident inc_1 works from it");
     apply(&decided).unwrap();
     let left: Vec<String> = store.list().unwrap().iter().map(|b| b.id().to_string()).collect();
     assert_eq!(left, vec![made[3].id().to_string(), made[0].id().to_string()]);

@@ -3,6 +3,7 @@
 //! taken and what it found, so each step can be rerun after a crash and the
 //! report can be written from it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -186,6 +187,21 @@ impl Incidents {
         }
         list.sort_by(|a, b| a.opened_at.cmp(&b.opened_at).then(a.id.cmp(&b.id)));
         Ok(list)
+    }
+
+    /// The backups open incidents work from (the scope's, the side
+    /// database's), by id, with why: retention must keep them until the
+    /// incident is closed, since its recovery reads their definitions.
+    pub fn backups_in_use(&self) -> anyhow::Result<BTreeMap<String, String>> {
+        let mut held = BTreeMap::new();
+        for incident in self.list()?.into_iter().filter(Incident::is_open) {
+            let scoped = incident.scope.as_ref().map(|s| s.backup.id.clone());
+            let side = incident.side.as_ref().map(|s| s.backup.clone());
+            for id in scoped.into_iter().chain(side) {
+                held.insert(id, format!("open incident {} works from it", incident.id));
+            }
+        }
+        Ok(held)
     }
 
     /// Incident `id`, or when `None` the one open incident (an error when

@@ -8,6 +8,7 @@ use dbguard_backup::listing::{Listed, Listing};
 use dbguard_backup::prune::{apply, plan_store, Plan};
 use dbguard_backup::verify::VerifyReport;
 use dbguard_backup::{create, verify, Backup, CreateOptions, Retention, Store, VerifyOptions};
+use dbguard_incident::state::Incidents;
 use dbguard_pg::summary::human_size;
 use dbguard_pg::Settings;
 use serde::Serialize;
@@ -234,7 +235,8 @@ pub fn run(format: Format, settings: &Settings, command: &BackupCommand) -> anyh
                 keep_days: at_least("--keep-days", *keep_days, policy.keep_days)?,
                 keep_last: at_least("--keep-last", *keep_last, policy.keep_last)?,
             };
-            let plan = plan_store(&store, retention)?;
+            let held = Incidents::new(&settings.state_dir()).backups_in_use()?;
+            let plan = plan_store(&store, retention, &held)?;
             let mut swept_databases = Vec::new();
             if !dry_run {
                 apply(&plan)?;
