@@ -90,11 +90,9 @@ impl Keys {
     /// (…) REFERENCES …`. SQL that does not parse, or a table name without
     /// its schema, is an error: keys guessed would compare the wrong rows.
     pub fn from_definitions(sql: &str) -> anyhow::Result<Keys> {
-        // pg_restore (15.14 and later) brackets its script with psql's
-        // `\restrict KEY` and `\unrestrict KEY`, which are not SQL.
         let sql: String = sql
             .lines()
-            .filter(|line| !line.starts_with("\\restrict ") && !line.starts_with("\\unrestrict "))
+            .filter(|line| !is_restrict(line))
             .flat_map(|line| [line, "\n"])
             .collect();
         let parsed = pg_query::parse(&sql, 0)
@@ -134,6 +132,17 @@ impl Keys {
         }
         Ok(keys)
     }
+}
+
+/// Whether `line` is psql's `\restrict KEY` or `\unrestrict KEY`, with which
+/// pg_restore (15.14 and later) brackets its script: not SQL. The key is
+/// letters and digits only, so a quoted name that spans lines is never taken
+/// for one.
+fn is_restrict(line: &str) -> bool {
+    let key = line
+        .strip_prefix("\\restrict ")
+        .or_else(|| line.strip_prefix("\\unrestrict "));
+    key.is_some_and(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// `schema.name` of a table named in the definitions.
@@ -198,6 +207,20 @@ ALTER TABLE ONLY "Odd Schema"."Readings"
                 referenced: vec!["id".into()],
             }]
         );
+    }
+
+    #[test]
+    fn only_psqls_restrict_lines_are_left_out() {
+        assert!(is_restrict("\\restrict 2m5kGd0Wq"));
+        assert!(is_restrict("\\unrestrict 2m5kGd0Wq"));
+        assert!(!is_restrict("\\restrict "));
+        assert!(!is_restrict("\\restrict a\"b"));
+        assert!(!is_restrict("\\connect farm"));
+        let err = Keys::from_definitions(
+            "\\connect farm\nALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("do not parse"), "{err}");
     }
 
     #[test]
