@@ -1,6 +1,7 @@
-//! Diesel: `database reset|drop` deletes the database (high), as does
-//! `migration revert --all`; `migration run|revert|redo` change the schema
-//! (medium).
+//! Diesel: `database reset|drop` deletes the database (high), as do
+//! `migration revert --all` and `migration redo --all` (every migration
+//! undone, so every table it made comes back empty); `migration
+//! run|revert|redo` change the schema (medium).
 
 use super::super::super::opts::Spec;
 use super::super::super::walk::{Invocation, Scope, Walker};
@@ -21,6 +22,9 @@ pub fn classify(w: &mut Walker, inv: &Invocation, _scope: &Scope) {
         ["database", "reset" | "drop", ..] => reset("diesel drops the database"),
         ["migration", "revert", ..] if args.has(&["--all", "-a"]) => {
             reset("diesel migration revert --all undoes every migration")
+        }
+        ["migration", "redo", ..] if args.has(&["--all", "-a"]) => {
+            reset("diesel migration redo --all undoes every migration before running them again: the tables come back empty")
         }
         ["migration", "run" | "revert" | "redo", ..] => change("diesel applies or undoes migrations"),
         _ => None,
