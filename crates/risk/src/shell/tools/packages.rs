@@ -103,6 +103,18 @@ pub struct Where {
 
 /// Classifies a package-manager command.
 pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
+    // `bun -e CODE`, `bun --print CODE`: inline JavaScript, as `node -e` (bun's
+    // options, like node's, come before it).
+    let evaluates = |a: &Word| matches!(a.text.as_str(), "-e" | "--eval" | "-p" | "--print");
+    if manager == "bun"
+        && inv
+            .args()
+            .iter()
+            .take_while(|a| a.text.starts_with('-'))
+            .any(evaluates)
+    {
+        return super::code::run(w, manager, inv, scope);
+    }
     let mut args: Vec<Word> = inv.args().to_vec();
     let mut scope = scope.clone();
     let mut place = Where {
