@@ -81,7 +81,7 @@ rules! {
     SchemaChange = "schema-change", Medium, "a schema change outside a reviewed migration";
     /// ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY.
     DisableRowSecurity = "disable-row-security", High, "turning row-level security off removes tenant isolation";
-    /// ALTER ROLE … BYPASSRLS, CREATE ROLE … BYPASSRLS.
+    /// ALTER ROLE or CREATE ROLE … BYPASSRLS or SUPERUSER.
     BypassRowSecurity = "bypass-row-security", High, "a role that bypasses row-level security sees and changes every tenant's rows";
     /// DROP POLICY.
     DropPolicy = "drop-policy", High, "DROP POLICY removes a row-level security policy (tenant isolation)";

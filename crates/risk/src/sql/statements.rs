@@ -223,18 +223,22 @@ impl Walker<'_> {
                 text,
                 span,
             ),
-            NodeEnum::CreateRoleStmt(r) if bypasses_rls(&r.options) => self.add(
+            NodeEnum::CreateRoleStmt(r) if bypass(&r.options).is_some() => self.add(
                 Rule::BypassRowSecurity,
                 format!(
-                    "creates role {} with BYPASSRLS, which ignores every row-level security policy",
-                    r.role
+                    "creates role {} with {}, which ignores every row-level security policy",
+                    r.role,
+                    bypass(&r.options).unwrap_or_default()
                 ),
                 text,
                 span,
             ),
-            NodeEnum::AlterRoleStmt(r) if bypasses_rls(&r.options) => self.add(
+            NodeEnum::AlterRoleStmt(r) if bypass(&r.options).is_some() => self.add(
                 Rule::BypassRowSecurity,
-                "gives a role BYPASSRLS, which ignores every row-level security policy".into(),
+                format!(
+                    "gives a role {}, which ignores every row-level security policy",
+                    bypass(&r.options).unwrap_or_default()
+                ),
                 text,
                 span,
             ),
@@ -501,17 +505,24 @@ fn collect_function_names(value: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-/// Whether role options include `BYPASSRLS` (not `NOBYPASSRLS`).
-fn bypasses_rls(options: &[Node]) -> bool {
-    options.iter().any(|o| match &o.node {
-        Some(NodeEnum::DefElem(d)) if d.defname == "bypassrls" => {
-            match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
+/// The role option among `options` that lets a role past row-level
+/// security: `BYPASSRLS`, or `SUPERUSER` (which also lets it switch off
+/// every guard of `dbguard protect`); not their `NO…` forms.
+fn bypass(options: &[Node]) -> Option<&'static str> {
+    options.iter().find_map(|o| match &o.node {
+        Some(NodeEnum::DefElem(d)) if matches!(d.defname.as_str(), "bypassrls" | "superuser") => {
+            let on = match d.arg.as_deref().and_then(|a| a.node.as_ref()) {
                 Some(NodeEnum::Boolean(b)) => b.boolval,
                 Some(NodeEnum::Integer(i)) => i.ival != 0,
                 _ => true,
-            }
+            };
+            on.then_some(if d.defname == "superuser" {
+                "SUPERUSER"
+            } else {
+                "BYPASSRLS"
+            })
         }
-        _ => false,
+        _ => None,
     })
 }
 
