@@ -1,9 +1,9 @@
-//! Looking inside `DO` blocks: the PL/pgSQL parser finds every SQL statement
-//! the block runs. `EXECUTE` of a string literal (or literals joined with
+//! Looking inside `DO` blocks and the bodies of functions and procedures
+//! created: the PL/pgSQL parser finds every SQL statement the block runs. `EXECUTE` of a string literal (or literals joined with
 //! `||`) is read and classified; any other `EXECUTE` is SQL built at run time
 //! and high risk.
 
-use pg_query::protobuf::DoStmt;
+use pg_query::protobuf::{CreateFunctionStmt, DoStmt};
 use pg_query::NodeEnum;
 use serde_json::Value;
 
@@ -16,7 +16,6 @@ const TAG: &str = "$dbguard_do_body$";
 
 /// The findings of the statements a `DO` block runs.
 pub(super) fn do_block(s: &DoStmt, options: &SqlOptions, depth: usize) -> Collector {
-    let mut out = Collector::default();
     let mut body = None;
     let mut language = "plpgsql".to_string();
     for arg in &s.args {
@@ -33,27 +32,108 @@ pub(super) fn do_block(s: &DoStmt, options: &SqlOptions, depth: usize) -> Collec
             _ => {}
         }
     }
-    let Some(body) = body else { return out };
+    let Some(body) = body else {
+        return Collector::default();
+    };
     if language != "plpgsql" {
+        let mut out = Collector::default();
         let message = format!("a DO block in language {language} cannot be read");
         out.push(Finding::new(Rule::DynamicSql, message, &body));
         return out;
     }
+    plpgsql_body(&body, "the DO block", options, depth)
+}
+
+/// The findings of the statements a function or procedure runs when it is
+/// called, from its body as `CREATE FUNCTION` gives it: SQL (`LANGUAGE
+/// sql`, each statement classified) or PL/pgSQL (as a `DO` block). A body in
+/// another language is not read: creating one needs the rights of the
+/// language's owner, and what it does is not SQL text.
+pub(super) fn function_body(
+    f: &CreateFunctionStmt,
+    text: &str,
+    options: &SqlOptions,
+    depth: usize,
+) -> Collector {
+    let mut body = None;
+    let mut language = "sql".to_string();
+    for option in &f.options {
+        let Some(NodeEnum::DefElem(d)) = &option.node else {
+            continue;
+        };
+        match (d.defname.as_str(), d.arg.as_deref().and_then(|a| a.node.as_ref())) {
+            ("as", Some(NodeEnum::List(l))) => {
+                if let [only] = l.items.as_slice() {
+                    if let Some(NodeEnum::String(v)) = &only.node {
+                        body = Some(v.sval.clone());
+                    }
+                }
+            }
+            ("language", Some(NodeEnum::String(v))) => language = v.sval.to_lowercase(),
+            _ => {}
+        }
+    }
+    match (body, language.as_str()) {
+        (Some(body), "sql") => analyse(&body, options, depth + 1),
+        // A trigger function's body, inside a block that declares what
+        // PostgreSQL gives a trigger (pg_query writes the parse of a
+        // `RETURNS trigger` function as malformed JSON); any other function
+        // is parsed as the statement itself, so that its parameters and
+        // return type are known.
+        (Some(body), "plpgsql") if returns_trigger(f) => {
+            let inner = body.trim_end().trim_end_matches(';');
+            let wrapped = format!(
+                "CREATE FUNCTION dbguard_trigger() RETURNS record LANGUAGE plpgsql AS {TAG}DECLARE {TRIGGER_VARIABLES} BEGIN {inner}; END{TAG}"
+            );
+            if body.contains(TAG) {
+                parsed("", &body, "the function's body", options, depth)
+            } else {
+                parsed(&wrapped, &body, "the function's body", options, depth)
+            }
+        }
+        (Some(body), "plpgsql") => parsed(text, &body, "the function's body", options, depth),
+        _ => Collector::default(),
+    }
+}
+
+/// What PostgreSQL declares in a trigger function.
+const TRIGGER_VARIABLES: &str = "new record; old record; tg_name name; tg_when text; tg_level text; tg_op text; \
+     tg_relid oid; tg_relname name; tg_table_name name; tg_table_schema name; tg_nargs integer; tg_argv text[]; \
+     tg_event text; tg_tag text;";
+
+/// Whether `f` returns `trigger` or `event_trigger`.
+fn returns_trigger(f: &CreateFunctionStmt) -> bool {
+    f.return_type.as_ref().is_some_and(|t| {
+        t.names.last().is_some_and(|n| {
+            matches!(&n.node, Some(NodeEnum::String(s)) if s.sval == "trigger" || s.sval == "event_trigger")
+        })
+    })
+}
+
+/// The findings of the statements a PL/pgSQL body (`what`, for messages) runs.
+fn plpgsql_body(body: &str, what: &str, options: &SqlOptions, depth: usize) -> Collector {
+    let mut out = Collector::default();
     if body.contains(TAG) {
         out.push(Finding::new(
             Rule::SqlUnparseable,
-            "the DO block could not be analysed",
-            &body,
+            format!("{what} could not be analysed"),
+            body,
         ));
         return out;
     }
     let wrapped = format!("CREATE FUNCTION dbguard_do() RETURNS void LANGUAGE plpgsql AS {TAG}{body}{TAG}");
-    match pg_query::parse_plpgsql(&wrapped) {
+    parsed(&wrapped, body, what, options, depth)
+}
+
+/// The findings of the PL/pgSQL function `statement` (whose body is `body`) runs.
+fn parsed(statement: &str, body: &str, what: &str, options: &SqlOptions, depth: usize) -> Collector {
+    let mut out = Collector::default();
+    match pg_query::parse_plpgsql(statement) {
         Ok(tree) => walk(&tree, options, depth, &mut out),
         Err(e) => out.push(Finding::new(
             Rule::SqlUnparseable,
-            format!("the DO block could not be analysed: {e}"),
-            &body,
+            format!("{what} could not be analysed: {e}"),
+            body,
         )),
     }
     out

@@ -209,13 +209,28 @@ impl Walker<'_> {
             }
             NodeEnum::DoStmt(s) => {
                 let inner = super::plpgsql::do_block(s, self.options, self.depth);
-                if !inner.is_empty() {
-                    let outer = Some(self.lines.span(self.sql, span.start, span.len));
-                    self.findings.absorb(inner, |f| {
-                        f.span = outer;
-                        f.via.insert(0, "DO block".to_string());
-                    });
-                }
+                self.nested(inner, "DO block".to_string(), span);
+            }
+            // What the function will do when called is judged now: creating
+            // it and calling it may come in one text, or one after the other.
+            NodeEnum::CreateFunctionStmt(f) => {
+                self.add(
+                    Rule::SchemaChange,
+                    format!("{} changes the schema", leading_keywords(text)),
+                    text,
+                    span,
+                );
+                let name = f.funcname.iter().filter_map(|n| match &n.node {
+                    Some(NodeEnum::String(s)) => Some(s.sval.as_str()),
+                    _ => None,
+                });
+                let via = format!(
+                    "{} {}",
+                    if f.is_procedure { "procedure" } else { "function" },
+                    name.collect::<Vec<_>>().join(".")
+                );
+                let inner = super::plpgsql::function_body(f, text, self.options, self.depth);
+                self.nested(inner, via, span);
             }
             NodeEnum::CallStmt(_) => self.add(
                 Rule::CallProcedure,
@@ -321,6 +336,19 @@ impl Walker<'_> {
                 span,
             ),
         }
+    }
+
+    /// The findings of SQL run inside this statement (a `DO` block, a
+    /// function's body), shown at the statement and `via` it.
+    fn nested(&mut self, inner: Collector, via: String, span: Loc) {
+        if inner.is_empty() {
+            return;
+        }
+        let outer = Some(self.lines.span(self.sql, span.start, span.len));
+        self.findings.absorb(inner, |f| {
+            f.span = outer;
+            f.via.insert(0, via.clone());
+        });
     }
 
     fn with_clause(&mut self, with: Option<&WithClause>, text: &str, span: Loc) {
