@@ -25,7 +25,13 @@ pub fn run(_format: Format, settings: &Settings, args: &SqlArgs, cwd: &Path) -> 
     let mut client = dbguard_pg::connect(&url, settings.pool.timeout())?;
     let keys = dbguard_guard::assess::unique_keys(&mut client)?;
     drop(client);
-    let verdict = classify_sql(&sql, &SqlOptions { keys });
+    let verdict = classify_sql(
+        &sql,
+        &SqlOptions {
+            keys,
+            ..SqlOptions::default()
+        },
+    );
     let op = Operation {
         kind: "sql",
         text: sql.clone(),

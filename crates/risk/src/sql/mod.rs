@@ -28,9 +28,22 @@ pub struct SqlOptions {
     /// `schema.table`), each key a list of columns. A table not listed is
     /// assumed to have the key `id`.
     pub keys: HashMap<String, Vec<Vec<String>>>,
+    /// Names that stand for values in this SQL, lower-case: the parameters
+    /// and variables of the function or `DO` block it runs in. A reference
+    /// to one (or to a field of one, `old.id`) is a value, as `$1` is.
+    pub variables: Vec<String>,
 }
 
 impl SqlOptions {
+    /// These options, with `names` standing for values too.
+    fn with_variables(&self, names: impl IntoIterator<Item = String>) -> SqlOptions {
+        let mut options = self.clone();
+        options
+            .variables
+            .extend(names.into_iter().map(|n| n.to_lowercase()));
+        options
+    }
+
     fn keys_of(&self, schema: &str, table: &str) -> Vec<Vec<String>> {
         let table = table.to_lowercase();
         let qualified = format!("{}.{table}", schema.to_lowercase());

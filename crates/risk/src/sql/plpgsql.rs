@@ -74,7 +74,14 @@ pub(super) fn function_body(
         }
     }
     match (body, language.as_str()) {
-        (Some(body), "sql") => analyse(&body, options, depth + 1),
+        // A SQL function's parameters may be named in its body.
+        (Some(body), "sql") => {
+            let names = f.parameters.iter().filter_map(|p| match &p.node {
+                Some(NodeEnum::FunctionParameter(p)) if !p.name.is_empty() => Some(p.name.clone()),
+                _ => None,
+            });
+            analyse(&body, &options.with_variables(names), depth + 1)
+        }
         // A trigger function's body, inside a block that declares what
         // PostgreSQL gives a trigger (pg_query writes the parse of a
         // `RETURNS trigger` function as malformed JSON); any other function
@@ -129,7 +136,11 @@ fn plpgsql_body(body: &str, what: &str, options: &SqlOptions, depth: usize) -> C
 fn parsed(statement: &str, body: &str, what: &str, options: &SqlOptions, depth: usize) -> Collector {
     let mut out = Collector::default();
     match pg_query::parse_plpgsql(statement) {
-        Ok(tree) => walk(&tree, options, depth, &mut out),
+        Ok(tree) => {
+            let mut names = Vec::new();
+            variables(&tree, &mut names);
+            walk(&tree, &options.with_variables(names), depth, &mut out)
+        }
         Err(e) => out.push(Finding::new(
             Rule::SqlUnparseable,
             format!("{what} could not be analysed: {e}"),
@@ -137,6 +148,30 @@ fn parsed(statement: &str, body: &str, what: &str, options: &SqlOptions, depth: 
         )),
     }
     out
+}
+
+/// The names of every variable, parameter and record the parsed function
+/// declares (its `datums`).
+fn variables(value: &Value, names: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "datums" {
+                    for datum in inner.as_array().into_iter().flatten() {
+                        let refname = datum
+                            .as_object()
+                            .and_then(|d| d.values().next())
+                            .and_then(|d| d["refname"].as_str());
+                        names.extend(refname.map(str::to_string));
+                    }
+                } else {
+                    variables(inner, names);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| variables(v, names)),
+        _ => {}
+    }
 }
 
 fn walk(value: &Value, options: &SqlOptions, depth: usize, out: &mut Collector) {

@@ -378,6 +378,7 @@ impl Walker<'_> {
                 None => vec![relation.relname.to_lowercase(), table.to_lowercase()],
             },
             joined,
+            variables: self.options.variables.clone(),
         };
         let keys = self.options.keys_of(&relation.schemaname, &relation.relname);
         let key_text = keys.iter().map(|k| k.join(", ")).collect::<Vec<_>>().join(" or ");

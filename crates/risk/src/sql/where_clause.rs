@@ -19,6 +19,8 @@ pub struct Written {
     /// Other tables are joined in (`UPDATE … FROM`, `DELETE … USING`), so an
     /// unqualified column may belong to them.
     pub joined: bool,
+    /// Names that are values, not columns ([`super::SqlOptions::variables`]).
+    pub variables: Vec<String>,
 }
 
 /// Whether `where_clause` can match at most one row of a table with `keys`.
@@ -47,8 +49,8 @@ fn collect_equalities(node: &Node, pinned: &mut HashSet<String>, written: &Writt
                 return;
             };
             let column = match (column_name(l, written), column_name(r, written)) {
-                (Some(c), None) if is_value(r) => c,
-                (None, Some(c)) if is_value(l) => c,
+                (Some(c), None) if is_value(r, written) => c,
+                (None, Some(c)) if is_value(l, written) => c,
                 _ => return,
             };
             pinned.insert(column);
@@ -76,6 +78,12 @@ fn column_name(node: &Node, written: &Written) -> Option<String> {
             _ => None,
         })
         .collect::<Option<_>>()?;
+    if parts
+        .first()
+        .is_some_and(|first| written.variables.contains(first))
+    {
+        return None;
+    }
     let (column, qualifier) = parts.split_last()?;
     let ours = match qualifier {
         [] => !written.joined,
@@ -84,12 +92,16 @@ fn column_name(node: &Node, written: &Written) -> Option<String> {
     ours.then(|| column.clone())
 }
 
-/// A non-NULL constant or a parameter, possibly cast.
-fn is_value(node: &Node) -> bool {
+/// A non-NULL constant, a parameter, or a variable (or a field of one) of
+/// the function the statement runs in, possibly cast.
+fn is_value(node: &Node, written: &Written) -> bool {
     match &node.node {
         Some(NodeEnum::AConst(c)) => !c.isnull && !matches!(c.val, Some(a_const::Val::Boolval(_)) | None),
         Some(NodeEnum::ParamRef(_)) => true,
-        Some(NodeEnum::TypeCast(t)) => t.arg.as_deref().is_some_and(is_value),
+        Some(NodeEnum::ColumnRef(c)) => c.fields.first().is_some_and(|f| {
+            matches!(&f.node, Some(NodeEnum::String(s)) if written.variables.contains(&s.sval.to_lowercase()))
+        }),
+        Some(NodeEnum::TypeCast(t)) => t.arg.as_deref().is_some_and(|a| is_value(a, written)),
         _ => false,
     }
 }
@@ -111,6 +123,7 @@ mod tests {
         let written = Written {
             names: vec!["t".to_string()],
             joined: !d.using_clause.is_empty(),
+            variables: vec!["who".to_string(), "old".to_string()],
         };
         pins_one_row(d.where_clause.as_deref().unwrap(), &keys, &written)
     }
@@ -124,6 +137,21 @@ mod tests {
         assert!(pins("DELETE FROM t WHERE id = '7f1c'::uuid AND status = 'x'", id));
         assert!(pins("DELETE FROM t WHERE CURRENT OF c", id));
         assert!(pins("DELETE FROM t USING o WHERE t.id = 1 AND o.t_id = t.id", id));
+    }
+
+    #[test]
+    fn a_functions_variables_are_values() {
+        let id: &[&[&str]] = &[&["id"]];
+        assert!(pins("DELETE FROM t WHERE id = who", id));
+        assert!(pins("DELETE FROM t WHERE old.id = id", id));
+        assert!(
+            !pins("DELETE FROM t WHERE id = other", id),
+            "a column, not a variable"
+        );
+        assert!(
+            !pins("DELETE FROM t WHERE who = 1", id),
+            "a variable is not a column"
+        );
     }
 
     #[test]
