@@ -77,7 +77,9 @@ pub struct RestoreOptions {
     /// constraint, trigger, rule or policy is built (their definitions stay
     /// in the archive: [`crate::post_data_sql`]); and the planner's
     /// statistics are left to autovacuum instead of an `ANALYZE`. Whole-table
-    /// scans need neither. Over the live database it has no effect.
+    /// scans need neither. Having no row-level security, the copy also takes
+    /// no grant or owner from the archive: only the role that restores it
+    /// can read it. Over the live database it has no effect.
     pub reading_copy: bool,
 }
 
@@ -121,7 +123,16 @@ pub fn restore(
             let mut cmd = crate::programs::command(&install, "pg_restore", &temp.url);
             cmd.arg("--exit-on-error");
             if options.reading_copy {
-                cmd.args(["--section=pre-data", "--section=data"]);
+                // Without the post-data section the copy has no row-level
+                // security, so it keeps no grant and no owner either: only
+                // the role restoring it (and superusers) can read it, never
+                // a tenant's role the backup's grants name.
+                cmd.args([
+                    "--section=pre-data",
+                    "--section=data",
+                    "--no-owner",
+                    "--no-privileges",
+                ]);
             }
             let replayed = replay(backup, cmd, options.progress, "restore")?;
             let counts = analyze_and_compare(&temp.url, backup, timeout, !options.reading_copy)?;

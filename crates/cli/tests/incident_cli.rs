@@ -283,6 +283,15 @@ fn an_incident_from_start_to_report_puts_one_farms_rows_back_and_nothing_else() 
         .unwrap()
         .get(0);
     assert!(side_rows > 0, "the side database holds the backup's rows");
+    // Without its policies the copy must not be readable by the tenants'
+    // role, which the backup's grants name.
+    let tenant_read = side.batch_execute("SET ROLE farm_app; SELECT count(*) FROM batches");
+    let refused = tenant_read.expect_err("farm_app reads every farm's rows in the side database");
+    assert_eq!(
+        refused.code(),
+        Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+        "{refused:?}"
+    );
     drop(side);
 
     // recover --farm: the lost rows are back, as they were.
