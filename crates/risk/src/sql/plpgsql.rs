@@ -41,7 +41,13 @@ pub(super) fn do_block(s: &DoStmt, options: &SqlOptions, depth: usize) -> Collec
         out.push(Finding::new(Rule::DynamicSql, message, &body));
         return out;
     }
-    plpgsql_body(&body, "the DO block", options, depth)
+    plpgsql_body(
+        &body,
+        |body| format!("CREATE FUNCTION dbguard_do() RETURNS void LANGUAGE plpgsql AS {TAG}{body}{TAG}"),
+        "the DO block",
+        options,
+        depth,
+    )
 }
 
 /// The findings of the statements a function or procedure runs when it is
@@ -87,17 +93,18 @@ pub(super) fn function_body(
         // `RETURNS trigger` function as malformed JSON); any other function
         // is parsed as the statement itself, so that its parameters and
         // return type are known.
-        (Some(body), "plpgsql") if returns_trigger(f) => {
-            let inner = body.trim_end().trim_end_matches(';');
-            let wrapped = format!(
-                "CREATE FUNCTION dbguard_trigger() RETURNS record LANGUAGE plpgsql AS {TAG}DECLARE {TRIGGER_VARIABLES} BEGIN {inner}; END{TAG}"
-            );
-            if body.contains(TAG) {
-                parsed("", &body, "the function's body", options, depth)
-            } else {
-                parsed(&wrapped, &body, "the function's body", options, depth)
-            }
-        }
+        (Some(body), "plpgsql") if returns_trigger(f) => plpgsql_body(
+            &body,
+            |body| {
+                let inner = body.trim_end().trim_end_matches(';');
+                format!(
+                    "CREATE FUNCTION dbguard_trigger() RETURNS record LANGUAGE plpgsql AS {TAG}DECLARE {TRIGGER_VARIABLES} BEGIN {inner}\n; END{TAG}"
+                )
+            },
+            "the function's body",
+            options,
+            depth,
+        ),
         (Some(body), "plpgsql") => parsed(text, &body, "the function's body", options, depth),
         _ => Collector::default(),
     }
@@ -117,8 +124,15 @@ fn returns_trigger(f: &CreateFunctionStmt) -> bool {
     })
 }
 
-/// The findings of the statements a PL/pgSQL body (`what`, for messages) runs.
-fn plpgsql_body(body: &str, what: &str, options: &SqlOptions, depth: usize) -> Collector {
+/// The findings of the statements a PL/pgSQL body (`what`, for messages)
+/// runs, parsed as the function `wrap` makes of it.
+fn plpgsql_body(
+    body: &str,
+    wrap: impl Fn(&str) -> String,
+    what: &str,
+    options: &SqlOptions,
+    depth: usize,
+) -> Collector {
     let mut out = Collector::default();
     if body.contains(TAG) {
         out.push(Finding::new(
@@ -128,8 +142,7 @@ fn plpgsql_body(body: &str, what: &str, options: &SqlOptions, depth: usize) -> C
         ));
         return out;
     }
-    let wrapped = format!("CREATE FUNCTION dbguard_do() RETURNS void LANGUAGE plpgsql AS {TAG}{body}{TAG}");
-    parsed(&wrapped, body, what, options, depth)
+    parsed(&wrap(body), body, what, options, depth)
 }
 
 /// The findings of the PL/pgSQL function `statement` (whose body is `body`) runs.
