@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Once;
 use std::time::Duration;
 
-use dbguard_guard::protect::{self, Kind, Options, WindowSpec};
+use dbguard_guard::protect::{self, Kind, Options, RowGuard, WindowSpec};
 use dbguard_pg::DbUrl;
 use dbguard_testkit::{server, TestDb};
 use ed25519_dalek::SigningKey;
@@ -85,9 +85,16 @@ impl Fixture {
     }
 
     fn protect(&self, approver: Option<&SigningKey>) -> protect::Installed {
+        self.protect_with(approver, true)
+    }
+
+    /// `protect`, with the C row guard when the server can load it
+    /// (`native`) or with the PL/pgSQL one.
+    fn protect_with(&self, approver: Option<&SigningKey>, native: bool) -> protect::Installed {
         let key = approver.map(|k| k.verifying_key());
         let mut options = Options::new(self.state.path());
         options.approver = key.as_ref();
+        options.native = native;
         protect::install(&mut self.db.client(), &self.db.url, &options).expect("protect installs")
     }
 
@@ -202,6 +209,43 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
         (OWNER, "ALTER TABLE tasks DISABLE TRIGGER USER".into(), "protect/guard-objects"),
         (OWNER, "ALTER TABLE tasks ENABLE REPLICA TRIGGER dbguard_delete".into(), "protect/guard-objects"),
         (OWNER, "ALTER TRIGGER dbguard_update ON tasks RENAME TO audit_update".into(), "protect/guard-objects"),
+        // A guard replaced under its own name by one that never fires, or
+        // fires with another limit, is no guard.
+        (
+            OWNER,
+            "CREATE OR REPLACE TRIGGER dbguard_delete AFTER INSERT ON tasks REFERENCING NEW TABLE AS dbguard_old
+               FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows('1')"
+                .into(),
+            "protect/guard-objects",
+        ),
+        (
+            OWNER,
+            "CREATE OR REPLACE TRIGGER dbguard_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS dbguard_old
+               FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows('1000000')"
+                .into(),
+            "protect/guard-objects",
+        ),
+        (
+            OWNER,
+            "CREATE OR REPLACE TRIGGER dbguard_update AFTER UPDATE OF title ON tasks
+               FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows('1')"
+                .into(),
+            "protect/guard-objects",
+        ),
+        (
+            OWNER,
+            "CREATE OR REPLACE TRIGGER dbguard_update AFTER UPDATE ON tasks REFERENCING OLD TABLE AS dbguard_old
+               FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION dbguard.guard_rows('1')"
+                .into(),
+            "protect/guard-objects",
+        ),
+        (
+            OWNER,
+            "CREATE OR REPLACE TRIGGER dbguard_truncate BEFORE INSERT ON tasks
+               FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_truncate()"
+                .into(),
+            "protect/guard-objects",
+        ),
         (OWNER, format!("DELETE FROM farms WHERE id = {FARM}"), "protect/delete-many"),
         (APP, in_farm("DELETE FROM tasks"), "protect/delete-many"),
         (APP, in_farm("DELETE FROM batches WHERE trays > 1"), "protect/delete-many"),
@@ -332,7 +376,67 @@ const LAST_TASK: &str = "DELETE FROM tasks WHERE id = (SELECT id FROM tasks ORDE
 
 #[test]
 fn psql_as_the_application_or_the_owner_is_refused_every_destructive_way() {
+    refuses_every_destructive_way(&Fixture::new());
+}
+
+/// The rows of each command counted by the PL/pgSQL row guard (every
+/// server but dbguard's own runs it): refused and passed as by the C one
+/// the other tests meet.
+#[test]
+fn the_plpgsql_row_guard_refuses_and_passes_the_same() {
+    let f = Fixture::unprotected();
+    let installed = f.protect_with(Some(&f.approver), false);
+    assert_eq!(installed.row_guard, RowGuard::PlPgSql);
+    assert_eq!(
+        protect::status(&mut f.db.client()).unwrap().row_guard,
+        Some(RowGuard::PlPgSql)
+    );
+    refuses_every_destructive_way(&f);
+    single_row_writes_pass(&f);
+    cascades_count(&f);
+}
+
+/// The test server is dbguard's own (`dbguard_pg::local`), as `dbguard up`'s
+/// is: it loads dbguard's C module, and protect counts rows with it.
+#[test]
+fn dbguards_own_server_counts_rows_in_c() {
     let f = Fixture::new();
+    let installed = f.protect(Some(&f.approver));
+    assert_eq!(
+        (installed.row_guard, installed.native_unavailable.as_deref()),
+        (RowGuard::C, None),
+        "dbguard's own server must run the C row guard; dbguard-native builds it only where \
+         PostgreSQL's server headers are installed (Debian: postgresql-server-dev-all, which cargo xtask setup installs)"
+    );
+    assert_eq!(
+        protect::status(&mut f.db.client()).unwrap().row_guard,
+        Some(RowGuard::C)
+    );
+    // Declared for the C guard without its limit, a trigger refuses
+    // rather than guess one.
+    let mut client = f.db.client();
+    client
+        .batch_execute(
+            "ALTER EVENT TRIGGER dbguard_ddl_end DISABLE;
+             CREATE OR REPLACE TRIGGER dbguard_update AFTER UPDATE ON tasks REFERENCING OLD TABLE AS dbguard_old
+               FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows();
+             ALTER EVENT TRIGGER dbguard_ddl_end ENABLE ALWAYS;",
+        )
+        .unwrap();
+    let (ok, stderr) = f.psql(
+        APP,
+        &in_farm("UPDATE tasks SET title = title WHERE id = (SELECT id FROM tasks ORDER BY id LIMIT 1)"),
+    );
+    assert!(!ok && stderr.contains("has no row limit"), "{stderr}");
+    let status = protect::status(&mut client).unwrap();
+    assert_eq!(
+        status.unprotected_tables,
+        ["public.tasks"],
+        "a changed guard is reported"
+    );
+}
+
+fn refuses_every_destructive_way(f: &Fixture) {
     let before = f.counts();
     for (role, sql, rule) in destructive() {
         let (ok, stderr) = f.psql(role, &sql);
@@ -360,7 +464,10 @@ fn psql_as_the_application_or_the_owner_is_refused_every_destructive_way() {
 
 #[test]
 fn single_row_writes_by_key_and_inserts_pass() {
-    let f = Fixture::new();
+    single_row_writes_pass(&Fixture::new());
+}
+
+fn single_row_writes_pass(f: &Fixture) {
     let before = f.counts();
     let count = |table: &str| before.iter().find(|(t, _)| t == table).unwrap().1;
     let ok = |role, sql: &str| {
@@ -403,7 +510,10 @@ fn single_row_writes_by_key_and_inserts_pass() {
 
 #[test]
 fn a_cascade_counts_every_row_it_deletes() {
-    let f = Fixture::new();
+    cascades_count(&Fixture::new());
+}
+
+fn cascades_count(f: &Fixture) {
     let mut client = f.db.client();
     // A farm with one row in one other table: each statement touches one row,
     // the command two.

@@ -9,6 +9,7 @@
 //!   postgres/                the server user's, 0700
 //!     data/                  the cluster (initdb)
 //!     run/                   the Unix socket
+//!     lib/                   dbguard's C module for this major version (dbguard-native), on dynamic_library_path
 //!     server.log             the server's log
 //! ```
 //!
@@ -379,12 +380,40 @@ impl LocalServer {
         if !self.options.durable {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
+        if let Some(dir) = self.write_native_module()? {
+            conf.push_str(&format!(
+                "dynamic_library_path = {}\n",
+                conf_quote(&format!("$libdir:{}", dir.display()))
+            ));
+        }
         let path = self.data_dir().join("dbguard.conf");
         write_private_file(&path, conf.as_bytes(), self.user.as_ref())?;
         if let Some(user) = &self.user {
             chown(&socket_dir, user)?;
         }
         Ok(())
+    }
+
+    /// Writes dbguard's C module (the row guard) built for this server's
+    /// major version into `postgres/lib/`; that folder, or None when this
+    /// build has no module for the version (or the folder's path holds a
+    /// `:`, which `dynamic_library_path` cannot say): `protect` then keeps
+    /// the PL/pgSQL guard.
+    fn write_native_module(&self) -> Result<Option<PathBuf>> {
+        let Some(library) = dbguard_native::library_for(self.install.major) else {
+            return Ok(None);
+        };
+        let dir = self.server_dir().join("lib");
+        if dir.to_string_lossy().contains(':') {
+            return Ok(None);
+        }
+        make_private_dir(&dir, 0o700)?;
+        if let Some(user) = &self.user {
+            chown(&dir, user)?;
+        }
+        let file = dir.join(format!("{}.so", dbguard_native::MODULE));
+        write_private_file(&file, library.bytes, self.user.as_ref())?;
+        Ok(Some(dir))
     }
 
     fn pg_ctl_start(&self) -> Result<()> {

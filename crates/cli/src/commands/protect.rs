@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use dbguard_guard::protect::{self, AppRole, DropRights, Installed, Options, Status};
+use dbguard_guard::protect::{self, AppRole, DropRights, Installed, Options, RowGuard, Status};
 use dbguard_pg::Settings;
 use dbguard_risk::{Finding, Rule, Verdict};
 use serde::Serialize;
@@ -30,6 +30,7 @@ impl Report for ProtectReport {
             i.schemas.join(", "),
             i.max_rows
         );
+        text.push_str(&row_guard_text(i.row_guard, i.native_unavailable.as_deref()));
         text.push_str(if i.recording {
             "refusals are recorded in dbguard.refusals\n"
         } else {
@@ -69,6 +70,9 @@ impl Report for StatusReport {
             s.schemas.join(", "),
             s.max_rows.unwrap_or_default()
         );
+        if let Some(guard) = s.row_guard {
+            text.push_str(&row_guard_text(guard, None));
+        }
         if !s.unprotected_tables.is_empty() {
             text.push_str(&format!(
                 "! not guarded: {} (run `dbguard protect` again)\n",
@@ -103,6 +107,14 @@ impl Report for StatusReport {
         }
         text.push_str(&drop_rights_text(&s.drop_rights));
         text
+    }
+}
+
+fn row_guard_text(guard: RowGuard, why_not_c: Option<&str>) -> String {
+    match (guard, why_not_c) {
+        (RowGuard::C, _) => "rows are counted by dbguard's C row guard\n".to_string(),
+        (RowGuard::PlPgSql, Some(why)) => format!("rows are counted by the PL/pgSQL row guard ({why})\n"),
+        (RowGuard::PlPgSql, None) => "rows are counted by the PL/pgSQL row guard\n".to_string(),
     }
 }
 

@@ -155,7 +155,10 @@ END
 $fn$;
 
 -- AFTER DELETE and AFTER UPDATE, once per statement, with the statement's
--- old rows. Rows are counted per client command: the statements that ON
+-- old rows. On dbguard's own server, install.rs replaces this function
+-- with its C form (crates/native/src/guard_rows.c: the same rule, with the
+-- running count in the backend's memory), which reads the limit from the
+-- trigger's argument; this one has the limit written in and ignores it. Rows are counted per client command: the statements that ON
 -- DELETE CASCADE runs for a deleted farm, the statements of a DO block and
 -- those of one multi-statement string are part of the same command, so
 -- their rows add up. The command is named by EXTRACT(epoch FROM
@@ -235,12 +238,38 @@ CREATE OR REPLACE FUNCTION dbguard.protect_table(rel regclass) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 BEGIN
   EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_truncate()', rel);
-  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS dbguard_old FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows()', rel);
-  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS dbguard_old FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows()', rel);
+  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS dbguard_old FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows(%L)', rel, '__MAX_ROWS__');
+  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS dbguard_old FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows(%L)', rel, '__MAX_ROWS__');
   EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER dbguard_truncate, ENABLE ALWAYS TRIGGER dbguard_delete, ENABLE ALWAYS TRIGGER dbguard_update', rel);
 END
 $fn$;
 GRANT EXECUTE ON FUNCTION dbguard.protect_table(regclass) TO PUBLIC;
+
+-- Whether trigger `trg` is what its name says. A trigger named dbguard_*
+-- is one of the three table guards exactly as protect_table makes it: its
+-- event and timing (tgtype bits: 2 BEFORE, 8 DELETE, 16 UPDATE, 32
+-- TRUNCATE; 0 for AFTER and FOR EACH STATEMENT), its function, its row
+-- limit, its transition table, and no WHEN condition or column list (with
+-- either, it would fire for some statements only). No other trigger calls
+-- dbguard's functions. Checked at every CREATE TRIGGER and ALTER TRIGGER
+-- (on_ddl_end) and by protect status.
+CREATE OR REPLACE FUNCTION dbguard.trigger_intact(trg oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT CASE
+    WHEN t.tgname = 'dbguard_truncate' THEN
+      t.tgtype = 34 AND t.tgfoid = 'dbguard.guard_truncate()'::regprocedure AND t.tgnargs = 0
+      AND t.tgqual IS NULL AND cardinality(t.tgattr::int2[]) = 0
+    WHEN t.tgname IN ('dbguard_delete', 'dbguard_update') THEN
+      t.tgtype = CASE t.tgname WHEN 'dbguard_delete' THEN 8 ELSE 16 END
+      AND t.tgfoid = 'dbguard.guard_rows()'::regprocedure
+      AND t.tgnargs = 1 AND t.tgargs = convert_to('__MAX_ROWS__', 'UTF8') || '\x00'::bytea
+      AND t.tgoldtable = 'dbguard_old' AND t.tgnewtable IS NULL
+      AND t.tgqual IS NULL AND cardinality(t.tgattr::int2[]) = 0
+    ELSE NOT (t.tgname LIKE 'dbguard\_%' OR p.pronamespace = 'dbguard'::regnamespace)
+  END
+  FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.oid = trg
+$fn$;
+GRANT EXECUTE ON FUNCTION dbguard.trigger_intact(oid) TO PUBLIC;
 
 -- The tables the guards cover: ordinary and partitioned tables of the
 -- covered schemas, and every partition of a covered table wherever it
@@ -425,9 +454,7 @@ BEGIN
     IF c.schema_name = 'dbguard' THEN
       rule := 'protect/guard-objects';
       what := format('%s changes %s %s, part of dbguard''s protection', c.command_tag, c.object_type, c.object_identity);
-    ELSIF c.object_type = 'trigger' AND EXISTS (
-        SELECT FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
-         WHERE t.oid = c.objid AND (t.tgname LIKE 'dbguard\_%') <> (p.pronamespace = 'dbguard'::regnamespace)) THEN
+    ELSIF c.object_type = 'trigger' AND NOT coalesce(dbguard.trigger_intact(c.objid), true) THEN
       rule := 'protect/guard-objects';
       what := format('%s changes %s, one of dbguard''s guards', c.command_tag, c.object_identity);
     ELSIF c.command_tag = 'ALTER TABLE' AND c.classid = 'pg_class'::regclass AND c.objsubid = 0

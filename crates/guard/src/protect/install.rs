@@ -45,6 +45,9 @@ pub struct Options<'a> {
     /// dbguard's state folder (`.dbguard`), where the sealed guard
     /// credential is written.
     pub state_dir: &'a Path,
+    /// Whether to guard rows with the C function when the server can load
+    /// it (dbguard's own server); `false` keeps the PL/pgSQL guard.
+    pub native: bool,
 }
 
 impl<'a> Options<'a> {
@@ -55,6 +58,7 @@ impl<'a> Options<'a> {
             max_rows: DEFAULT_MAX_ROWS,
             approver: None,
             state_dir,
+            native: true,
         }
     }
 }
@@ -76,8 +80,34 @@ pub struct Installed {
     pub sealed: Option<PathBuf>,
     /// Whether refusals are recorded in `dbguard.refusals`.
     pub recording: bool,
+    /// How rows are guarded.
+    pub row_guard: RowGuard,
+    /// Why the C row guard is not in use, when it is not.
+    pub native_unavailable: Option<String>,
     /// Who can still drop the database or switch the guards off.
     pub drop_rights: DropRights,
+}
+
+/// The implementation of `dbguard.guard_rows()`, the trigger function that
+/// counts the rows of each command: the same rule either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowGuard {
+    /// dbguard's C module (`dbguard-native`), on dbguard's own server.
+    C,
+    /// PL/pgSQL, on every other server.
+    PlPgSql,
+}
+
+impl RowGuard {
+    /// The language `pg_proc` names for `dbguard.guard_rows()`.
+    pub fn from_language(language: &str) -> Option<RowGuard> {
+        match language {
+            "c" => Some(RowGuard::C),
+            "plpgsql" => Some(RowGuard::PlPgSql),
+            _ => None,
+        }
+    }
 }
 
 /// Installs (or re-installs, changing nothing twice but the guard role's
@@ -161,6 +191,11 @@ pub fn install(client: &mut Client, url: &DbUrl, options: &Options) -> Result<In
         "installing the guards",
         &format!("SET LOCAL ROLE {OWNER_ROLE};\n{guards}\nRESET ROLE;"),
     )?;
+    let native_unavailable = if options.native {
+        native_row_guard(&mut tx)?
+    } else {
+        Some("the PL/pgSQL row guard was asked for".to_string())
+    };
     run(
         &mut tx,
         "granting the guard and recorder roles their one right each",
@@ -221,8 +256,42 @@ pub fn install(client: &mut Client, url: &DbUrl, options: &Options) -> Result<In
         guard_role,
         sealed,
         recording: dblink.is_some(),
+        row_guard: if native_unavailable.is_none() {
+            RowGuard::C
+        } else {
+            RowGuard::PlPgSql
+        },
+        native_unavailable,
         drop_rights: drop_rights(client)?,
     })
+}
+
+/// Replaces the PL/pgSQL `dbguard.guard_rows()` with its C form when the
+/// server can load dbguard's module (dbguard's own server puts it on
+/// `dynamic_library_path`; PostgreSQL loads it to check the symbol before
+/// declaring the function, and refuses a module of another major
+/// version). Returns why not, when it cannot; the PL/pgSQL guard stays.
+fn native_row_guard(tx: &mut postgres::Transaction) -> Result<Option<String>> {
+    let mut attempt = tx.transaction().map_err(db("trying the C row guard"))?;
+    let declared = attempt.batch_execute(&format!(
+        "CREATE OR REPLACE FUNCTION dbguard.guard_rows() RETURNS trigger LANGUAGE c AS '{}', '{}'",
+        dbguard_native::MODULE,
+        dbguard_native::ROW_GUARD_SYMBOL
+    ));
+    match declared {
+        Ok(()) => {
+            attempt.commit().map_err(db("declaring the C row guard"))?;
+            Ok(None)
+        }
+        Err(e) => {
+            let why = e
+                .as_db_error()
+                .map(|d| d.message().to_string())
+                .unwrap_or_else(|| e.to_string());
+            attempt.rollback().map_err(db("trying the C row guard"))?;
+            Ok(Some(format!("this server cannot load dbguard's C module: {why}")))
+        }
+    }
 }
 
 /// Removes every guard, the `dbguard` schema and this database's guard and

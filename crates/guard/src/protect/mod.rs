@@ -29,7 +29,7 @@ pub mod windows;
 
 pub use app_role::{ensure_app_role, grant_rows, AppRole};
 pub use error::{Error, Result};
-pub use install::{install, unprotect, Installed, Options, DEFAULT_MAX_ROWS, OWNER_ROLE};
+pub use install::{install, unprotect, Installed, Options, RowGuard, DEFAULT_MAX_ROWS, OWNER_ROLE};
 pub use status::{drop_rights, refusals, status, DropRights, Refusal, Status};
 pub use windows::{
     close_window, connect_with_window, open_window, window_options, Kind, WindowSpec, WindowToken,

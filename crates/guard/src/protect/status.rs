@@ -5,7 +5,7 @@
 use postgres::Client;
 
 use super::error::{db, Result};
-use super::install::EVENT_TRIGGERS;
+use super::install::{RowGuard, EVENT_TRIGGERS};
 
 /// Who can do what the guards cannot stop.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -32,9 +32,13 @@ pub struct Status {
     pub schemas: Vec<String>,
     /// Rows one command may delete or update.
     pub max_rows: Option<i32>,
-    /// Tables of the covered schemas with all three guards, ENABLE ALWAYS.
+    /// How rows are guarded (None: not installed).
+    pub row_guard: Option<RowGuard>,
+    /// Tables of the covered schemas with all three guards, intact and
+    /// ENABLE ALWAYS.
     pub protected_tables: i64,
-    /// Tables of the covered schemas missing a guard (or with one switched off).
+    /// Tables of the covered schemas missing a guard (or with one switched
+    /// off or changed).
     pub unprotected_tables: Vec<String>,
     /// dbguard's event triggers that are missing or not ENABLE ALWAYS.
     pub event_triggers_off: Vec<String>,
@@ -83,12 +87,16 @@ pub fn status(client: &mut Client) -> Result<Status> {
         ),
         None => (Vec::new(), None, None, false),
     };
-    let tables = client
+    let tables = if config.is_none() {
+        Vec::new()
+    } else {
+        client
         .query(
             "SELECT format('%I.%I', n.nspname, c.relname),
                     (SELECT count(*) FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
                       WHERE t.tgrelid = c.oid AND t.tgenabled = 'A' AND p.pronamespace::regnamespace::text = 'dbguard'
-                        AND t.tgname IN ('dbguard_truncate', 'dbguard_delete', 'dbguard_update')) = 3
+                        AND t.tgname IN ('dbguard_truncate', 'dbguard_delete', 'dbguard_update')
+                        AND dbguard.trigger_intact(t.oid)) = 3
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.relkind IN ('r', 'p')
                 AND (n.nspname = ANY ($1)
@@ -97,7 +105,20 @@ pub fn status(client: &mut Client) -> Result<Status> {
               ORDER BY 1",
             &[&schemas],
         )
-        .map_err(db("reading the table guards"))?;
+        .map_err(db("reading the table guards"))?
+    };
+    let row_guard = if config.is_none() {
+        None
+    } else {
+        client
+            .query_opt(
+                "SELECT l.lanname::text FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                  WHERE p.oid = to_regprocedure('dbguard.guard_rows()')",
+                &[],
+            )
+            .map_err(db("reading the row guard"))?
+            .and_then(|r| RowGuard::from_language(&r.get::<_, String>(0)))
+    };
     let protected_tables = tables.iter().filter(|r| r.get::<_, bool>(1)).count() as i64;
     let unprotected_tables = tables
         .iter()
@@ -133,6 +154,7 @@ pub fn status(client: &mut Client) -> Result<Status> {
         installed: config.is_some(),
         schemas,
         max_rows,
+        row_guard,
         protected_tables,
         unprotected_tables,
         event_triggers_off,
