@@ -32,6 +32,10 @@ const POSTGRESQL: Prerequisite = Prerequisite {
     what: "the PostgreSQL server programs (initdb, pg_ctl, postgres)",
     debian_package: "postgresql",
 };
+const SERVER_HEADERS: Prerequisite = Prerequisite {
+    what: "PostgreSQL's server headers (dbguard's C row guard for its own server is built against them)",
+    debian_package: "postgresql-server-dev-all",
+};
 const PGBOUNCER: Prerequisite = Prerequisite {
     what: "PgBouncer (the connection-pool isolation test runs a real one)",
     debian_package: "pgbouncer",
@@ -126,6 +130,12 @@ impl System {
         !self.each("/usr/lib/postgresql", "", "bin/initdb").is_empty() || self.on_path("initdb")
     }
 
+    fn has_server_headers(&self) -> bool {
+        !self
+            .each("/usr/include/postgresql", "", "server/postgres.h")
+            .is_empty()
+    }
+
     fn has_pgbouncer(&self) -> bool {
         self.under("/usr/sbin/pgbouncer").is_file() || self.on_path("pgbouncer")
     }
@@ -143,6 +153,9 @@ pub fn missing(need: Need, system: &System) -> Vec<Prerequisite> {
     }
     if need != Need::Build && !system.has_postgresql() {
         missing.push(POSTGRESQL);
+    }
+    if !system.has_server_headers() {
+        missing.push(SERVER_HEADERS);
     }
     if need == Need::Test && !system.has_pgbouncer() {
         missing.push(PGBOUNCER);
@@ -240,10 +253,13 @@ mod tests {
         let system = System::at(root.path(), vec![]);
         assert_eq!(
             missing(Need::Test, &system),
-            [LIBCLANG, POSTGRESQL, PGBOUNCER, CHROMIUM]
+            [LIBCLANG, POSTGRESQL, SERVER_HEADERS, PGBOUNCER, CHROMIUM]
         );
-        assert_eq!(missing(Need::Run, &system), [LIBCLANG, POSTGRESQL]);
-        assert_eq!(missing(Need::Build, &system), [LIBCLANG]);
+        assert_eq!(
+            missing(Need::Run, &system),
+            [LIBCLANG, POSTGRESQL, SERVER_HEADERS]
+        );
+        assert_eq!(missing(Need::Build, &system), [LIBCLANG, SERVER_HEADERS]);
         let packages: Vec<&str> = missing(Need::Test, &system)
             .iter()
             .map(|p| p.debian_package)
@@ -259,6 +275,7 @@ mod tests {
                     "-qq",
                     "libclang-dev",
                     "postgresql",
+                    "postgresql-server-dev-all",
                     "pgbouncer",
                     "chromium"
                 ]
@@ -280,6 +297,8 @@ mod tests {
         touch("usr/lib/llvm-14/lib/clang/14.0.6/include/stddef.h");
         touch("usr/lib/postgresql/15/bin/initdb");
         touch("usr/sbin/pgbouncer");
+        assert!(missing(Need::Test, &System::at(root.path(), vec![])).contains(&SERVER_HEADERS));
+        touch("usr/include/postgresql/15/server/postgres.h");
         assert_eq!(missing(Need::Test, &System::at(root.path(), vec![])), [CHROMIUM]);
         touch("usr/lib/chromium/chromium");
         assert_eq!(missing(Need::Test, &System::at(root.path(), vec![])), []);
