@@ -71,7 +71,7 @@ fn up_protects_the_local_farm_database_and_the_seed_keeps_working() {
         protect["detail"]
             .as_str()
             .unwrap()
-            .contains("table(s) guarded inside PostgreSQL"),
+            .contains("table(s) guarded inside PostgreSQL (rows are counted by dbguard's C row guard)"),
         "{protect}"
     );
     assert!(
@@ -93,6 +93,9 @@ fn up_protects_the_local_farm_database_and_the_seed_keeps_working() {
         .success()
         .stdout(predicate::str::contains(
             "protected: 15 table(s) in public guarded",
+        ))
+        .stdout(predicate::str::contains(
+            "rows are counted by dbguard's C row guard",
         ))
         .stdout(predicate::str::contains("the URL in use is the superuser"));
     // The guards hold for the superuser's own URL; the application's URL

@@ -1,7 +1,9 @@
-//! What the guards inside PostgreSQL cost: pgbench TPS on two copies of
-//! the same database, one protected (`dbguard protect`) and one not, on the
-//! same server in the same run, alternating (and swapping which goes first
-//! each round) so drift hits both alike.
+//! What the guards inside PostgreSQL cost: pgbench TPS on three copies of
+//! the same database, made the same way (`pgbench -i` once, then dump and
+//! restore into each), on the same server in the same run: one not
+//! protected, one protected with the C row guard (dbguard's own server) and
+//! one with the PL/pgSQL row guard (every other server), alternating (and
+//! rotating which goes first each round) so drift hits all alike.
 //!
 //! Scripts: the builtin `tpcb-like` (three single-row UPDATEs per
 //! transaction, each firing an AFTER UPDATE statement trigger with a
@@ -21,7 +23,7 @@
 
 use std::process::Command;
 
-use dbguard_guard::protect::{self, Options};
+use dbguard_guard::protect::{self, Options, RowGuard};
 use dbguard_pg::DbUrl;
 
 /// The pgbench scale (100 000 accounts per unit).
@@ -101,10 +103,10 @@ fn main() {
     let seconds = env_number("DBGUARD_BENCH_SECONDS", 10).to_string();
     let rounds = env_number("DBGUARD_BENCH_ROUNDS", 3);
     let server = dbguard_testkit::server();
-    let plain = server.fresh_db();
+    let source = server.fresh_db();
     let status = Command::new("pgbench")
         .args(["-i", "-q", "-s", SCALE])
-        .arg(plain.url.expose())
+        .arg(source.url.expose())
         .output()
         .expect("pgbench -i");
     assert!(
@@ -112,26 +114,42 @@ fn main() {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    let guarded = server.fresh_db();
-    // The same data in the second database: dump and restore.
-    let dump = Command::new("sh")
-        .arg("-c")
-        .arg("pg_dump --no-owner \"$1\" | psql -q -X -v ON_ERROR_STOP=1 \"$2\" >/dev/null")
-        .arg("copy")
-        .arg(plain.url.expose())
-        .arg(guarded.url.expose())
-        .output()
-        .expect("pg_dump | psql");
-    assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
     let state = tempfile::tempdir().unwrap();
-    let installed =
-        protect::install(&mut guarded.client(), &guarded.url, &Options::new(state.path())).expect("protect");
-    for db in [&plain, &guarded] {
+    // Three copies of the same data, made the same way (dump and restore):
+    // one left alone, two protected.
+    let copy = |guard: Option<RowGuard>| {
+        let db = server.fresh_db();
+        let dump = Command::new("sh")
+            .arg("-c")
+            .arg("pg_dump --no-owner \"$1\" | psql -q -X -v ON_ERROR_STOP=1 \"$2\" >/dev/null")
+            .arg("copy")
+            .arg(source.url.expose())
+            .arg(db.url.expose())
+            .output()
+            .expect("pg_dump | psql");
+        assert!(dump.status.success(), "{}", String::from_utf8_lossy(&dump.stderr));
+        if let Some(guard) = guard {
+            let mut options = Options::new(state.path());
+            options.native = guard == RowGuard::C;
+            let installed = protect::install(&mut db.client(), &db.url, &options).expect("protect");
+            assert_eq!(installed.row_guard, guard, "{:?}", installed.native_unavailable);
+        }
+        db
+    };
+    let (plain, in_c, in_plpgsql) = (copy(None), copy(Some(RowGuard::C)), copy(Some(RowGuard::PlPgSql)));
+    let tables = protect::status(&mut in_c.client())
+        .expect("status")
+        .protected_tables;
+    let dbs = [
+        ("unprotected", &plain),
+        ("C guard", &in_c),
+        ("PL/pgSQL guard", &in_plpgsql),
+    ];
+    for (_, db) in dbs {
         db.client().batch_execute("VACUUM ANALYZE").unwrap();
     }
     println!(
-        "pgbench scale {SCALE}, {seconds} s per run, {rounds} rounds, 2 clients; protected copy: {} tables guarded",
-        installed.tables
+        "pgbench scale {SCALE}, {seconds} s per run, {rounds} rounds, 2 clients; protected copies: {tables} tables guarded"
     );
     let scripts: [(&str, Vec<&str>, f64); 3] = [
         ("tpcb-like", vec!["-b", "tpcb-like"], 5.0),
@@ -159,40 +177,33 @@ fn main() {
         std::thread::sleep(std::time::Duration::from_millis(500));
         println!("{config} (fsync, synchronous_commit, full_page_writes {durable}):");
         for (name, script, goal) in &scripts {
-            let (mut unprotected, mut protected) = (Vec::new(), Vec::new());
-            for round in 0..rounds {
+            let mut runs: Vec<Vec<Run>> = dbs.iter().map(|_| Vec::new()).collect();
+            for round in 0..rounds as usize {
                 let mut args = vec!["-n", "-c", "2", "-j", "2", "-T", &seconds];
                 args.extend(script.iter().copied());
-                let mut order = [(&plain.url, false), (&guarded.url, true)];
-                if round % 2 == 1 {
-                    order.reverse();
-                }
-                for (url, is_protected) in order {
-                    let run = pgbench(url, &args, postmaster);
-                    if is_protected {
-                        protected.push(run);
-                    } else {
-                        unprotected.push(run);
-                    }
+                for i in 0..dbs.len() {
+                    let which = (i + round) % dbs.len();
+                    runs[which].push(pgbench(&dbs[which].1.url, &args, postmaster));
                 }
             }
             let median_of = |runs: &[Run], value: fn(&Run) -> f64| {
                 median(&mut runs.iter().map(value).collect::<Vec<_>>())
             };
-            let (u, p) = (
-                median_of(&unprotected, |r| r.tps),
-                median_of(&protected, |r| r.tps),
-            );
-            let (cu, cp) = (
-                median_of(&unprotected, |r| r.cpu_us),
-                median_of(&protected, |r| r.cpu_us),
-            );
-            let loss = (u - p) / u * 100.0;
+            let (u, cu) = (median_of(&runs[0], |r| r.tps), median_of(&runs[0], |r| r.cpu_us));
             println!(
-                "  {name:<11} unprotected {u:>9.1} tps  protected {p:>9.1} tps  loss {loss:>5.2}%  server CPU {cu:>6.1} vs {cp:>6.1} us/txn ({:+.1} us)  (goal <= {goal}%: {})",
-                cp - cu,
-                if loss <= *goal { "met" } else { "NOT met" }
+                "  {name:<11} {:<15} {u:>9.1} tps  server CPU {cu:>6.1} us/txn",
+                dbs[0].0
             );
+            for (i, (label, _)) in dbs.iter().enumerate().skip(1) {
+                let (p, cp) = (median_of(&runs[i], |r| r.tps), median_of(&runs[i], |r| r.cpu_us));
+                let loss = (u - p) / u * 100.0;
+                println!(
+                    "  {:<11} {label:<15} {p:>9.1} tps  server CPU {cp:>6.1} us/txn ({:+.1} us)  loss {loss:>5.2}%  (goal <= {goal}%: {})",
+                    "",
+                    cp - cu,
+                    if loss <= *goal { "met" } else { "NOT met" }
+                );
+            }
         }
     }
 }

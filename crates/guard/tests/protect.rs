@@ -412,6 +412,16 @@ fn dbguards_own_server_counts_rows_in_c() {
         protect::status(&mut f.db.client()).unwrap().row_guard,
         Some(RowGuard::C)
     );
+    // Its running count is out of SQL's reach: emptying the PL/pgSQL
+    // guard's setting between two single-row statements of one command
+    // changes nothing.
+    let (ok, stderr) = f.psql(
+        APP,
+        &in_farm(&format!(
+            "DO $$ BEGIN {FIRST_TASK}; PERFORM set_config('dbguard.rows', '', true); {LAST_TASK}; END $$"
+        )),
+    );
+    assert!(!ok && stderr.contains("protect/delete-many"), "{stderr}");
     // Declared for the C guard without its limit, a trigger refuses
     // rather than guess one.
     let mut client = f.db.client();

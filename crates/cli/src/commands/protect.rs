@@ -31,6 +31,7 @@ impl Report for ProtectReport {
             i.max_rows
         );
         text.push_str(&row_guard_text(i.row_guard, i.native_unavailable.as_deref()));
+        text.push('\n');
         text.push_str(if i.recording {
             "refusals are recorded in dbguard.refusals\n"
         } else {
@@ -72,6 +73,7 @@ impl Report for StatusReport {
         );
         if let Some(guard) = s.row_guard {
             text.push_str(&row_guard_text(guard, None));
+            text.push('\n');
         }
         if !s.unprotected_tables.is_empty() {
             text.push_str(&format!(
@@ -110,11 +112,12 @@ impl Report for StatusReport {
     }
 }
 
+/// Which row guard counts rows, and why not the C one when it is not.
 fn row_guard_text(guard: RowGuard, why_not_c: Option<&str>) -> String {
     match (guard, why_not_c) {
-        (RowGuard::C, _) => "rows are counted by dbguard's C row guard\n".to_string(),
-        (RowGuard::PlPgSql, Some(why)) => format!("rows are counted by the PL/pgSQL row guard ({why})\n"),
-        (RowGuard::PlPgSql, None) => "rows are counted by the PL/pgSQL row guard\n".to_string(),
+        (RowGuard::C, _) => "rows are counted by dbguard's C row guard".to_string(),
+        (RowGuard::PlPgSql, Some(why)) => format!("rows are counted by the PL/pgSQL row guard ({why})"),
+        (RowGuard::PlPgSql, None) => "rows are counted by the PL/pgSQL row guard".to_string(),
     }
 }
 
@@ -217,8 +220,12 @@ pub fn up_step(
 ) -> anyhow::Result<String> {
     let report = install(settings, url, client, None, None)?;
     Ok(format!(
-        "{} table(s) guarded inside PostgreSQL; {}",
+        "{} table(s) guarded inside PostgreSQL ({}); {}",
         report.installed.tables,
+        row_guard_text(
+            report.installed.row_guard,
+            report.installed.native_unavailable.as_deref()
+        ),
         if report.approver {
             "approved operations open windows"
         } else {
