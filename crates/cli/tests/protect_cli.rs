@@ -117,9 +117,14 @@ fn up_protects_the_local_farm_database_and_the_seed_keeps_working() {
     assert!(app.contains("farm_app@"), "{app}");
     let (ok, stderr) = psql(&app, "TRUNCATE tasks");
     assert!(!ok && stderr.contains("permission denied"), "{stderr}");
-    dbguard(dir.path()).arg("doctor").assert().stdout(
-        predicate::str::contains("database guards").and(predicate::str::contains("protected (15 tables)")),
-    );
+    dbguard(dir.path())
+        .arg("doctor")
+        .assert()
+        .stdout(
+            predicate::str::contains("database guards").and(predicate::str::contains(
+                "protected (15 tables; rows counted by the C row guard)",
+            )),
+        );
 }
 
 #[test]

@@ -728,6 +728,36 @@ fn the_rust_driver_is_refused_the_same_way() {
     }
 }
 
+/// A procedure that commits between its statements is still one client
+/// command: its rows add up across its transactions, for either guard.
+#[test]
+fn a_procedure_committing_between_deletes_is_one_command() {
+    for native in [true, false] {
+        let f = Fixture::unprotected();
+        f.protect_with(Some(&f.approver), native);
+        f.db.client()
+            .batch_execute(&format!(
+                "CREATE PROCEDURE two_commits() LANGUAGE plpgsql AS $$ BEGIN {FIRST_TASK}; COMMIT; {LAST_TASK}; COMMIT; END $$"
+            ))
+            .unwrap();
+        let tasks = |f: &Fixture| f.counts().iter().find(|(t, _)| t == "tasks").unwrap().1;
+        let before = tasks(&f);
+        for command in [
+            "CALL two_commits()".to_string(),
+            format!("DO $$ BEGIN {FIRST_TASK}; COMMIT; {LAST_TASK}; END $$"),
+        ] {
+            let (ok, stderr) = f.psql(SUPERUSER, &command);
+            assert!(
+                !ok && stderr.contains("protect/delete-many"),
+                "{command} (C guard: {native}): {stderr}"
+            );
+        }
+        // Each first DELETE was committed before the second was refused:
+        // one row per command, as the limit allows.
+        assert_eq!(tasks(&f), before - 2, "C guard: {native}");
+    }
+}
+
 #[test]
 fn separate_single_row_statements_of_one_transaction_pass() {
     // Prisma and the seed update rows one by one inside a transaction; each

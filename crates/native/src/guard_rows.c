@@ -18,9 +18,10 @@
  * setting can be emptied by SQL between two statements of a command).
  *
  * A client command is named by the statement's start timestamp
- * (statement_timestamp(), set anew for every message from the client)
- * together with the transaction's local id, so a count never outlives its
- * transaction.
+ * (statement_timestamp(), set anew for every message from the client), and
+ * by nothing else: a procedure that commits between its statements (CALL,
+ * or a DO block, with COMMIT inside) is still one client command, and its
+ * rows add up across its transactions.
  */
 #include "postgres.h"
 
@@ -28,7 +29,6 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -36,15 +36,8 @@
 
 PG_MODULE_MAGIC;
 
-#if PG_VERSION_NUM >= 170000
-#define CURRENT_LXID (MyProc->vxid.lxid)
-#else
-#define CURRENT_LXID (MyProc->lxid)
-#endif
-
 /* The command being counted, and its rows so far. */
 static TimestampTz counted_command = 0;
-static LocalTransactionId counted_xact = InvalidLocalTransactionId;
 static int64 counted_rows = 0;
 
 PG_FUNCTION_INFO_V1(dbguard_guard_rows);
@@ -110,10 +103,9 @@ dbguard_guard_rows(PG_FUNCTION_ARGS)
 				 errmsg("dbguard.guard_rows() runs only as an AFTER DELETE or AFTER UPDATE statement trigger with an old transition table")));
 	limit = row_limit(trigdata->tg_trigger);
 	rows = (int64) tuplestore_tuple_count(trigdata->tg_oldtable);
-	if (command != counted_command || CURRENT_LXID != counted_xact)
+	if (command != counted_command)
 	{
 		counted_command = command;
-		counted_xact = CURRENT_LXID;
 		counted_rows = 0;
 	}
 	counted_rows += rows;

@@ -232,6 +232,7 @@ impl LocalServer {
             self.init()?;
         }
         if self.running_pid().is_some() {
+            self.refresh_running_conf()?;
             return Ok((self.status()?, false));
         }
         self.remove_stale_pid_file()?;
@@ -363,6 +364,34 @@ impl LocalServer {
             self.write_state(&state)?;
         }
         Ok(state.port)
+    }
+
+    /// A server already running, perhaps started by an older dbguard:
+    /// writes this build's C module and, when the server's settings change
+    /// with it (`dynamic_library_path`), writes them with the port it runs
+    /// on and has it reload them, so `protect` can declare the C row guard
+    /// without a restart.
+    fn refresh_running_conf(&self) -> Result<()> {
+        let Some(state) = self.read_state() else {
+            return Ok(());
+        };
+        let path = self.data_dir().join("dbguard.conf");
+        let before = fs::read(&path).unwrap_or_default();
+        self.write_server_conf(state.port)?;
+        if fs::read(&path).unwrap_or_default() == before {
+            return Ok(());
+        }
+        let out = self.run_as_server(
+            Command::new(self.install.program("pg_ctl"))
+                .arg("reload")
+                .arg("-D")
+                .arg(self.data_dir())
+                .arg("-s"),
+        )?;
+        if !out.status.success() {
+            return Err(self.failure("pg_ctl reload", &out));
+        }
+        Ok(())
     }
 
     fn write_server_conf(&self, port: u16) -> Result<()> {

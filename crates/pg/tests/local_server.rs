@@ -98,3 +98,63 @@ fn wait_until_gone(pid: i32) {
     }
     panic!("postmaster {pid} did not exit");
 }
+
+/// The server loads dbguard's C module from beside its cluster; one that
+/// an older dbguard started without it gets it at the next `start`, with
+/// no restart.
+#[test]
+fn the_c_module_is_on_the_servers_library_path_even_when_started_without_it() {
+    let dir = project();
+    let server = StopOnDrop(open(dir.path()));
+    let (status, _) = server.0.start().unwrap();
+    let library_path = || -> String {
+        let url = server.0.url("postgres").unwrap();
+        let mut client = dbguard_pg::connect(&url, Duration::from_secs(20)).unwrap();
+        client.query_one("SHOW dynamic_library_path", &[]).unwrap().get(0)
+    };
+    let lib = dir.path().join(".dbguard/postgres/lib");
+    let module = lib.join(format!("{}.so", dbguard_native::MODULE));
+    assert!(
+        module.is_file(),
+        "dbguard-native built no module for this server's major version (PostgreSQL's server headers, \
+         Debian's postgresql-server-dev-all, are needed to build it)"
+    );
+    assert_eq!(
+        std::fs::metadata(&module).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        library_path().ends_with(&format!(":{}", lib.display())),
+        "{}",
+        library_path()
+    );
+    // As an older dbguard left it: no module, no library path.
+    std::fs::remove_file(&module).unwrap();
+    let conf = dir.path().join(".dbguard/postgres/data/dbguard.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let older: String = text
+        .lines()
+        .filter(|l| !l.starts_with("dynamic_library_path"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&conf, older).unwrap();
+    let url = server.0.url("postgres").unwrap();
+    let mut client = dbguard_pg::connect(&url, Duration::from_secs(20)).unwrap();
+    client.batch_execute("SELECT pg_reload_conf()").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(library_path(), "$libdir");
+    let (again, started) = server.0.start().unwrap();
+    assert!(!started);
+    assert_eq!(again.pid, status.pid, "no restart");
+    assert!(module.is_file());
+    // The reload is asynchronous: the postmaster rereads on SIGHUP.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while library_path() == "$libdir" && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        library_path().ends_with(&format!(":{}", lib.display())),
+        "{}",
+        library_path()
+    );
+}

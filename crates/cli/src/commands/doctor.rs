@@ -157,7 +157,14 @@ fn guards(settings: &Settings, local: Option<&LocalServer>) -> (Status, String) 
     let mut detail = if !status.installed {
         "not protected: `dbguard protect` puts the guards inside PostgreSQL".to_string()
     } else if status.event_triggers_off.is_empty() && status.unprotected_tables.is_empty() {
-        format!("protected ({} tables)", status.protected_tables)
+        format!(
+            "protected ({} tables; rows counted by the {} row guard)",
+            status.protected_tables,
+            match status.row_guard {
+                Some(dbguard_guard::protect::RowGuard::C) => "C",
+                _ => "PL/pgSQL",
+            }
+        )
     } else {
         format!(
             "protection is incomplete (event triggers off: {}; tables without guards: {}); run `dbguard protect`",
@@ -167,7 +174,8 @@ fn guards(settings: &Settings, local: Option<&LocalServer>) -> (Status, String) 
     };
     if status.current_is_superuser {
         detail.push_str(&format!(
-            "; the URL in use is the superuser {}'s, who can switch the guards off and drop the database:              give agents and the application a role that is not a superuser (`dbguard protect --app-role NAME`)",
+            "; the URL in use is the superuser {}'s, who can switch the guards off and drop the database: \
+             give agents and the application a role that is not a superuser (`dbguard protect --app-role NAME`)",
             status.current_role
         ));
     }

@@ -164,7 +164,10 @@ $fn$;
 -- their rows add up. The command is named by EXTRACT(epoch FROM
 -- statement_timestamp()), which changes with every message from the client
 -- and, unlike the timestamp's text, with no setting (TimeZone, DateStyle).
--- The running count lives in a transaction-local setting. A value a session
+-- The running count lives in a session setting, so that a procedure
+-- committing between its statements (CALL or DO with COMMIT inside) is
+-- still one command whose rows add up; a count of an earlier command is
+-- never read, its timestamp being another. A value a session
 -- writes there is never read below zero, and each statement's own rows,
 -- from the transition table, are always counted, so no single statement
 -- passes the limit; but SQL that empties the setting between statements of
@@ -193,7 +196,7 @@ BEGIN
                 AND pg_catalog.split_part(pg_catalog.current_setting('dbguard.rows', true), '|', 2)
                       OPERATOR(pg_catalog.~) '^[0-9]{1,18}$'
                THEN pg_catalog.split_part(pg_catalog.current_setting('dbguard.rows', true), '|', 2)::pg_catalog.int8
-               ELSE 0 END), true), '|', 2)::pg_catalog.int8;
+               ELSE 0 END), false), '|', 2)::pg_catalog.int8;
   IF total OPERATOR(pg_catalog.<=) __MAX_ROWS__ THEN
     RETURN NULL;
   END IF;
