@@ -367,6 +367,31 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
             "protect/leave-coverage",
         ),
         (SUPERUSER, "ALTER SCHEMA public RENAME TO away".into(), "protect/leave-coverage"),
+        // Under a parent the guards do not cover, a guarded table's rows
+        // are one DELETE of the parent away (its statement triggers fire,
+        // the child's do not).
+        (
+            OWNER,
+            "CREATE TABLE app.everything (LIKE public.equipment); ALTER TABLE public.equipment INHERIT app.everything; DELETE FROM app.everything".into(),
+            "protect/leave-coverage",
+        ),
+        (
+            OWNER,
+            "CREATE TABLE app.nothing (); ALTER TABLE public.tasks INHERIT app.nothing".into(),
+            "protect/leave-coverage",
+        ),
+        (
+            SUPERUSER,
+            "CREATE TABLE app.pp (LIKE public.growing_environments) PARTITION BY LIST (farm_id);
+             ALTER TABLE app.pp ATTACH PARTITION public.growing_environments DEFAULT"
+                .into(),
+            "protect/leave-coverage",
+        ),
+        (
+            OWNER,
+            "CREATE TABLE app.base (note text); CREATE TABLE public.notes (id int) INHERITS (app.base)".into(),
+            "protect/leave-coverage",
+        ),
     ]
 }
 
@@ -443,6 +468,21 @@ fn dbguards_own_server_counts_rows_in_c() {
         status.unprotected_tables,
         ["public.tasks"],
         "a changed guard is reported"
+    );
+    // So is a guarded table put under an unguarded parent while the event
+    // triggers were off.
+    client
+        .batch_execute(
+            "ALTER EVENT TRIGGER dbguard_ddl_end DISABLE;
+             CREATE TABLE app.hidden (); ALTER TABLE public.equipment INHERIT app.hidden;
+             ALTER EVENT TRIGGER dbguard_ddl_end ENABLE ALWAYS;",
+        )
+        .unwrap();
+    let status = protect::status(&mut client).unwrap();
+    assert_eq!(
+        status.unprotected_tables,
+        ["public.equipment", "public.tasks"],
+        "a table under an unguarded parent is reported"
     );
 }
 

@@ -158,7 +158,8 @@ $fn$;
 -- old rows. On dbguard's own server, install.rs replaces this function
 -- with its C form (crates/native/src/guard_rows.c: the same rule, with the
 -- running count in the backend's memory), which reads the limit from the
--- trigger's argument; this one has the limit written in and ignores it. Rows are counted per client command: the statements that ON
+-- trigger's argument; this one has the limit written in and ignores it.
+-- Rows are counted per client command: the statements that ON
 -- DELETE CASCADE runs for a deleted farm, the statements of a DO block and
 -- those of one multi-statement string are part of the same command, so
 -- their rows add up. The command is named by EXTRACT(epoch FROM
@@ -342,6 +343,22 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
   SELECT coalesce(pg_partition_root(rel), rel) IN (SELECT dbguard.covered_tables())
 $fn$;
 
+-- Covered tables under a parent that is not covered (INHERIT, ATTACH
+-- PARTITION, CREATE TABLE ... INHERITS), each with its nearest such
+-- ancestor. A statement fires only the statement triggers of the table it
+-- names, and reaches every descendant's rows: a DELETE of such a parent
+-- would empty the child past its guards (and past its row-level security).
+CREATE OR REPLACE FUNCTION dbguard.exposed_tables(OUT child oid, OUT parent oid) RETURNS SETOF record
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  WITH RECURSIVE covered AS MATERIALIZED (SELECT t AS rel FROM dbguard.covered_tables() t),
+  up(child, parent) AS (
+    SELECT i.inhrelid, i.inhparent FROM pg_inherits i WHERE i.inhrelid IN (SELECT rel FROM covered)
+    UNION
+    SELECT up.child, i.inhparent FROM pg_inherits i JOIN up ON i.inhrelid = up.parent)
+  SELECT DISTINCT ON (up.child) up.child, up.parent FROM up
+   WHERE up.parent NOT IN (SELECT rel FROM covered)
+$fn$;
+
 -- What ALTER TABLE took away from the covered table `rel` (named `tbl`),
 -- from its state `before` the command to now: the rule and what it says,
 -- or NULLs.
@@ -452,6 +469,14 @@ DECLARE
   rule text;
   what text;
 BEGIN
+  IF tg_tag IN ('ALTER TABLE', 'CREATE TABLE') THEN
+    SELECT format('%s puts the guarded table %s under %s, which dbguard does not guard: a DELETE or UPDATE of %s would reach its rows past the guards',
+                  tg_tag, e.child::regclass, e.parent::regclass, e.parent::regclass)
+      INTO what FROM dbguard.exposed_tables() e LIMIT 1;
+    IF what IS NOT NULL AND NOT dbguard.window_allows('alter', NULL) THEN
+      PERFORM dbguard.refuse('protect/leave-coverage', what);
+    END IF;
+  END IF;
   FOR c IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
     rule := NULL;
     IF c.schema_name = 'dbguard' THEN
@@ -518,6 +543,6 @@ BEGIN
   END LOOP;
 END
 $fn$;
-GRANT EXECUTE ON FUNCTION dbguard.covered_tables(), dbguard.table_state(oid) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION dbguard.covered_tables(), dbguard.table_state(oid), dbguard.exposed_tables() TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION dbguard.ddl_snapshot(boolean), dbguard.is_covered(oid),
   dbguard.lost_by_alter(oid, text, jsonb) FROM PUBLIC;

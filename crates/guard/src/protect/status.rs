@@ -38,7 +38,7 @@ pub struct Status {
     /// ENABLE ALWAYS.
     pub protected_tables: i64,
     /// Tables of the covered schemas missing a guard (or with one switched
-    /// off or changed).
+    /// off or changed), or under a parent the guards do not cover.
     pub unprotected_tables: Vec<String>,
     /// dbguard's event triggers that are missing or not ENABLE ALWAYS.
     pub event_triggers_off: Vec<String>,
@@ -97,6 +97,7 @@ pub fn status(client: &mut Client) -> Result<Status> {
                       WHERE t.tgrelid = c.oid AND t.tgenabled = 'A' AND p.pronamespace::regnamespace::text = 'dbguard'
                         AND t.tgname IN ('dbguard_truncate', 'dbguard_delete', 'dbguard_update')
                         AND dbguard.trigger_intact(t.oid)) = 3
+                    AND c.oid NOT IN (SELECT child FROM dbguard.exposed_tables())
                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
               WHERE c.relkind IN ('r', 'p')
                 AND (n.nspname = ANY ($1)
