@@ -375,10 +375,7 @@ impl LocalServer {
         let Some(state) = self.read_state() else {
             return Ok(());
         };
-        let path = self.data_dir().join("dbguard.conf");
-        let before = fs::read(&path).unwrap_or_default();
-        self.write_server_conf(state.port)?;
-        if fs::read(&path).unwrap_or_default() == before {
+        if !self.write_server_conf(state.port)? {
             return Ok(());
         }
         let out = self.run_as_server(
@@ -394,7 +391,9 @@ impl LocalServer {
         Ok(())
     }
 
-    fn write_server_conf(&self, port: u16) -> Result<()> {
+    /// Writes `dbguard.conf` (and the C module it names); whether the
+    /// settings changed.
+    fn write_server_conf(&self, port: u16) -> Result<bool> {
         let socket_dir = self.socket_dir();
         make_private_dir(&socket_dir, 0o700)?;
         let socket_path_len = socket_dir.as_os_str().len() + ".s.PGSQL.65535".len() + 1;
@@ -416,11 +415,11 @@ impl LocalServer {
             ));
         }
         let path = self.data_dir().join("dbguard.conf");
-        write_private_file(&path, conf.as_bytes(), self.user.as_ref())?;
+        let changed = write_if_changed(&path, conf.as_bytes(), self.user.as_ref())?;
         if let Some(user) = &self.user {
             chown(&socket_dir, user)?;
         }
-        Ok(())
+        Ok(changed)
     }
 
     /// Writes dbguard's C module (the row guard) built for this server's
@@ -441,7 +440,7 @@ impl LocalServer {
             chown(&dir, user)?;
         }
         let file = dir.join(format!("{}.so", dbguard_native::MODULE));
-        write_private_file(&file, library.bytes, self.user.as_ref())?;
+        write_if_changed(&file, library.bytes, self.user.as_ref())?;
         Ok(Some(dir))
     }
 
@@ -641,6 +640,17 @@ pub(crate) fn write_private_file(path: &Path, bytes: &[u8], owner: Option<&OsUse
         chown(&tmp, user)?;
     }
     fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// [`write_private_file`] unless `path` already holds exactly `bytes`
+/// (every `db url` and `up` on a running server passes here); whether it
+/// wrote.
+fn write_if_changed(path: &Path, bytes: &[u8], owner: Option<&OsUser>) -> Result<bool> {
+    if fs::read(path).is_ok_and(|held| held == bytes) {
+        return Ok(false);
+    }
+    write_private_file(path, bytes, owner)?;
+    Ok(true)
 }
 
 fn chown(path: &Path, user: &OsUser) -> Result<()> {

@@ -128,9 +128,22 @@ fn the_c_module_is_on_the_servers_library_path_even_when_started_without_it() {
         "{}",
         library_path()
     );
+    // Starting a running server again rewrites nothing that is as it should be…
+    let conf = dir.path().join(".dbguard/postgres/data/dbguard.conf");
+    let modified = |path: &Path| std::fs::metadata(path).unwrap().modified().unwrap();
+    let (conf_at, module_at) = (modified(&conf), modified(&module));
+    server.0.start().unwrap();
+    assert_eq!((modified(&conf), modified(&module)), (conf_at, module_at));
+    // …and puts back a module someone changed.
+    std::fs::write(&module, b"not a module").unwrap();
+    server.0.start().unwrap();
+    let library = dbguard_native::library_for(server.0.installation().major).unwrap();
+    assert!(
+        std::fs::read(&module).unwrap() == library.bytes,
+        "the module is this build's again"
+    );
     // As an older dbguard left it: no module, no library path.
     std::fs::remove_file(&module).unwrap();
-    let conf = dir.path().join(".dbguard/postgres/data/dbguard.conf");
     let text = std::fs::read_to_string(&conf).unwrap();
     let older: String = text
         .lines()
