@@ -798,6 +798,34 @@ fn a_procedure_committing_between_deletes_is_one_command() {
     }
 }
 
+/// Re-created as it was, a guard stays ENABLE ALWAYS: replica mode does
+/// not switch it off.
+#[test]
+fn a_guard_replaced_by_itself_stays_always_on() {
+    let f = Fixture::new();
+    let (ok, stderr) = f.psql(
+        OWNER,
+        "CREATE OR REPLACE TRIGGER dbguard_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS dbguard_old
+           FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows('1')",
+    );
+    assert!(ok, "{stderr}");
+    let enabled: String = f
+        .db
+        .client()
+        .query_one(
+            "SELECT tgenabled::text FROM pg_trigger WHERE tgrelid = 'tasks'::regclass AND tgname = 'dbguard_delete'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(enabled, "A");
+    let (ok, stderr) = f.psql(
+        APP,
+        &in_farm("SET session_replication_role = replica; DELETE FROM tasks"),
+    );
+    assert!(!ok && stderr.contains("protect/delete-many"), "{stderr}");
+}
+
 #[test]
 fn separate_single_row_statements_of_one_transaction_pass() {
     // Prisma and the seed update rows one by one inside a transaction; each

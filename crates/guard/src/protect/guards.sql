@@ -529,10 +529,15 @@ END
 $fn$;
 
 -- Tables created later in a covered schema get the guards, as their owner.
+-- A guard re-created under its own name, as it was (CREATE OR REPLACE
+-- TRIGGER; on_ddl_end refuses any other definition), comes back ENABLE
+-- ORIGIN, which session_replication_role = replica switches off: it is
+-- switched back to ENABLE ALWAYS, as its owner.
 CREATE OR REPLACE FUNCTION dbguard.on_create_table() RETURNS event_trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
   c record;
+  trg record;
 BEGIN
   FOR c IN SELECT * FROM pg_event_trigger_ddl_commands()
             WHERE command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
@@ -540,6 +545,13 @@ BEGIN
     IF c.objid IN (SELECT dbguard.covered_tables()) THEN
       PERFORM dbguard.protect_table(c.objid);
     END IF;
+  END LOOP;
+  FOR trg IN SELECT t.tgrelid::regclass AS rel, t.tgname
+               FROM pg_event_trigger_ddl_commands() d JOIN pg_trigger t ON t.oid = d.objid
+              WHERE d.command_tag = 'CREATE TRIGGER' AND d.classid = 'pg_trigger'::regclass
+                AND t.tgname IN ('dbguard_truncate', 'dbguard_delete', 'dbguard_update')
+                AND t.tgenabled <> 'A' AND dbguard.trigger_intact(t.oid) LOOP
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', trg.rel, trg.tgname);
   END LOOP;
 END
 $fn$;
