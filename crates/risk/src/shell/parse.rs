@@ -286,15 +286,17 @@ impl<'a> Parser<'a> {
         }
         if self.at_reserved("[[") {
             let start = self.pos;
-            let substitutions = self.conditional()?;
-            return Ok(self.runs_only(start, substitutions));
+            let mut substitutions = self.conditional()?;
+            let redirects = self.trailing_redirects(&mut substitutions)?;
+            return Ok(self.runs_only(start, substitutions, redirects));
         }
         match self.peek() {
             Some(b'(') if self.peek_at(1) == Some(b'(') => {
                 let start = self.pos;
                 let mut substitutions = Vec::new();
                 self.arithmetic(&mut substitutions)?;
-                return Ok(self.runs_only(start, substitutions));
+                let redirects = self.trailing_redirects(&mut substitutions)?;
+                return Ok(self.runs_only(start, substitutions, redirects));
             }
             Some(b'(') => return self.group(Stop::Paren).map(Some),
             _ => {}
@@ -318,12 +320,19 @@ impl<'a> Parser<'a> {
         Ok(Some(Command::Simple(simple)))
     }
 
-    /// A command with no words of its own that runs `substitutions` (from
-    /// `[[ … ]]`, `(( … ))` or a `for` header starting at `start`).
-    fn runs_only(&self, start: usize, substitutions: Vec<Script>) -> Option<Command> {
-        (!substitutions.is_empty()).then(|| {
+    /// A command with no words of its own that runs `substitutions` and
+    /// opens `redirects` (from `[[ … ]]`, `(( … ))` or a `for` header
+    /// starting at `start`).
+    fn runs_only(
+        &self,
+        start: usize,
+        substitutions: Vec<Script>,
+        redirects: Vec<Redirect>,
+    ) -> Option<Command> {
+        (!substitutions.is_empty() || !redirects.is_empty()).then(|| {
             Command::Simple(Simple {
                 substitutions,
+                redirects,
                 start,
                 end: self.pos,
                 ..Simple::default()
@@ -361,13 +370,27 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// The redirections after a compound command (`( … ) 2>&1`,
+    /// `{ …; } >log`, `[[ … ]] 2>/dev/null`), a descriptor number included.
     fn trailing_redirects(&mut self, substitutions: &mut Vec<Script>) -> Result<Vec<Redirect>> {
         let mut redirects = Vec::new();
         loop {
             self.skip_blanks();
-            match self.redirect(None, substitutions)? {
+            let start = self.pos;
+            let digits = self.bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let fd = (digits > 0)
+                .then(|| self.src[start..start + digits].parse().ok())
+                .flatten();
+            self.pos += digits;
+            match self.redirect(fd, substitutions)? {
                 Some(r) => redirects.push(r),
-                None => return Ok(redirects),
+                None => {
+                    self.pos = start;
+                    return Ok(redirects);
+                }
             }
         }
     }
@@ -386,7 +409,7 @@ impl<'a> Parser<'a> {
             }
             self.skip_blanks();
         }
-        Ok(self.runs_only(start, substitutions))
+        Ok(self.runs_only(start, substitutions, Vec::new()))
     }
 
     /// `[[ … ]]`: a test, whose words are data; the substitutions in them run.

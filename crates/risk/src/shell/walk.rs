@@ -377,6 +377,9 @@ impl<'a> Walker<'a> {
                 substitutions,
             } => {
                 self.substitutions(substitutions, redirects, heredocs, scope);
+                for redirect in redirects {
+                    tools::redirect(self, &[], redirect, scope);
+                }
                 let input = redirected_stdin(redirects, heredocs).unwrap_or(stdin);
                 if *subshell {
                     let mut inner = scope.clone();
@@ -421,7 +424,7 @@ impl<'a> Walker<'a> {
         self.substitutions(&simple.substitutions, &simple.redirects, heredocs, scope);
         tools::environment(self, simple, scope);
         for redirect in &simple.redirects {
-            tools::redirect(self, simple, redirect, scope);
+            tools::redirect(self, &simple.words, redirect, scope);
         }
         self.remember_writes(simple, heredocs, &stdin, scope);
         if simple.words.is_empty() {

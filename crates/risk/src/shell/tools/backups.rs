@@ -5,7 +5,7 @@
 //! way to make a backup, so a redirection or `tee` fed by a dump or
 //! compression program (`pg_dump … > backups/x.sql`) stays low.
 
-use super::super::ast::{Redirect, RedirectKind, Simple, Word};
+use super::super::ast::{Redirect, RedirectKind, Word};
 use super::super::walk::{Input, Invocation, Walker};
 use super::paths::{is_dump_file, target, Target};
 use super::program_name;
@@ -208,17 +208,20 @@ fn fed_by_producer(stdin: &Input) -> bool {
 
 /// `> backups/farm.dump` (also `: >`, `echo >`, a bare `> file`) empties a
 /// dump unless the command writing is one that makes dumps.
-pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect) {
-    if redirect.kind != RedirectKind::Output || redirect.fd.is_some_and(|fd| fd != 1) {
+pub fn redirect(w: &mut Walker, words: &[Word], redirect: &Redirect) {
+    if redirect.kind != RedirectKind::Output {
         return;
     }
-    let program = simple.words.first().map(|p| program_name(&p.text));
-    if program.as_deref().is_some_and(|p| DUMP_PRODUCERS.contains(&p)) {
+    let program = words.first().map(|p| program_name(&p.text));
+    // A dump tool's standard output makes a dump; any other descriptor
+    // (`pg_dump 2> backups/farm.dump`) writes its messages over one.
+    let stdout = redirect.fd.is_none_or(|fd| fd == 1);
+    if stdout && program.as_deref().is_some_and(|p| DUMP_PRODUCERS.contains(&p)) {
         return;
     }
     if let Some((rule, what)) = destroyed(&redirect.target) {
         let writer = program.map_or("an empty command".to_string(), |p| format!("`{p}`"));
-        let words: Vec<&str> = simple.words.iter().map(|w| w.text.as_str()).collect();
+        let words: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
         w.add(
             rule,
             format!(

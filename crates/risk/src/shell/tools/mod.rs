@@ -39,7 +39,7 @@ mod task_runners;
 mod text_tools;
 mod wrappers;
 
-use super::ast::{Redirect, Simple};
+use super::ast::{Redirect, Simple, Word};
 use super::walk::{Invocation, Scope, Walker};
 
 /// The families of programs dbguard knows.
@@ -205,10 +205,11 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     }
 }
 
-/// Output redirections of a command: overwriting backups, or dbguard's own files.
-pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Scope) {
-    backups::redirect(w, simple, redirect);
-    self_protection::redirect(w, simple, redirect, scope);
+/// Redirections of a command (its `words`; none for a group such as
+/// `{ …; } > FILE`): overwriting backups, or dbguard's own files.
+pub fn redirect(w: &mut Walker, words: &[Word], redirect: &Redirect, scope: &Scope) {
+    backups::redirect(w, words, redirect);
+    self_protection::redirect(w, words, redirect, scope);
 }
 
 /// `NAME=value` before a command.

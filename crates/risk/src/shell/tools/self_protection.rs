@@ -419,10 +419,10 @@ pub fn assignments(w: &mut Walker, simple: &Simple, scope: &Scope) {
 
 /// `> FILE`, `>> FILE`, `<> FILE` onto a protected file; `< FILE`, `<> FILE`
 /// from one of dbguard's credentials.
-pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Scope) {
+pub fn redirect(w: &mut Walker, words: &[Word], redirect: &Redirect, scope: &Scope) {
     if matches!(redirect.kind, RedirectKind::Input | RedirectKind::ReadWrite) {
         if let Some(what) = names_secret(&redirect.target.text, scope) {
-            let words: Vec<&str> = simple.words.iter().map(|w| w.text.as_str()).collect();
+            let words: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
             secret_read(
                 w,
                 what,
@@ -437,7 +437,7 @@ pub fn redirect(w: &mut Walker, simple: &Simple, redirect: &Redirect, scope: &Sc
         return;
     }
     if let Some(what) = protected(&redirect.target.text) {
-        let words: Vec<&str> = simple.words.iter().map(|w| w.text.as_str()).collect();
+        let words: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
         w.add(
             Rule::EditDbguardState,
             format!("writes to {}, {what}; {PERSON}", redirect.target.text),
