@@ -160,6 +160,10 @@ pub struct Memory {
     pub aliases: std::collections::HashMap<String, String>,
     /// A `git stash -u` on the line took untracked files into a stash.
     pub stashed_untracked: bool,
+    /// Commands run so far that may write files in ways not followed
+    /// (`curl -o`, `cp`, `tar x`, any program): a file missing now may
+    /// exist by the time a later command runs it.
+    pub may_have_written: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -449,6 +453,9 @@ impl<'a> Walker<'a> {
             text,
         };
         self.invocation(&invocation, scope);
+        if !tools::writes_no_files(&tools::program_name(&simple.words[0].text)) {
+            self.memory.may_have_written = true;
+        }
     }
 
     /// Classifies one command (after the shell has done its part).
@@ -544,6 +551,10 @@ impl<'a> Walker<'a> {
         }
         match self.ctx.files.read(&path) {
             Ok(text) => Ok((text, word.text.clone())),
+            Err(crate::ReadError::NotFound) if self.memory.may_have_written => Err(format!(
+                "`{}` does not exist yet, and an earlier command of this line may create it",
+                word.text
+            )),
             Err(crate::ReadError::NotFound) => Err(format!("`{}` does not exist", word.text)),
             Err(crate::ReadError::Unreadable(why)) => Err(format!("`{}` cannot be read: {why}", word.text)),
         }

@@ -248,14 +248,10 @@ pub(super) fn entry_point(path: &str) -> Option<String> {
     }
 }
 
+/// A code file's name says it works on the database (`scripts/clean.js`
+/// too).
 fn looks_like_database(path: &str) -> bool {
-    let lower = path.to_lowercase();
-    [
-        "db", "database", "migrat", "seed", "reset", "drop", "truncate", "wipe", "restore", "schema", "sql",
-        "purge", "flush", "clean", "prisma",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    super::sounds_like_database(path) || path.to_lowercase().contains("clean")
 }
 
 /// Where code comes from.

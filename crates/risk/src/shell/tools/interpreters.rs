@@ -131,7 +131,10 @@ pub fn program_file(w: &mut Walker, inv: &Invocation, scope: &Scope) {
 }
 
 /// Reads and classifies a shell script. `explicit` when a shell was asked to
-/// run it (then any file is shell, and one that cannot be read is high risk).
+/// run it (then any file is shell, and one that cannot be read is high
+/// risk). A missing one is high when this line may have made it since, and
+/// medium when its name says it works on the database: what it will do
+/// when it exists is unknown.
 fn script_file(w: &mut Walker, file: &Word, inv: &Invocation, scope: &Scope, explicit: bool) {
     match w.read_file(file, scope) {
         Ok((text, name)) => {
@@ -139,9 +142,18 @@ fn script_file(w: &mut Walker, file: &Word, inv: &Invocation, scope: &Scope, exp
                 w.nested_shell(&text, name, scope);
             }
         }
-        Err(why) if explicit && !why.ends_with("does not exist") => w.add(
-            Rule::DynamicCommand,
-            format!("runs a script that cannot be read: {why}"),
+        Err(why) if !why.ends_with("does not exist") => {
+            if explicit || why.contains("may create it") {
+                w.add(
+                    Rule::DynamicCommand,
+                    format!("runs a script that cannot be read: {why}"),
+                    &inv.text,
+                );
+            }
+        }
+        Err(why) if super::sounds_like_database(&file.text) => w.add(
+            Rule::CodeUnreadable,
+            format!("runs a script whose name says it works on the database, which cannot be read: {why}"),
             &inv.text,
         ),
         Err(_) => {}

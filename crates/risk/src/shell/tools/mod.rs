@@ -5,6 +5,7 @@
 mod aliases;
 mod backup_tools;
 mod backups;
+mod builds;
 mod code;
 mod containers;
 mod dbguard;
@@ -73,6 +74,7 @@ enum Family {
     TextTools,
     Launcher,
     Dbguard,
+    Build,
 }
 
 fn family(name: &str) -> Option<Family> {
@@ -113,6 +115,7 @@ fn family(name: &str) -> Option<Family> {
         "json" | "jq" => Family::ScriptEdits,
         _ if http_clients::handles(name) => Family::Http,
         "dbguard" => Family::Dbguard,
+        _ if builds::handles(name) => Family::Build,
         _ => return None,
     })
 }
@@ -200,6 +203,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Http) => http_clients::classify(w, &name, inv),
         Some(Family::Dbguard) => dbguard::classify(w, inv),
         Some(Family::Launcher) => launchers::classify(w, &name, inv, scope),
+        Some(Family::Build) => builds::classify(w, &name, inv, scope),
         None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
         None => nested::unknown(w, &name, inv, scope),
     }
@@ -232,6 +236,29 @@ pub fn environment(w: &mut Walker, simple: &Simple, scope: &Scope) {
         let text = format!("PSQLRC={}", assignment.value.text);
         psql::startup_file(w, &assignment.value, &text, scope);
     }
+}
+
+/// Whether the program `name` creates no file by itself (its redirections
+/// are followed on their own): the readers, and shell builtins that only
+/// change the shell.
+pub fn writes_no_files(name: &str) -> bool {
+    const BUILTINS: &[&str] = &[
+        "true", "false", ":", "export", "unset", "set", "pwd", "cd", "pushd", "popd", "sleep", "hash",
+        "alias", "chmod",
+    ];
+    nested::READERS.contains(&name) || BUILTINS.contains(&name)
+}
+
+/// Whether a task, script or file name says it works on the database
+/// (`db:reset`, `scripts/seed.ts`, `cmd/migrate`): what cannot be resolved
+/// under such a name fails closed as medium risk.
+pub fn sounds_like_database(name: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "db", "database", "migrat", "prisma", "seed", "reset", "drop", "truncate", "wipe", "restore",
+        "schema", "sql", "purge", "flush", "fresh",
+    ];
+    let lower = name.to_lowercase();
+    WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// The program's name as the rules know it: the last path component

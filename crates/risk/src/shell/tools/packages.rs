@@ -75,11 +75,6 @@ const BUILTINS: &[&str] = &[
 ];
 
 /// Words in a script's name that suggest it touches the database.
-const DATABASE_WORDS: &[&str] = &[
-    "db", "database", "migrat", "prisma", "seed", "reset", "drop", "truncate", "wipe", "restore", "schema",
-    "sql", "purge", "flush", "fresh",
-];
-
 /// Options naming the workspace packages a command runs in.
 const WORKSPACE_OPTIONS: &[&str] = &["--filter", "-F", "-w", "--workspace", "--include", "--from"];
 
@@ -535,11 +530,11 @@ pub fn run_script(
         }
         Found::Nothing => {}
     }
-    if bin_fallback && (super::is_known(&name.text) || !looks_like_database(&name.text)) {
+    if bin_fallback && (super::is_known(&name.text) || !super::sounds_like_database(&name.text)) {
         let mut words = vec![name.clone()];
         words.extend(args.into_iter().cloned());
         w.invocation(&inv.with_words(words), scope);
-    } else if name.dynamic || looks_like_database(&name.text) {
+    } else if name.dynamic || super::sounds_like_database(&name.text) {
         w.add(
             Rule::ScriptUnresolved,
             format!(
@@ -587,11 +582,6 @@ fn find_scripts(w: &Walker, scope: &Scope) -> Found {
 
 fn display(path: &Path) -> String {
     path.display().to_string()
-}
-
-fn looks_like_database(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    DATABASE_WORDS.iter().any(|w| lower.contains(w))
 }
 
 /// Single-quotes a word for the shell.

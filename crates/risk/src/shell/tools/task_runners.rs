@@ -220,7 +220,7 @@ fn run_recipes(
         }
         seen.push(target.clone());
         let Some((lines, prerequisites)) = parsed.recipes.get(&target) else {
-            if program == "just" || looks_like_database(&target) {
+            if program == "just" || super::sounds_like_database(&target) {
                 unresolved(w, program, &[Word::literal(target)], "no such recipe", inv, false);
             }
             continue;
@@ -237,19 +237,13 @@ fn read_error_is_fatal(why: &str) -> bool {
     why != "its file cannot be found"
 }
 
-fn looks_like_database(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    [
-        "db", "database", "migrat", "prisma", "seed", "reset", "drop", "truncate", "wipe", "restore",
-        "schema", "sql", "purge", "flush", "fresh",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-}
-
 fn unresolved(w: &mut Walker, program: &str, targets: &[Word], why: &str, inv: &Invocation, always: bool) {
     let names: Vec<&str> = targets.iter().map(|t| t.text.as_str()).collect();
-    if always || targets.iter().any(|t| t.dynamic || looks_like_database(&t.text)) {
+    if always
+        || targets
+            .iter()
+            .any(|t| t.dynamic || super::sounds_like_database(&t.text))
+    {
         w.add(
             Rule::ScriptUnresolved,
             format!("{program} task `{}` cannot be resolved: {why}", names.join(" ")),
@@ -427,7 +421,10 @@ fn concurrently(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         ],
     };
     let (items, _) = read(inv.args(), &spec, false);
+    // The commands start together: none runs after another has written.
+    let before = w.memory.may_have_written;
     for command in items.operands() {
+        w.memory.may_have_written = before;
         match command
             .text
             .split_once(':')

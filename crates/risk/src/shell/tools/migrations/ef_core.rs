@@ -1,6 +1,7 @@
 //! Entity Framework Core (`dotnet ef`): `database drop` deletes the
 //! database and `database update 0` reverts every migration (high);
 //! `database update` and `migrations remove` change the schema (medium).
+//! `dotnet run` builds and runs a project ([`super::super::builds`]).
 
 use super::super::super::opts::Spec;
 use super::super::super::walk::{Invocation, Scope, Walker};
@@ -24,12 +25,13 @@ const SPEC: Spec = Spec {
 };
 
 /// Classifies a command of this tool.
-pub fn classify(w: &mut Walker, inv: &Invocation, _scope: &Scope) {
+pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     let args = Args::read(inv, &SPEC);
     let ops = args.ops();
     let ops = match ops.as_slice() {
         ["ef", rest @ ..] => rest.to_vec(),
         rest if inv.words[0].text.ends_with("dotnet-ef") => rest.to_vec(),
+        ["run", ..] => return super::super::builds::classify(w, "dotnet", inv, scope),
         _ => return,
     };
     let judged = match ops.as_slice() {
