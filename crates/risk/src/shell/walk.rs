@@ -75,6 +75,31 @@ impl Invocation {
             .collect()
     }
 
+    /// The subcommand words of a CLI whose global options may stand before
+    /// or between them (`aws --profile p rds delete-db-instance`, `gcloud
+    /// sql --project p instances delete`): the values of `value_options`
+    /// are skipped, and since an option dbguard does not know may or may
+    /// not take a value, there are two readings, one keeping and one
+    /// skipping the word after each such option. A rule that matches
+    /// either reading applies.
+    pub fn subcommand_readings(&self, value_options: &[&str]) -> [Vec<&str>; 2] {
+        let mut readings = [Vec::new(), Vec::new()];
+        for (keep_unknown, reading) in [true, false].into_iter().zip(readings.iter_mut()) {
+            let mut skip_next = false;
+            for arg in self.args().iter().map(|a| a.text.as_str()) {
+                if std::mem::take(&mut skip_next) && !arg.starts_with('-') {
+                    continue;
+                }
+                if arg.starts_with('-') {
+                    skip_next = !arg.contains('=') && (value_options.contains(&arg) || !keep_unknown);
+                } else {
+                    reading.push(arg);
+                }
+            }
+        }
+        readings
+    }
+
     /// The same invocation running `words` instead (for wrappers).
     pub fn with_words(&self, words: Vec<Word>) -> Invocation {
         Invocation {
@@ -538,6 +563,10 @@ impl<'a> Walker<'a> {
         let path = self
             .resolve(&word.text, scope)
             .ok_or_else(|| format!("`{}` is relative to a folder only known at run time", word.text))?;
+        // The null device reads as nothing (`bash < /dev/null`).
+        if path == Path::new("/dev/null") {
+            return Ok((String::new(), word.text.clone()));
+        }
         if let Some(written) = self.memory.written.get(&path) {
             return written
                 .clone()

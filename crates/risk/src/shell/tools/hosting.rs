@@ -10,9 +10,69 @@
 use super::super::walk::{Invocation, Scope, Walker};
 use crate::rules::Rule;
 
+/// Global options of each CLI that take a value, which may stand before
+/// the service (`aws --profile p rds …`, `gcloud --project p sql …`).
+fn value_options(name: &str) -> &'static [&'static str] {
+    match name {
+        "aws" => &[
+            "--profile",
+            "--region",
+            "--output",
+            "--endpoint-url",
+            "--query",
+            "--cli-input-json",
+            "--cli-input-yaml",
+            "--ca-bundle",
+            "--color",
+            "--cli-read-timeout",
+            "--cli-connect-timeout",
+            "--cli-binary-format",
+        ],
+        "gcloud" => &[
+            "--project",
+            "--account",
+            "--configuration",
+            "--format",
+            "--verbosity",
+            "--impersonate-service-account",
+            "--billing-project",
+            "--flags-file",
+            "--flatten",
+            "--trace-token",
+        ],
+        "az" => &["--subscription", "--output", "-o", "--query"],
+        _ => &[
+            "--context",
+            "--access-token",
+            "-t",
+            "--output",
+            "-o",
+            "--config",
+            "-c",
+        ],
+    }
+}
+
 /// Classifies the database commands of a cloud CLI (`aws`, `gcloud`, `az`, `doctl`).
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
-    let words: Vec<&str> = inv.plain_words();
+    let message = inv
+        .subcommand_readings(value_options(name))
+        .iter()
+        .find_map(|words| {
+            // `gcloud alpha|beta sql …`: a release track before the service.
+            let words = match (name, words.as_slice()) {
+                ("gcloud", ["alpha" | "beta" | "preview", rest @ ..]) => rest,
+                (_, all) => all,
+            };
+            deletion(name, words, inv)
+        });
+    if let Some(message) = message {
+        w.add(Rule::HostedDatabaseDelete, message, &inv.text);
+    }
+}
+
+/// What the subcommand `words` of `name` delete, if anything.
+fn deletion(name: &str, words: &[&str], inv: &Invocation) -> Option<String> {
     let flag = |f: &str| {
         inv.args()
             .iter()
@@ -29,7 +89,7 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
                     .find_map(|a| a.text.strip_prefix(&format!("{f}=")).map(str::to_string))
             })
     };
-    let message = match (name, words.as_slice()) {
+    match (name, words) {
         ("aws", ["rds", action, ..]) if action.starts_with("delete-") => Some(format!(
             "aws rds {action} deletes a database, cluster, snapshot or backup"
         )),
@@ -76,28 +136,45 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
             ["databases" | "database" | "db" | "d", "db" | "replica" | "pool" | "user", "delete" | "rm" | "d", ..],
         ) => Some("doctl deletes a database, replica or pool".to_string()),
         _ => None,
-    };
-    if let Some(message) = message {
-        w.add(Rule::HostedDatabaseDelete, message, &inv.text);
     }
 }
 
 /// Fly: `postgres|pg|mpg destroy`, `volumes destroy|delete`, `apps destroy`,
 /// and `ssh console -C CMD` (run on the machine).
 pub fn fly(w: &mut Walker, inv: &Invocation, scope: &Scope) {
-    let words: Vec<&str> = inv.plain_words();
-    match words.as_slice() {
-        ["ssh", "console", ..] | ["console", ..] => {
-            super::remote::command_option(w, inv, &["-C", "--command"], "a Fly machine", scope)
-        }
-        ["postgres" | "pg" | "mpg", "destroy" | "delete", ..]
-        | ["volumes" | "volume" | "vol", "destroy" | "delete" | "rm", ..]
-        | ["apps" | "app", "destroy" | "delete", ..]
-        | ["destroy", ..] => w.add(
+    const VALUES: &[&str] = &[
+        "-a",
+        "--app",
+        "-c",
+        "--config",
+        "-o",
+        "--org",
+        "-r",
+        "--region",
+        "-t",
+        "--access-token",
+    ];
+    let readings = inv.subcommand_readings(VALUES);
+    if readings
+        .iter()
+        .any(|words| matches!(words.as_slice(), ["ssh", "console", ..] | ["console", ..]))
+    {
+        return super::remote::command_option(w, inv, &["-C", "--command"], "a Fly machine", scope);
+    }
+    let destroys = readings.iter().any(|words| {
+        matches!(
+            words.as_slice(),
+            ["postgres" | "pg" | "mpg", "destroy" | "delete", ..]
+                | ["volumes" | "volume" | "vol", "destroy" | "delete" | "rm", ..]
+                | ["apps" | "app", "destroy" | "delete", ..]
+                | ["destroy", ..]
+        )
+    });
+    if destroys {
+        w.add(
             Rule::HostedDatabaseDelete,
             "fly destroys a Postgres app, a volume or an app, with the data on it",
             &inv.text,
-        ),
-        _ => {}
+        );
     }
 }

@@ -75,6 +75,8 @@ pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
 fn shell(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
     let mut command_mode = false;
+    // `-s`: the script is standard input and the operands are its arguments.
+    let mut stdin_mode = false;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         let text = arg.text.as_str();
@@ -92,12 +94,13 @@ fn shell(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
         }
         if (text.starts_with('-') || text.starts_with('+')) && text.len() > 1 {
             command_mode |= text.contains('c');
+            stdin_mode |= text.starts_with('-') && text.contains('s');
             i += 1;
             continue;
         }
         break;
     }
-    match args.get(i) {
+    match args.get(i).filter(|_| command_mode || !stdin_mode) {
         Some(operand) if command_mode => shell_text(w, operand, &format!("{name} -c"), scope),
         Some(file) => script_file(w, file, inv, scope, true),
         None if command_mode => {}

@@ -177,7 +177,9 @@ fn is_data_program(name: &str) -> bool {
 
 /// Classifies the command an unknown program `name` runs, if its arguments show one.
 pub fn unknown(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
-    if is_data_program(name) {
+    // `pipx run [--spec S] APP …` runs the application it installs.
+    let runs_app = name == "pipx" && inv.args().first().is_some_and(|a| a.text == "run");
+    if is_data_program(name) && !runs_app {
         return;
     }
     let args = inv.args();
@@ -187,7 +189,12 @@ pub fn unknown(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
         }
         if is_database_tool(&program_name(&arg.text)) {
             w.invocation(&inv.with_words(args[i..].to_vec()), scope);
-            return;
+            // After an option it may be that option's value (`uvx --from
+            // alembic alembic downgrade base`): the tool may start later.
+            let option_value = i > 0 && args[i - 1].text.starts_with('-') && !args[i - 1].text.contains('=');
+            if !option_value {
+                return;
+            }
         }
         let text = option_value(&arg.text);
         if runs_known_program(text) {

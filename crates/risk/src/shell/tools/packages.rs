@@ -78,6 +78,13 @@ const BUILTINS: &[&str] = &[
 /// Options naming the workspace packages a command runs in.
 const WORKSPACE_OPTIONS: &[&str] = &["--filter", "-F", "-w", "--workspace", "--include", "--from"];
 
+/// Whether `option` of `manager` names workspace packages with the next
+/// word: pnpm's `-w` is `--workspace-root`, which takes none (`pnpm -w
+/// prisma migrate reset` runs prisma at the root).
+fn names_workspaces(manager: &str, option: &str) -> bool {
+    WORKSPACE_OPTIONS.contains(&option) && !(manager == "pnpm" && option == "-w")
+}
+
 /// Options running a command in every workspace package.
 const ALL_WORKSPACES: &[&str] = &["-r", "--recursive", "-ws", "--workspaces", "-A", "--all"];
 
@@ -141,7 +148,7 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
         {
             scope.cwd = w.resolve(dir, &scope).filter(|_| !arg.dynamic);
             args.remove(i);
-        } else if WORKSPACE_OPTIONS.contains(&text.as_str()) {
+        } else if names_workspaces(manager, &text) {
             place.filters.extend(value);
             args.drain(i..(i + 2).min(args.len()));
         } else if let Some(filter) = ["--filter=", "--workspace=", "-F="]
@@ -210,7 +217,7 @@ pub fn run(w: &mut Walker, manager: &str, inv: &Invocation, scope: &Scope) {
             .filter(|a| a.text.starts_with('-') && a.text != "--")
             .cloned()
         {
-            let takes_value = WORKSPACE_OPTIONS.contains(&option.text.as_str());
+            let takes_value = names_workspaces(manager, &option.text);
             if takes_value {
                 place.filters.extend(rest.get(1).cloned());
             } else if let Some(filter) = ["--filter=", "--workspace=", "-F="]

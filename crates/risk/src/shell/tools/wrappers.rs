@@ -162,17 +162,17 @@ fn watch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
 /// `xargs [OPTIONS] COMMAND…`: the command gets arguments read from input,
 /// which are unknown.
 fn xargs(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    // GNU's `--replace[=R]`, `--eof[=E]` and `--max-lines[=N]` take a
+    // value only after `=`: `xargs --replace psql …` runs psql.
     let spec = Spec {
         short_values: "InPdLsEa",
         long_values: &[
             "max-args",
             "max-procs",
             "delimiter",
-            "replace",
             "arg-file",
-            "max-lines",
             "max-chars",
-            "eof",
+            "process-slot-var",
         ],
     };
     let (items, rest) = read(inv.args(), &spec, true);
@@ -180,7 +180,11 @@ fn xargs(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(start) => inv.args()[start..].to_vec(),
         None => vec![Word::literal("echo")],
     };
-    let replace = items.values(&["-I", "--replace"]).first().map(|w| w.text.clone());
+    let replace = items
+        .values(&["-I", "--replace"])
+        .first()
+        .map(|w| w.text.clone())
+        .or_else(|| items.has(&["--replace", "-i"]).then(|| "{}".to_string()));
     if let Some(replace) = replace.filter(|r| !r.is_empty()) {
         return xargs_replacing(w, inv, scope, &words, &replace, items.has(&["-0", "--null"]));
     }

@@ -5,7 +5,7 @@
 //! `db:setup`, `db:prepare` change it (medium); `runner CODE` and
 //! `console` fed code run Ruby, which is read; `dbconsole` fed SQL runs it.
 
-use super::super::super::opts::Spec;
+use super::super::super::opts::{read, Spec};
 use super::super::super::walk::{InputText, Invocation, Scope, Walker};
 use super::{change, report, reset, Args};
 use crate::rules::Rule;
@@ -41,13 +41,20 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     }
     match ops.first().copied() {
         Some("runner" | "r") => {
-            if let Some(code) = inv
+            // `rails runner -e production CODE`: the code is the first operand.
+            let after: Vec<_> = inv
                 .args()
                 .iter()
                 .skip_while(|a| !matches!(a.text.as_str(), "runner" | "r"))
-                .nth(1)
-            {
-                return super::super::code::ruby(w, code, inv, scope);
+                .skip(1)
+                .cloned()
+                .collect();
+            let spec = Spec {
+                short_values: "e",
+                long_values: &["environment"],
+            };
+            if let (_, Some(start)) = read(&after, &spec, true) {
+                return super::super::code::ruby(w, &after[start], inv, scope);
             }
         }
         Some("console" | "c") => {
