@@ -15,7 +15,8 @@ pub enum Lang {
     JavaScript,
     /// Python: `'…'`, `"…"`, triple quotes, `r`/`f`/`b` prefixes, `#`.
     Python,
-    /// Ruby: `'…'`, `"…#{x}…"`, `%q(…)`, `%Q(…)`, heredocs not followed, `#`.
+    /// Ruby: `'…'`, `"…#{x}…"`, `` `…#{x}…` `` (a command), `%q(…)`, `%Q(…)`,
+    /// heredocs not followed, `#`.
     Ruby,
 }
 
@@ -57,7 +58,8 @@ pub fn scan(source: &str, lang: Lang) -> (Vec<Literal>, String) {
         }
         let quote = match c {
             b'\'' | b'"' => Some(c),
-            b'`' if lang == Lang::JavaScript => Some(c),
+            // JavaScript's template literals; Ruby's command literals.
+            b'`' if lang != Lang::Python => Some(c),
             _ => None,
         };
         let Some(quote) = quote else {
@@ -70,7 +72,7 @@ pub fn scan(source: &str, lang: Lang) -> (Vec<Literal>, String) {
         let holes = match lang {
             Lang::JavaScript => quote == b'`',
             Lang::Python => prefix.contains('f'),
-            Lang::Ruby => quote == b'"',
+            Lang::Ruby => quote != b'\'',
         };
         let raw = prefix.contains('r');
         let (literal, end) = read_literal(source, i + open, quote, triple, holes, raw, lang);

@@ -75,13 +75,15 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
             }
             // Drizzle: `db.delete(table)` and `db.update(table).set(…)` write
             // every row unless a `.where(…)` follows in the same chain.
-            (Lang::JavaScript, "delete" | "update")
+            // Kysely: `deleteFrom(table)` and `updateTable(table).set(…)`, the same.
+            (Lang::JavaScript, "delete" | "update" | "deleteFrom" | "updateTable")
                 if !compact.is_empty()
                     && !compact.starts_with('{')
-                    && DRIZZLE_RECEIVERS.iter().any(|r| receiver(chain) == *r) =>
+                    && (matches!(name, "deleteFrom" | "updateTable")
+                        || DRIZZLE_RECEIVERS.iter().any(|r| receiver(chain) == *r)) =>
             {
                 let tail = chain_tail(code, at + len);
-                if name == "update" && !tail.contains(".set(") {
+                if name.starts_with("update") && !tail.contains(".set(") {
                     continue;
                 }
                 if tail.contains(".where(") {
@@ -181,8 +183,34 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                 at,
                 len,
             ),
+            // SQLAlchemy 2's `delete(Model)` and `update(Model).values(…)`
+            // statements: every row unless a `.where(…)` follows.
+            (Lang::Python, "delete" | "update")
+                if !chain.trim_end().ends_with('.')
+                    && compact.starts_with(|c: char| c.is_ascii_uppercase()) =>
+            {
+                let tail = chain_tail(code, at + len);
+                let (rule, message) = match tail.contains(".where(") || tail.contains(".filter") {
+                    true => (
+                        Rule::OrmFilteredWrite,
+                        format!(
+                            "{name}() writes every row its where() matches, which dbguard does not evaluate"
+                        ),
+                    ),
+                    false => (
+                        Rule::OrmDestructiveCall,
+                        format!("{name}() without where() writes every row of the table"),
+                    ),
+                };
+                add(rule, &message, at, len);
+            }
             (Lang::Python, "delete" | "update") if compact.is_empty() || name == "update" => {
-                let everything = chain.contains(".all()") || (chain.contains(".query(") && !filtered);
+                // `X.objects.update(…)` (Django), `X.query.delete()` (Flask-SQLAlchemy).
+                let everything = chain.contains(".all()")
+                    || (chain.contains(".query(") && !filtered)
+                    || matches!(receiver(chain), "objects" | "query");
+                let query =
+                    chain.contains(".objects") || chain.contains(".query(") || chain.contains(".query.");
                 if everything {
                     add(
                         Rule::OrmDestructiveCall,
@@ -190,7 +218,7 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                         at,
                         len,
                     );
-                } else if filtered && (chain.contains(".objects") || chain.contains(".query(")) {
+                } else if filtered && query {
                     add(
                         Rule::OrmFilteredWrite,
                         &format!(
@@ -244,6 +272,66 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                         name.len() + 1,
                     );
                 }
+            }
+        }
+        for (at, iterator) in row_by_row_destroys(code) {
+            let chain = &code[chain_start(code, at)..at];
+            let (rule, message) = match chain.contains(".where") || chain.contains(".find_by") {
+                true => (
+                    Rule::OrmFilteredWrite,
+                    format!(
+                        "{iterator} destroys each row its filter matches, which dbguard does not evaluate"
+                    ),
+                ),
+                false => (
+                    Rule::OrmDestructiveCall,
+                    format!("{iterator} destroys every row of the table, one by one"),
+                ),
+            };
+            add(rule, &message, at, iterator.len());
+        }
+    }
+    found
+}
+
+/// Ruby iterators whose block destroys or deletes each record:
+/// `.each(&:destroy)`, `.find_each { |u| u.destroy }`, `.map do |u| u.delete end`.
+fn row_by_row_destroys(code: &str) -> Vec<(usize, &'static str)> {
+    const ITERATORS: &[&str] = &[
+        ".each",
+        ".find_each",
+        ".map",
+        ".each_with_index",
+        ".find_in_batches",
+        ".in_batches",
+    ];
+    let mut found = Vec::new();
+    for iterator in ITERATORS {
+        for (at, _) in code.match_indices(iterator) {
+            let rest = &code[at + iterator.len()..];
+            if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let close = match rest.trim_start().chars().next() {
+                Some('(') => ")",
+                Some('{') => "}",
+                _ => "end",
+            };
+            let mut end = rest.find(close).map_or(rest.len(), |i| i + 1).min(400);
+            while !rest.is_char_boundary(end) {
+                end -= 1;
+            }
+            let block = &rest[..end];
+            let destroys = ["&:destroy", "&:delete", ".destroy", ".delete"].iter().any(|m| {
+                block.match_indices(m).any(|(i, _)| {
+                    block[i + m.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+                })
+            });
+            if destroys {
+                found.push((at, *iterator));
             }
         }
     }

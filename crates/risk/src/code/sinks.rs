@@ -98,7 +98,10 @@ pub fn dynamic(code: &str, source: &str, literals: &[Literal]) -> Vec<Sink> {
         }
         let open = at + name.len();
         let first = first_argument(code, open + 1, open + 1 + args.len());
-        if plain(code, first, literals) || (runs == Runs::Sql && visible_sql(first, literals)) {
+        if plain(code, first, literals)
+            || (runs == Runs::Sql
+                && (visible_sql(first, literals) || statement_object(code, first, literals)))
+        {
             continue;
         }
         found.push(Sink {
@@ -133,6 +136,35 @@ fn first_argument(code: &str, start: usize, end: usize) -> (usize, usize) {
     let text = &code[start..stop];
     let lead = text.len() - text.trim_start().len();
     (start + lead, start + text.trim_end().len())
+}
+
+/// Whether the argument is a query builder's statement, which the ORM
+/// rules judge (SQLAlchemy's `delete(Farm).where(…)`), or `text(…)` of one
+/// plain literal, whose SQL is read as a literal.
+fn statement_object(code: &str, (start, end): (usize, usize), literals: &[Literal]) -> bool {
+    let argument = &code[start..end];
+    let Some(open) = argument.find('(') else {
+        return false;
+    };
+    let callee = argument[..open].trim_end();
+    let name = callee.rsplit('.').next().unwrap_or_default();
+    if !callee
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+    {
+        return false;
+    }
+    match name {
+        "select" | "insert" => true,
+        // A model class, as the ORM rules read it (`delete(Farm)`).
+        "delete" | "update" => argument[open + 1..]
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_uppercase()),
+        "text" => matching(code.as_bytes(), start + open, end - start - open).is_some_and(|close| {
+            close == end - 1 && plain(code, first_argument(code, start + open + 1, close), literals)
+        }),
+        _ => false,
+    }
 }
 
 /// Whether a literal in the argument is SQL whose statement is readable

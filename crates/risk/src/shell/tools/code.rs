@@ -1,5 +1,6 @@
 //! Interpreters running code: `node`/`tsx`/`ts-node`/`deno`/`bun`/`zx` (JS and
-//! TS), `python`, `ruby`, `perl` and `php`, with code from `-e`/`-c`/`eval`,
+//! TS), `python`, `ruby`, `perl`, `php`, `lua`, `Rscript`, `julia`,
+//! `osascript` and `elixir`, with code from `-e`/`-c`/`eval`,
 //! a heredoc or pipe on standard input, or a script file (read through the
 //! file source). The code's SQL literals are classified as SQL, its shell
 //! command literals as shell, and destructive ORM calls by their own rules
@@ -14,7 +15,7 @@ use super::super::walk::{InputText, Invocation, Scope, Walker};
 use super::nested::runs_known_program;
 use super::{is_database_tool, program_name};
 use crate::code::sinks::{self, Runs};
-use crate::code::{glued, orm, scan, sql_of, Lang, Literal};
+use crate::code::{deletions, glued, orm, scan, sql_of, Lang, Literal};
 use crate::rules::Rule;
 
 const NAMES: &[&str] = &[
@@ -31,18 +32,28 @@ const NAMES: &[&str] = &[
     "ruby",
     "perl",
     "php",
+    "lua",
+    "luajit",
+    "Rscript",
+    "R",
+    "julia",
+    "osascript",
+    "elixir",
 ];
 
 /// Whether `name` is an interpreter of this module.
 pub fn handles(name: &str) -> bool {
-    NAMES.contains(&name) || name.starts_with("python3.")
+    NAMES.contains(&name) || name.starts_with("python3.") || name.starts_with("lua5.")
 }
 
 fn language(name: &str) -> Lang {
     match name {
-        _ if name.starts_with("python") => Lang::Python,
-        "ruby" => Lang::Ruby,
-        // Perl and PHP quote like JavaScript closely enough for literals.
+        // R comments and quotes as Python does.
+        _ if name.starts_with("python") || name == "Rscript" || name == "R" => Lang::Python,
+        // Elixir as Ruby: `#` comments, `"…#{x}…"`.
+        "ruby" | "elixir" => Lang::Ruby,
+        // Perl, PHP, Lua, AppleScript and Julia (whose `` `…` `` is a
+        // command) quote like JavaScript closely enough for literals.
         _ => Lang::JavaScript,
     }
 }
@@ -83,6 +94,13 @@ const RUBY: Spec = Spec {
     short_values: "erICE",
     long_values: &["encoding"],
 };
+/// Lua, R, Julia, AppleScript and Elixir: `-e CODE` (Julia's `-E` prints it).
+const OTHERS: Spec = Spec {
+    short_values: "eElLrptS",
+    long_values: &[
+        "eval", "print", "load", "file", "project", "threads", "erl", "require",
+    ],
+};
 
 /// Classifies an interpreter invocation.
 pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
@@ -91,7 +109,9 @@ pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     if name == "deno" {
         return deno(w, inv, scope);
     }
+    let other = matches!(name, "Rscript" | "R" | "julia" | "osascript" | "elixir") || name.starts_with("lua");
     let spec = match lang {
+        _ if other => &OTHERS,
         Lang::Python => &PYTHON,
         Lang::Ruby => &RUBY,
         Lang::JavaScript if name == "php" => &PHP,
@@ -99,6 +119,7 @@ pub fn run(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     };
     let (items, rest) = read(args, spec, true);
     let inline: Vec<&Word> = match lang {
+        _ if other => items.values(&["-e", "-E", "--eval", "--print"]),
         Lang::Python => items.values(&["-c"]),
         _ if name == "php" => items.values(&["-r", "--run", "-B", "-R", "-E"]),
         _ => items.values(&["-e", "--eval", "-p", "--print"]),
@@ -297,7 +318,9 @@ fn source(
     }
     let (literals, code) = scan(text, lang);
     for (i, literal) in literals.iter().enumerate() {
-        if printed(&code, literal.start) {
+        // Ruby's `` `…` `` runs its command even when the output is printed.
+        let command = lang == Lang::Ruby && text.as_bytes().get(literal.start) == Some(&b'`');
+        if printed(&code, literal.start) && !command {
             continue;
         }
         if let Some(sql) = sql_of(&literal.text) {
@@ -334,6 +357,15 @@ fn source(
                 w.invocation(&inv.with_words(words), scope);
             }
         }
+    }
+    // `fs.rmSync('backups', …)`, `shutil.rmtree('backups')`: as `rm -rf PATH`.
+    for path in deletions::deleted(&code, &literals) {
+        let target = Word {
+            dynamic: path.interpolated,
+            ..Word::literal(path.text.clone())
+        };
+        let words = vec![Word::literal("rm"), Word::literal("-rf"), target];
+        w.invocation(&inv.with_words(words), scope);
     }
     super::self_protection::code(w, text, &code, via, inv);
     for call in orm::calls(&code, text, lang) {
