@@ -420,3 +420,29 @@ fn switching_off_or_forging_the_guards_inside_the_database_is_high() {
     let (_, rules) = check("DROP TRIGGER audit_changes ON batches");
     assert!(!rules.contains(&"guard-tamper"), "{rules:?}");
 }
+
+#[test]
+fn functions_spelling_set_or_alter_sequence_are_caught() {
+    expect(
+        "SELECT set_config('session_replication_role', 'replica', false)",
+        Risk::High,
+        Some("disable-triggers"),
+    );
+    expect(
+        "select SET_CONFIG('session_replication_role', 'replica', true) from pg_class limit 1",
+        Risk::High,
+        Some("disable-triggers"),
+    );
+    expect(
+        "SELECT set_config('session_replication_role', 'origin', false)",
+        Risk::Low,
+        None,
+    );
+    expect("SELECT set_config('app.tenant_id', '5', true)", Risk::Low, None);
+    expect(
+        "SELECT setval('farms_id_seq', 1)",
+        Risk::Medium,
+        Some("schema-change"),
+    );
+    expect("SELECT nextval('farms_id_seq')", Risk::Low, None);
+}

@@ -25,6 +25,9 @@ const DANGEROUS_FUNCTIONS: &[&str] = &[
 /// Functions that end other sessions.
 const TERMINATING_FUNCTIONS: &[&str] = &["pg_terminate_backend", "pg_cancel_backend"];
 
+/// Functions that move a sequence, as `ALTER SEQUENCE … RESTART` does.
+const SEQUENCE_FUNCTIONS: &[&str] = &["setval"];
+
 /// Walks the statements of one SQL text.
 pub(super) struct Walker<'a> {
     pub options: &'a SqlOptions,
@@ -482,7 +485,23 @@ impl Walker<'_> {
     fn function_calls(&mut self, node: &Node, text: &str, span: Loc) {
         let lower = text.to_lowercase();
         let watched = |list: &[&str]| list.iter().any(|f| lower.contains(f));
-        if !watched(DANGEROUS_FUNCTIONS) && !watched(TERMINATING_FUNCTIONS) {
+        // `SELECT set_config('session_replication_role', 'replica', …)` is `SET`.
+        if lower.contains("set_config")
+            && lower.contains("session_replication_role")
+            && !lower.contains("'origin'")
+        {
+            self.add(
+                Rule::DisableTriggers,
+                "set_config('session_replication_role', …) switches off triggers and foreign-key checks"
+                    .into(),
+                text,
+                span,
+            );
+        }
+        if ![DANGEROUS_FUNCTIONS, TERMINATING_FUNCTIONS, SEQUENCE_FUNCTIONS]
+            .iter()
+            .any(|list| watched(list))
+        {
             return;
         }
         let Ok(tree) = serde_json::to_value(node) else {
@@ -495,6 +514,9 @@ impl Walker<'_> {
                 self.add(Rule::DangerousFunction, format!("calls {name}()"), text, span);
             } else if TERMINATING_FUNCTIONS.contains(&name.as_str()) {
                 self.add(Rule::TerminateSession, format!("calls {name}()"), text, span);
+            } else if SEQUENCE_FUNCTIONS.contains(&name.as_str()) {
+                let message = format!("{name}() moves a sequence: new rows can collide with existing keys");
+                self.add(Rule::SchemaChange, message, text, span);
             }
         }
     }
