@@ -41,6 +41,8 @@ fn project() -> MemoryFiles {
         .with("/project/scripts/nested.sh", "#!/bin/sh\ndropdb farm\n")
         .with("/project/web/package.json", r#"{"scripts": {"db:reset": "prisma db push --force-reset"}}"#)
         .with("/project/broken/package.json", "{ not json")
+        .with("/project/backups/farm-2026-12-01.dump", "PGDMP")
+        .with("/project/web/.dbguard/postgres/data/PG_VERSION", "15")
 }
 
 fn classify(line: &str) -> Verdict {
@@ -156,4 +158,19 @@ fn cd_changes_where_files_are_found() {
 #[test]
 fn a_broken_package_json_fails_closed() {
     expect("cd broken && npm run lint", Risk::Medium, "script-unresolved");
+}
+
+#[test]
+fn git_clean_of_ignored_files_is_high_where_backups_or_the_local_cluster_are() {
+    expect("git clean -fdx", Risk::High, "delete-backups");
+    expect("git clean -fdX", Risk::High, "delete-backups");
+    expect("cd web && git clean -ffdx", Risk::High, "delete-backups");
+    // Where neither is, what is ignored is unknown.
+    expect(
+        "cd scripts && git clean -fdx",
+        Risk::Medium,
+        "delete-unseen-files",
+    );
+    assert_eq!(classify("git clean -fd").risk, Risk::Low);
+    assert_eq!(classify("git clean -ndx").risk, Risk::Low);
 }

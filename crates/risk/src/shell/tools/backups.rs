@@ -11,7 +11,9 @@ use super::paths::{is_dump_file, target, Target};
 use super::program_name;
 use crate::rules::Rule;
 
-const NAMES: &[&str] = &["cp", "mv", "install", "dd", "rsync", "tar", "tee", "ln"];
+const NAMES: &[&str] = &[
+    "cp", "mv", "install", "dd", "rsync", "tar", "tee", "ln", "zip", "7z", "7za",
+];
 
 /// Programs whose output written onto a backup path is a new backup.
 const DUMP_PRODUCERS: &[&str] = &[
@@ -166,7 +168,8 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
                 }
             }
         }
-        "tar" if flag("--remove-files") => {
+        // `tar --remove-files`, `zip -m` and `7z a -sdel` delete what they archive.
+        "tar" | "zip" | "7z" | "7za" if archive_deletes(name, args, &flag) => {
             if let Some(path) = operands
                 .iter()
                 .find(|p| matches!(target(p), Target::Backup | Target::DatabaseFiles))
@@ -175,7 +178,7 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
                     w,
                     inv,
                     Rule::DeleteBackups,
-                    format!("tar --remove-files deletes {} after archiving it", path.text),
+                    format!("{name} deletes {} after archiving it", path.text),
                 );
             }
         }
@@ -188,6 +191,20 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
             }
         }
         _ => {}
+    }
+}
+
+/// Whether the archiver `name` deletes the files it archives.
+fn archive_deletes(name: &str, args: &[Word], flag: &dyn Fn(&str) -> bool) -> bool {
+    match name {
+        "tar" => flag("--remove-files"),
+        "zip" => {
+            flag("--move")
+                || args
+                    .iter()
+                    .any(|a| a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('m'))
+        }
+        _ => flag("-sdel"),
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::super::ast::Word;
 use super::super::walk::{Invocation, Scope, Walker};
-use super::paths::{target, Target};
+use super::paths::{is_dump_file, target, Target};
 use crate::rules::Rule;
 
 /// Classifies file-deleting commands.
@@ -41,7 +41,7 @@ fn operands(args: &[Word]) -> impl Iterator<Item = &Word> {
 }
 
 /// `git clean` and `git rm` (subcommand `sub`, its arguments `rest`).
-pub(super) fn git(w: &mut Walker, sub: &Word, rest: &[Word], inv: &Invocation) {
+pub(super) fn git(w: &mut Walker, sub: &Word, rest: &[Word], inv: &Invocation, scope: &Scope) {
     let short = |c: char| {
         rest.iter()
             .any(|a| a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains(c))
@@ -59,11 +59,28 @@ pub(super) fn git(w: &mut Walker, sub: &Word, rest: &[Word], inv: &Invocation) {
                 }
             }
             if short('x') || short('X') {
-                w.add(
-                    Rule::DeleteUnseenFiles,
-                    "git clean -x deletes ignored files, and backups and local database files are usually ignored",
-                    &inv.text,
-                );
+                // Backups or the local cluster in the folder it cleans are
+                // deleted with the other ignored files; elsewhere it is unknown.
+                let here = scope
+                    .cwd
+                    .as_ref()
+                    .and_then(|cwd| w.ctx.files.list(cwd).ok())
+                    .unwrap_or_default();
+                match here
+                    .iter()
+                    .find(|name| backups_or_cluster(name))
+                {
+                    Some(name) => w.add(
+                        Rule::DeleteBackups,
+                        format!("git clean -x deletes ignored files, and {name} here is one: backups or local database files"),
+                        &inv.text,
+                    ),
+                    None => w.add(
+                        Rule::DeleteUnseenFiles,
+                        "git clean -x deletes ignored files, and backups and local database files are usually ignored",
+                        &inv.text,
+                    ),
+                }
             }
         }
         "rm" if !rest
@@ -166,5 +183,17 @@ fn find(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             w.invocation(&inv.with_words(command), scope);
         }
         i = end + 1;
+    }
+}
+
+/// Whether an entry of a folder is backups (a dump, or a folder named for
+/// them: no extension), database files or dbguard's local cluster; not a
+/// script named for backups (`backup-database.sh`).
+fn backups_or_cluster(name: &str) -> bool {
+    let word = Word::literal(name);
+    match target(&word) {
+        Target::Backup => is_dump_file(&word) || !name.trim_start_matches('.').contains('.'),
+        Target::DatabaseFiles => true,
+        _ => name == ".dbguard",
     }
 }

@@ -95,7 +95,7 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         "stash" => stash(w, rest, inv),
         _ => {}
     }
-    super::files::git(w, sub, rest, inv);
+    super::files::git(w, sub, rest, inv, &dir);
 }
 
 /// The shell text a setting's value is, when git runs it as a command.

@@ -97,7 +97,7 @@ fn family(name: &str) -> Option<Family> {
         "doctl" => Family::ObjectStorage,
         "dropdb" | "dropuser" | "createdb" | "pg_restore" | "pg_ctl" | "pg_ctlcluster" | "pg_dropcluster"
         | "pg_resetwal" | "pg_resetxlog" | "pg_rewind" | "pg_upgrade" | "pg_basebackup" | "systemctl"
-        | "service" => Family::Postgres,
+        | "service" | "kill" | "pkill" | "killall" => Family::Postgres,
         _ if migrations::handles(name) => Family::Migrations,
         "docker" | "docker-compose" | "podman" | "podman-compose" | "nerdctl" | "kubectl" => {
             Family::Containers

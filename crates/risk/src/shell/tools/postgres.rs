@@ -195,6 +195,18 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
             format!("{name} rewrites the write-ahead log and can corrupt data"),
             text,
         ),
+        // `pkill postgres`, `kill $(head -1 …/postmaster.pid)`: pg_ctl's
+        // `stop` and `kill` by another name.
+        "kill" | "pkill" | "killall"
+            if args.iter().any(|a| names_server(a))
+                || (inv.args().iter().any(|a| a.dynamic) && names_server(text)) =>
+        {
+            w.add(
+                Rule::ServerControl,
+                format!("{name} ends PostgreSQL server processes"),
+                text,
+            )
+        }
         "systemctl" | "service" => {
             let stops = args
                 .iter()
@@ -210,4 +222,12 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
         }
         _ => {}
     }
+}
+
+/// Whether `text` names PostgreSQL's (or PgBouncer's) server processes or pid file.
+fn names_server(text: &str) -> bool {
+    let text = text.to_lowercase();
+    ["postgres", "postmaster", "pgbouncer"]
+        .iter()
+        .any(|n| text.contains(n))
 }
