@@ -148,6 +148,8 @@ fn is_database_container(name: &str) -> bool {
 
 /// Classifies container tools.
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    // OpenShift's `oc` is kubectl with more commands.
+    let name = if name == "oc" { "kubectl" } else { name };
     let globals = if name == "kubectl" {
         &KUBECTL_GLOBAL
     } else {

@@ -1,4 +1,4 @@
-//! `--help`, `-h`, `help` and `--version` forms: a tool that only prints its
+//! `--help`, `-help`, `-h`, `help` and `--version` forms: a tool that only prints its
 //! usage changes nothing, whatever subcommand it is asked about
 //! (`npx prisma migrate reset --help`, `dropdb --help`, `rails help db:drop`).
 //!
@@ -38,10 +38,15 @@ pub fn only_asks_for_help(family: Option<Family>, args: &[Word]) -> bool {
     let last = &args[args.len() - 1].text;
     // `-h` is also a host option (`dropdb -h db farm`): only as the last word
     // does it stand for help.
+    // The AWS CLI's usage is `aws SERVICE COMMAND help`, and
+    // `--generate-cli-skeleton` prints a request without sending it.
+    let aws_help = family == Some(Family::ObjectStorage)
+        && (last == "help" || args.iter().any(|a| a.text == "--generate-cli-skeleton"));
     matches!(first.text.as_str(), "help" | "--version" | "-V" | "version")
         || last == "-h"
+        || aws_help
         || args
             .iter()
             .take_while(|a| a.text != "--")
-            .any(|a| matches!(a.text.as_str(), "--help" | "-?" | "--usage"))
+            .any(|a| matches!(a.text.as_str(), "--help" | "-help" | "-?" | "--usage"))
 }

@@ -12,7 +12,7 @@ use crate::rules::Rule;
 
 /// Global options of each CLI that take a value, which may stand before
 /// the service (`aws --profile p rds …`, `gcloud --project p sql …`).
-fn value_options(name: &str) -> &'static [&'static str] {
+pub(super) fn value_options(name: &str) -> &'static [&'static str] {
     match name {
         "aws" => &[
             "--profile",
@@ -41,6 +41,30 @@ fn value_options(name: &str) -> &'static [&'static str] {
             "--trace-token",
         ],
         "az" => &["--subscription", "--output", "-o", "--query"],
+        "gsutil" => &["-o", "-u", "-h", "-p"],
+        "rclone" => &[
+            "--config",
+            "--log-file",
+            "--log-level",
+            "--transfers",
+            "--checkers",
+            "--bwlimit",
+            "--include",
+            "--exclude",
+            "--filter",
+            "--min-age",
+            "--max-age",
+        ],
+        "s3cmd" => &[
+            "-c",
+            "--config",
+            "--access_key",
+            "--secret_key",
+            "--host",
+            "--region",
+        ],
+        "mc" => &["-C", "--config-dir"],
+        "azcopy" => &["--log-level", "--output-type"],
         _ => &[
             "--context",
             "--access-token",

@@ -67,26 +67,9 @@ fn holds_data(text: &str) -> bool {
     DATA_WORDS.iter().any(|w| lower.contains(w))
 }
 
-/// Classifies an IaC command.
-pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
-    let args = inv.args();
-    let words: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
-    let operands = inv.plain_words();
-    let flag = |f: &str| words.iter().any(|a| *a == f || a.starts_with(&format!("{f}=")));
-    let targets: Vec<&str> = words
-        .iter()
-        .filter_map(|a| {
-            a.strip_prefix("-target=")
-                .or_else(|| a.strip_prefix("--target="))
-                .or_else(|| a.strip_prefix("-replace="))
-        })
-        .collect();
-    let sub: Vec<&str> = operands
-        .iter()
-        .copied()
-        .filter(|o| *o != "run-all" && *o != "run")
-        .collect();
-    let destroys = match (name, sub.as_slice()) {
+/// Whether the subcommand words `sub` of `name` destroy resources.
+fn destroys(name: &str, sub: &[&str], flag: &dyn Fn(&str) -> bool, words: &[&str]) -> bool {
+    match (name, sub) {
         ("terraform" | "tofu" | "terragrunt", ["destroy", ..]) => true,
         ("terraform" | "tofu" | "terragrunt", ["apply", ..]) => {
             flag("-destroy") || words.iter().any(|a| a.starts_with("-replace="))
@@ -98,8 +81,52 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
         ("cdk" | "cdktf", ["destroy", ..]) => true,
         ("sst", ["remove", ..]) | ("serverless" | "sls", ["remove", ..]) => true,
         _ => false,
+    }
+}
+
+/// Classifies an IaC command.
+pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    let args = inv.args();
+    let words: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+    // `pulumi -C infra destroy`, `pulumi --stack prod destroy`, `cdk --app x destroy`.
+    const VALUES: &[&str] = &[
+        "-C",
+        "--cwd",
+        "-s",
+        "--stack",
+        "--config-file",
+        "--color",
+        "--app",
+        "-a",
+        "--profile",
+        "-c",
+        "--context",
+        "--stage",
+    ];
+    let readings = inv.subcommand_readings(VALUES);
+    let flag = |f: &str| words.iter().any(|a| *a == f || a.starts_with(&format!("{f}=")));
+    let targets: Vec<&str> = words
+        .iter()
+        .filter_map(|a| {
+            a.strip_prefix("-target=")
+                .or_else(|| a.strip_prefix("--target="))
+                .or_else(|| a.strip_prefix("-replace="))
+        })
+        .collect();
+    let subcommands = readings.iter().map(|operands| -> Vec<&str> {
+        operands
+            .iter()
+            .copied()
+            .filter(|o| *o != "run-all" && *o != "run")
+            .collect()
+    });
+    let Some(sub) = subcommands
+        .into_iter()
+        .find(|sub| destroys(name, sub, &flag, &words))
+    else {
+        return;
     };
-    if !destroys || flag("-dry-run") || flag("--preview-only") {
+    if flag("-dry-run") || flag("--preview-only") {
         return;
     }
     // The resources or stacks named on the line.

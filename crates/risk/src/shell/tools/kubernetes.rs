@@ -16,6 +16,8 @@ const KINDS: &[&str] = &[
     "namespace",
     "namespaces",
     "ns",
+    "project",
+    "projects",
     "pvc",
     "pvcs",
     "persistentvolumeclaim",
@@ -41,6 +43,27 @@ const KINDS: &[&str] = &[
     "volumesnapshots",
 ];
 
+/// kubectl's options that take a value, which may stand before the kind.
+const KUBECTL_VALUES: &[&str] = &[
+    "-n",
+    "--namespace",
+    "-l",
+    "--selector",
+    "--context",
+    "--cluster",
+    "--kubeconfig",
+    "--grace-period",
+    "--timeout",
+    "-o",
+    "--output",
+    "--field-selector",
+    "--user",
+    "-s",
+    "--server",
+    "--token",
+    "--as",
+];
+
 fn loses_data(kind: &str) -> bool {
     let kind = kind.to_lowercase();
     let base = kind.split(['/', '.']).next().unwrap_or_default();
@@ -51,18 +74,32 @@ fn loses_data(kind: &str) -> bool {
 pub fn kubectl(w: &mut Walker, inv: &Invocation, scope: &Scope) -> bool {
     let args = inv.args();
     let operands: Vec<&Word> = args.iter().filter(|a| !a.text.starts_with('-')).collect();
-    match operands.first().map(|o| o.text.as_str()) {
+    // `kubectl delete -n db pvc x`, `kubectl -n db delete sts,pvc -l app=pg`.
+    let readings = inv.subcommand_readings(KUBECTL_VALUES);
+    let sub = readings
+        .iter()
+        .find_map(|r| r.first().filter(|s| matches!(**s, "delete" | "cnpg")).copied());
+    match sub.or_else(|| operands.first().map(|o| o.text.as_str())) {
         Some("delete") => {
+            let dry_run = args.iter().any(|a| {
+                a.text == "--dry-run" || (a.text.starts_with("--dry-run=") && a.text != "--dry-run=none")
+            });
+            if dry_run {
+                return true;
+            }
             let all = args
                 .iter()
                 .any(|a| a.text == "--all" || a.text == "-A" || a.text == "--all-namespaces");
-            if let Some(kind) = operands
-                .get(1)
-                .filter(|k| loses_data(&k.text) || (k.text == "all" && all))
-            {
+            let kind = readings
+                .iter()
+                .filter(|r| r.first() == Some(&"delete"))
+                .filter_map(|r| r.get(1))
+                .flat_map(|kinds| kinds.split(','))
+                .find(|k| loses_data(k) || (*k == "all" && all));
+            if let Some(kind) = kind {
                 w.add(
                     Rule::KubernetesDelete,
-                    format!("kubectl delete {} removes the data it holds", kind.text),
+                    format!("kubectl delete {kind} removes the data it holds"),
                     &inv.text,
                 );
             } else if args

@@ -99,7 +99,7 @@ fn family(name: &str) -> Option<Family> {
         | "pg_resetwal" | "pg_resetxlog" | "pg_rewind" | "pg_upgrade" | "pg_basebackup" | "systemctl"
         | "service" | "kill" | "pkill" | "killall" => Family::Postgres,
         _ if migrations::handles(name) => Family::Migrations,
-        "docker" | "docker-compose" | "podman" | "podman-compose" | "nerdctl" | "kubectl" => {
+        "docker" | "docker-compose" | "podman" | "podman-compose" | "nerdctl" | "kubectl" | "oc" => {
             Family::Containers
         }
         "rm" | "find" | "shred" | "unlink" | "truncate" => Family::Files,

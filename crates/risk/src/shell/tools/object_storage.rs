@@ -54,6 +54,11 @@ fn deletes(name: &str, words: &[&str], flags: &[&str]) -> bool {
     }
 }
 
+/// Whether `flag` is a cluster of short options holding `c` (`-rn`).
+fn is_short(flag: &str, c: char) -> bool {
+    flag.starts_with('-') && !flag.starts_with("--") && flag.contains(c)
+}
+
 /// Classifies an object-storage command.
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
@@ -61,18 +66,22 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     if name == "gcloud" && subcommand == ["compute", "ssh"] {
         return super::remote::command_option(w, inv, &["--command"], "a Compute Engine VM", scope);
     }
-    let words: Vec<&str> = args
-        .iter()
-        .filter(|a| !a.text.starts_with('-'))
-        .map(|a| a.text.as_str())
-        .collect();
     let flags: Vec<&str> = args
         .iter()
         .filter(|a| a.text.starts_with('-'))
         .map(|a| a.text.as_str())
         .collect();
-    if !deletes(name, &words, &flags) {
+    let readings = inv.subcommand_readings(super::hosting::value_options(name));
+    let Some(words) = readings.iter().find(|words| deletes(name, words, &flags)) else {
         return super::hosting::classify(w, name, inv);
+    };
+    // `--dryrun` (aws), `--dry-run` (rclone, azcopy, mc), `-n` (gsutil rsync): nothing is deleted.
+    if flags
+        .iter()
+        .any(|f| matches!(*f, "--dryrun" | "--dry-run" | "--dry-run=true"))
+        || (name == "gsutil" && words.first() == Some(&"rsync") && flags.iter().any(|f| is_short(f, 'n')))
+    {
+        return;
     }
     // For sync and move, the destination loses files; for the rest, any operand.
     let operands: Vec<&Word> = args.iter().filter(|a| !a.text.starts_with('-')).collect();

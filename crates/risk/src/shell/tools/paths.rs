@@ -59,7 +59,7 @@ pub fn target(word: &Word) -> Target {
     let name = components.last().copied().unwrap_or_default();
     if components
         .iter()
-        .any(|c| c.contains("backup") || BACKUP_COMPONENTS.contains(c))
+        .any(|c| c.contains("backup") || holds_dumps(c) || BACKUP_COMPONENTS.contains(c))
         || BACKUP_ENDINGS.iter().any(|e| name.ends_with(e))
     {
         return Target::Backup;
@@ -78,6 +78,12 @@ pub fn target(word: &Word) -> Target {
         return Target::Unseen;
     }
     Target::Other
+}
+
+/// A folder or bucket named for dumps or snapshots (`db-dumps`,
+/// `pg-snapshots`, `dump`); not a file named `dump.ts`.
+fn holds_dumps(component: &str) -> bool {
+    component == "dump" || component.contains("dumps") || component.contains("snapshots")
 }
 
 /// Whether the path names a dump itself (not a folder of them, not a report
