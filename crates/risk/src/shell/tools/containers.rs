@@ -288,9 +288,45 @@ fn run_image(w: &mut Walker, inv: &Invocation, offset: usize, scope: &Scope) {
     let (items, rest) = read(after, &RUN, true);
     let Some(image) = rest else { return };
     let mut words: Vec<Word> = items.values(&["--entrypoint"]).into_iter().cloned().collect();
+    if words.is_empty() {
+        words.extend(entrypoint(&after[image].text, &after[image + 1..]));
+    }
     words.extend(after[image + 1..].iter().cloned());
     let place = format!("a container of {}", after[image].text);
     run_elsewhere(w, inv, words, &place, scope);
+}
+
+/// Images whose entrypoint is a tool, so that their arguments are its
+/// arguments (`docker run flyway/flyway clean` is `flyway clean`): the
+/// image's name without registry, owner and tag, and the tool.
+const ENTRYPOINTS: &[(&str, &str)] = &[
+    ("flyway", "flyway"),
+    ("liquibase", "liquibase"),
+    ("migrate", "migrate"),
+    ("dbmate", "dbmate"),
+    ("sqitch", "sqitch"),
+    ("atlas", "atlas"),
+    ("goose", "goose"),
+    ("aws-cli", "aws"),
+    ("terraform", "terraform"),
+    ("opentofu", "tofu"),
+    ("pulumi", "pulumi"),
+    ("psql", "psql"),
+    ("postgresql-client", "psql"),
+    ("pgcli", "pgcli"),
+    ("rclone", "rclone"),
+];
+
+/// The tool an image's entrypoint runs: its arguments are the tool's
+/// (`docker run flyway/flyway migrate` is `flyway migrate`, not the
+/// program `migrate`), unless they name the tool again.
+fn entrypoint(image: &str, args: &[Word]) -> Option<Word> {
+    let name = image.rsplit('/').next().unwrap_or(image);
+    let name = name.split(['@', ':']).next().unwrap_or(name);
+    ENTRYPOINTS
+        .iter()
+        .find(|(image, tool)| *image == name && args.first().is_none_or(|a| a.text != *tool))
+        .map(|(_, tool)| Word::literal(*tool))
 }
 
 /// `kubectl exec|run … -- COMMAND`, and deletions ([`super::kubernetes`]).
@@ -312,6 +348,17 @@ fn kubectl(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             .skip(1)
             .find(|a| !a.text.starts_with('-'))
             .map_or("a pod".to_string(), |p| format!("pod {}", p.text));
-        run_elsewhere(w, inv, args[dash + 1..].to_vec(), &pod, scope);
+        // `kubectl run x --image=flyway/flyway -- clean`: arguments of the
+        // image's entrypoint, unless `--command` makes them the command.
+        let image = args[..dash].iter().find_map(|a| a.text.strip_prefix("--image="));
+        let command = args[..dash].iter().any(|a| a.text == "--command");
+        let mut words: Vec<Word> = match (sub, image) {
+            (Some("run"), Some(image)) if !command => {
+                entrypoint(image, &args[dash + 1..]).into_iter().collect()
+            }
+            _ => Vec::new(),
+        };
+        words.extend(args[dash + 1..].iter().cloned());
+        run_elsewhere(w, inv, words, &pod, scope);
     }
 }

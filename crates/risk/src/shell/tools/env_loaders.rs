@@ -85,6 +85,9 @@ pub fn unwrap(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
                 .is_some_and(|a| RUN_WORDS.contains(&a.text.as_str()))
             {
                 start += 1;
+            } else if name == "railway" {
+                // `railway down`, `railway connect`: the platform's own commands.
+                return super::hosting::platform(w, name, inv, scope);
             } else if name != "cross-env" && name != "env-cmd" && name != "dotenv" && name != "envdir" {
                 // `doppler secrets`, `op item get`, `railway up`: not a command run.
                 return;

@@ -78,18 +78,19 @@ pub(super) fn value_options(name: &str) -> &'static [&'static str] {
 }
 
 /// Classifies the database commands of a cloud CLI (`aws`, `gcloud`, `az`, `doctl`).
-pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
-    let message = inv
-        .subcommand_readings(value_options(name))
-        .iter()
-        .find_map(|words| {
-            // `gcloud alpha|beta sql …`: a release track before the service.
-            let words = match (name, words.as_slice()) {
-                ("gcloud", ["alpha" | "beta" | "preview", rest @ ..]) => rest,
-                (_, all) => all,
-            };
-            deletion(name, words, inv)
-        });
+pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    let readings = inv.subcommand_readings(value_options(name));
+    // `gcloud alpha|beta sql …`: a release track before the service.
+    let subcommands = readings.iter().map(|words| match (name, words.as_slice()) {
+        ("gcloud", ["alpha" | "beta" | "preview", rest @ ..]) => rest,
+        (_, all) => all,
+    });
+    for words in subcommands.clone() {
+        if super::cloud_payloads::classify(w, name, words, inv, scope) {
+            return;
+        }
+    }
+    let message = subcommands.clone().find_map(|words| deletion(name, words, inv));
     if let Some(message) = message {
         w.add(Rule::HostedDatabaseDelete, message, &inv.text);
     }
@@ -152,6 +153,41 @@ fn deletion(name: &str, words: &[&str], inv: &Invocation) -> Option<String> {
         ("az", ["postgres", _, "db" | "replica" | "backup", "delete", ..]) => {
             Some("az postgres deletes a database, replica or backup".to_string())
         }
+        (
+            "aws",
+            [service @ ("redshift" | "docdb" | "neptune" | "lightsail" | "backup" | "dynamodb" | "memorydb"
+            | "elasticache"), action, ..],
+        ) if action.starts_with("delete-") => Some(format!(
+            "aws {service} {action} deletes a database, cluster, snapshot or backup"
+        )),
+        ("aws", ["ec2", action @ ("delete-snapshot" | "delete-volume"), ..]) => Some(format!(
+            "aws ec2 {action} deletes a disk or its snapshot, with the data on it"
+        )),
+        ("aws", ["cloudformation", "delete-stack", ..]) => Some(
+            "aws cloudformation delete-stack deletes every resource of the stack, databases among them"
+                .to_string(),
+        ),
+        ("gcloud", ["projects", "delete", ..]) => {
+            Some("gcloud projects delete deletes the project with every database in it".to_string())
+        }
+        ("gcloud", ["alloydb", _, "delete", ..])
+        | ("gcloud", ["compute", "disks" | "snapshots", "delete", ..])
+        | ("gcloud", ["container", "clusters", "delete", ..]) => Some(format!(
+            "gcloud {} {} delete deletes a database, disk or cluster with the data on it",
+            words[0], words[1]
+        )),
+        ("az", ["group", "delete", ..]) => {
+            Some("az group delete deletes the resource group and every database in it".to_string())
+        }
+        ("az", ["sql" | "mysql" | "storage", _, "delete", ..])
+        | ("az", ["cosmosdb" | "disk" | "snapshot" | "redis", "delete", ..]) => Some(format!(
+            "az {} deletes a database, storage account, disk or snapshot",
+            words[..words.len().min(3)].join(" ")
+        )),
+        ("doctl", ["kubernetes" | "k8s", "cluster", "delete" | "rm" | "d", ..])
+        | ("doctl", ["compute", "volume" | "snapshot", "delete" | "rm" | "d", ..]) => {
+            Some("doctl deletes a cluster, volume or snapshot with the data on it".to_string())
+        }
         ("doctl", ["databases" | "database" | "db" | "d", "delete" | "rm" | "d", ..]) => {
             Some("doctl deletes a database cluster".to_string())
         }
@@ -185,6 +221,12 @@ pub fn fly(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     {
         return super::remote::command_option(w, inv, &["-C", "--command"], "a Fly machine", scope);
     }
+    if readings
+        .iter()
+        .any(|words| matches!(words.as_slice(), ["postgres" | "pg" | "mpg", "connect", ..]))
+    {
+        return super::cloud_payloads::psql(w, inv, scope);
+    }
     let destroys = readings.iter().any(|words| {
         matches!(
             words.as_slice(),
@@ -198,6 +240,66 @@ pub fn fly(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         w.add(
             Rule::HostedDatabaseDelete,
             "fly destroys a Postgres app, a volume or an app, with the data on it",
+            &inv.text,
+        );
+    }
+}
+
+/// Hosting platforms' own CLIs (besides Fly, Heroku, Neon and Supabase).
+const PLATFORMS: &[&str] = &[
+    "railway",
+    "render",
+    "avn",
+    "aiven",
+    "linode-cli",
+    "scw",
+    "cb",
+    "sam",
+];
+
+/// Whether `name` is a hosting platform's CLI of [`platform`].
+pub fn handles(name: &str) -> bool {
+    PLATFORMS.contains(&name)
+}
+
+/// Railway (`down`, `delete`, `service|volume delete`, `connect`), Render
+/// (`… delete`), Aiven (`service terminate|database-delete`), Linode
+/// (`databases …-delete`), Scaleway (`rdb … delete`), Crunchy Bridge
+/// (`cluster destroy`) and AWS SAM (`delete`).
+pub fn platform(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    const VALUES: &[&str] = &[
+        "--auth-token",
+        "--project",
+        "-p",
+        "--environment",
+        "-e",
+        "--service",
+        "-s",
+        "--stack-name",
+        "--region",
+        "--profile",
+        "-o",
+        "--output",
+    ];
+    let readings = inv.subcommand_readings(VALUES);
+    if name == "railway" && readings.iter().any(|r| r.first() == Some(&"connect")) {
+        return super::cloud_payloads::psql(w, inv, scope);
+    }
+    let destroys = readings.iter().any(|words| match (name, words.as_slice()) {
+        ("railway", ["down" | "delete", ..])
+        | ("railway", ["service" | "volume" | "environment", "delete", ..]) => true,
+        ("render", [_, "delete", ..]) => true,
+        ("avn" | "aiven", ["service", "terminate" | "database-delete", ..]) => true,
+        ("linode-cli", ["databases", action, ..]) => action.ends_with("-delete"),
+        ("scw", ["rdb", _, "delete", ..]) => true,
+        ("cb", ["cluster", "destroy" | "delete", ..]) => true,
+        ("sam", ["delete", ..]) => true,
+        _ => false,
+    });
+    if destroys {
+        w.add(
+            Rule::HostedDatabaseDelete,
+            format!("{name} deletes a service, database or stack with the data in it"),
             &inv.text,
         );
     }

@@ -6,6 +6,7 @@ mod aliases;
 mod backup_tools;
 mod backups;
 mod builds;
+mod cloud_payloads;
 mod code;
 mod containers;
 mod dbguard;
@@ -75,6 +76,7 @@ enum Family {
     Launcher,
     Dbguard,
     Build,
+    Hosting,
 }
 
 fn family(name: &str) -> Option<Family> {
@@ -116,6 +118,7 @@ fn family(name: &str) -> Option<Family> {
         _ if http_clients::handles(name) => Family::Http,
         "dbguard" => Family::Dbguard,
         _ if builds::handles(name) => Family::Build,
+        _ if hosting::handles(name) => Family::Hosting,
         _ => return None,
     })
 }
@@ -204,6 +207,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Dbguard) => dbguard::classify(w, inv),
         Some(Family::Launcher) => launchers::classify(w, &name, inv, scope),
         Some(Family::Build) => builds::classify(w, &name, inv, scope),
+        Some(Family::Hosting) => hosting::platform(w, &name, inv, scope),
         None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
         None => nested::unknown(w, &name, inv, scope),
     }

@@ -73,7 +73,7 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
         .collect();
     let readings = inv.subcommand_readings(super::hosting::value_options(name));
     let Some(words) = readings.iter().find(|words| deletes(name, words, &flags)) else {
-        return super::hosting::classify(w, name, inv);
+        return super::hosting::classify(w, name, inv, scope);
     };
     // `--dryrun` (aws), `--dry-run` (rclone, azcopy, mc), `-n` (gsutil rsync): nothing is deleted.
     if flags

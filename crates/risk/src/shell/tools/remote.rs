@@ -81,7 +81,23 @@ pub fn command_option(w: &mut Walker, inv: &Invocation, names: &[&str], place: &
             })
     });
     if let Some(line) = value.cloned().or(attached) {
-        run_elsewhere(w, inv, vec![line], place, scope);
+        return run_elsewhere(w, inv, vec![line], place, scope);
+    }
+    // `gcloud compute ssh vm -- dropdb farm`: the words after `--`.
+    if let Some(dash) = args.iter().position(|a| a.text == "--") {
+        return run_elsewhere(w, inv, args[dash + 1..].to_vec(), place, scope);
+    }
+    // `gcloud compute ssh vm < reset.sh`: the remote shell reads the script.
+    match w.read_input(&inv.stdin, scope) {
+        InputText::Interactive => {}
+        InputText::Text(text, origin) => {
+            w.nested_shell(&text, format!("{place} reading {origin}"), &scope.on(place))
+        }
+        InputText::Unreadable(why) => w.add(
+            Rule::DynamicCommand,
+            format!("runs a script on {place} that cannot be read: {why}"),
+            &inv.text,
+        ),
     }
 }
 
