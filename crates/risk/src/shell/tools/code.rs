@@ -264,7 +264,15 @@ pub(super) fn entry_point(path: &str) -> Option<String> {
     }
     let base = program_name(path);
     match base.as_str() {
-        "manage.py" | "artisan" | "rails" | "rake" => Some(base),
+        "manage.py"
+        | "artisan"
+        | "rails"
+        | "rake"
+        | "console"
+        | "phinx"
+        | "yii"
+        | "doctrine"
+        | "doctrine-migrations" => Some(base),
         _ => None,
     }
 }

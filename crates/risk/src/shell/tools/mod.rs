@@ -208,7 +208,12 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::Launcher) => launchers::classify(w, &name, inv, scope),
         Some(Family::Build) => builds::classify(w, &name, inv, scope),
         Some(Family::Hosting) => hosting::platform(w, &name, inv, scope),
-        None if inv.words[0].text.contains('/') => interpreters::program_file(w, inv, scope),
+        // A program run by path is read when it is a script, and its
+        // arguments searched as any program's (`./vendor/bin/sail artisan …`).
+        None if inv.words[0].text.contains('/') => {
+            interpreters::program_file(w, inv, scope);
+            nested::unknown(w, &name, inv, scope);
+        }
         None => nested::unknown(w, &name, inv, scope),
     }
 }

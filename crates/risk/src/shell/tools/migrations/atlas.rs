@@ -11,7 +11,17 @@ pub const NAMES: &[&str] = &["atlas"];
 
 const SPEC: Spec = Spec {
     short_values: "cu",
-    long_values: &["url", "env", "config", "to", "dev-url", "dir", "schema"],
+    long_values: &[
+        "url",
+        "env",
+        "config",
+        "to",
+        "dev-url",
+        "dir",
+        "schema",
+        "to-version",
+        "to-tag",
+    ],
 };
 
 /// Classifies a command of this tool.
@@ -19,6 +29,9 @@ pub fn classify(w: &mut Walker, inv: &Invocation, _scope: &Scope) {
     let args = Args::read(inv, &SPEC);
     let judged = match args.ops().as_slice() {
         ["schema", "clean", ..] => reset("atlas schema clean drops every object in the schema"),
+        ["migrate", "down", ..] if args.value(&["--to-version"]).is_some_and(|v| v.text == "0") => {
+            reset("atlas migrate down --to-version 0 undoes every migration")
+        }
         ["schema", "apply", ..] | ["migrate", "apply" | "down" | "set", ..] => {
             change("atlas changes the schema")
         }

@@ -8,26 +8,32 @@ mod db_migrate;
 mod dbmate;
 mod diesel;
 mod django;
+mod doctrine;
 mod drizzle;
 mod ecto;
 mod ef_core;
+mod flask;
 mod flyway;
 mod golang_migrate;
 mod goose;
 mod graphile_migrate;
+mod hasura;
 mod heroku;
+mod jvm_plugins;
 mod knex;
 mod laravel;
 mod liquibase;
 mod mikro_orm;
 mod neon;
+mod php_migrations;
 mod rails;
+mod sea_orm;
 mod sequelize;
+mod small_tools;
 mod sqitch;
 mod sqlx;
 mod supabase;
 mod typeorm;
-
 use super::super::ast::Word;
 use super::super::opts::{read, Item, Spec};
 use super::super::walk::{Invocation, Scope, Walker};
@@ -40,6 +46,34 @@ struct Tool {
 }
 
 const TOOLS: &[Tool] = &[
+    Tool {
+        names: doctrine::NAMES,
+        classify: doctrine::classify,
+    },
+    Tool {
+        names: flask::NAMES,
+        classify: flask::classify,
+    },
+    Tool {
+        names: hasura::NAMES,
+        classify: hasura::classify,
+    },
+    Tool {
+        names: jvm_plugins::NAMES,
+        classify: jvm_plugins::classify,
+    },
+    Tool {
+        names: php_migrations::NAMES,
+        classify: php_migrations::classify,
+    },
+    Tool {
+        names: sea_orm::NAMES,
+        classify: sea_orm::classify,
+    },
+    Tool {
+        names: small_tools::NAMES,
+        classify: small_tools::classify,
+    },
     Tool {
         names: alembic::NAMES,
         classify: alembic::classify,

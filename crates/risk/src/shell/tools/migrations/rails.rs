@@ -31,6 +31,19 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             | "db:seed:replant" | "db:fixtures:load" | "db:test:purge" => {
                 reset(format!("rails {task} drops, empties or reloads the database"))
             }
+            // Multiple databases: `db:drop:primary`, `db:reset:animals`.
+            _ if [
+                "db:drop:",
+                "db:reset:",
+                "db:purge:",
+                "db:schema:load:",
+                "db:truncate_all:",
+            ]
+            .iter()
+            .any(|p| task.starts_with(p)) =>
+            {
+                reset(format!("rails {task} drops, empties or reloads a database"))
+            }
             "db:migrate" | "db:migrate:down" if version_zero => {
                 reset("rails db:migrate VERSION=0 undoes every migration")
             }

@@ -18,6 +18,9 @@ pub fn classify(w: &mut Walker, inv: &Invocation, _scope: &Scope) {
     let args = Args::read(inv, &SPEC);
     let judged = match args.ops().as_slice() {
         ["database" | "db", "drop" | "reset", ..] => reset("sqlx drops the database"),
+        ["migrate", "revert", ..] if args.value(&["--target-version"]).is_some_and(|v| v.text == "0") => {
+            reset("sqlx migrate revert --target-version 0 undoes every migration")
+        }
         ["migrate", "run" | "revert", ..] => change("sqlx applies or undoes migrations"),
         _ => None,
     };
