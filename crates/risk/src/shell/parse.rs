@@ -54,6 +54,8 @@ enum Stop {
     Eof,
     Paren,
     Brace,
+    /// The commands of one `case` pattern: up to `;;`, `;&`, `;;&` or `esac`.
+    CaseItem,
 }
 
 struct PendingHereDoc {
@@ -202,6 +204,9 @@ impl<'a> Parser<'a> {
                     self.newline()?;
                     continue;
                 }
+                Some(b';') if stop == Stop::CaseItem && matches!(self.peek_at(1), Some(b';' | b'&')) => {
+                    return Ok(list);
+                }
                 Some(b';') if self.peek_at(1) != Some(b';') => {
                     self.pos += 1;
                     continue;
@@ -217,6 +222,9 @@ impl<'a> Parser<'a> {
             if stop == Stop::Brace && self.at_reserved("}") {
                 return Ok(list);
             }
+            if stop == Stop::CaseItem && self.at_reserved("esac") {
+                return Ok(list);
+            }
             let pipeline = self.pipeline(stop)?;
             if !pipeline.commands.is_empty() {
                 list.pipelines.push(pipeline);
@@ -225,12 +233,14 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 Some(b'&') if self.peek_at(1) == Some(b'&') => self.pos += 2,
                 Some(b'|') if self.peek_at(1) == Some(b'|') => self.pos += 2,
+                Some(b';') if stop == Stop::CaseItem && matches!(self.peek_at(1), Some(b';' | b'&')) => {}
                 Some(b';') if self.peek_at(1) == Some(b';') => {
-                    return Err(self.error("`case` statements are not analysed"));
+                    return Err(self.error("`;;` outside a `case` statement"));
                 }
                 Some(b';' | b'&') => self.pos += 1,
                 Some(b'\n') | None | Some(b')') => {}
                 _ if stop == Stop::Brace && self.at_reserved("}") => {}
+                _ if stop == Stop::CaseItem && self.at_reserved("esac") => {}
                 Some(c) => return Err(self.error(format!("unexpected `{}`", c as char))),
             }
         }
@@ -272,7 +282,7 @@ impl<'a> Parser<'a> {
             return self.for_header();
         }
         if self.at_reserved("case") {
-            return Err(self.error("`case` statements are not analysed"));
+            return self.case().map(Some);
         }
         if self.at_reserved("function") {
             self.pos += "function".len();
@@ -393,6 +403,73 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+    }
+
+    /// `case WORD in [(]PATTERN[|PATTERN…]) LIST ;; … esac`: any branch may
+    /// run, so the result is a group of every branch's commands (after the
+    /// substitutions of the word and the patterns, which run first).
+    fn case(&mut self) -> Result<Command> {
+        let start = self.pos;
+        self.pos += "case".len();
+        self.skip_blanks();
+        let (_, mut substitutions) = self.word()?;
+        self.skip_newlines()?;
+        if !self.at_reserved("in") {
+            return Err(self.error("`case` without `in`"));
+        }
+        self.pos += "in".len();
+        self.enter()?;
+        let mut branches = List::default();
+        loop {
+            self.skip_newlines()?;
+            if self.at_reserved("esac") {
+                self.pos += "esac".len();
+                break;
+            }
+            if self.peek().is_none() {
+                return Err(self.error("`case` is not closed with `esac`"));
+            }
+            if self.peek() == Some(b'(') {
+                self.pos += 1;
+            }
+            loop {
+                self.skip_blanks();
+                let (_, inner) = self.word()?;
+                substitutions.extend(inner);
+                self.skip_blanks();
+                match self.peek() {
+                    Some(b'|') => self.pos += 1,
+                    Some(b')') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.error("a `case` pattern is not closed with `)`")),
+                }
+            }
+            branches.pipelines.extend(self.list(Stop::CaseItem)?.pipelines);
+            for terminator in [";;&", ";;", ";&"] {
+                if self.starts_with(terminator) {
+                    self.pos += terminator.len();
+                    break;
+                }
+            }
+        }
+        self.nesting -= 1;
+        let mut body = List::default();
+        if let Some(header) = self.runs_only(start, substitutions, Vec::new()) {
+            body.pipelines.push(Pipeline {
+                commands: vec![header],
+            });
+        }
+        body.pipelines.extend(branches.pipelines);
+        let mut substitutions = Vec::new();
+        let redirects = self.trailing_redirects(&mut substitutions)?;
+        Ok(Command::Group {
+            body,
+            subshell: false,
+            redirects,
+            substitutions,
+        })
     }
 
     /// `for NAME [in WORDS…]` up to the separator. The words are data, but
@@ -1121,6 +1198,21 @@ mod tests {
     }
 
     #[test]
+    fn every_branch_of_a_case_statement_is_a_command() {
+        assert_eq!(
+            words("case \"$1\" in\n  reset|wipe) dropdb x ;;\n  (up) echo $(date);& *) psql -c y;;& esac; z"),
+            vec![
+                vec!["dropdb", "x"],
+                vec!["echo", "$(…)"],
+                vec!["date"],
+                vec!["psql", "-c", "y"],
+                vec!["z"]
+            ]
+        );
+        assert_eq!(words("case x in\nesac"), Vec::<Vec<&str>>::new());
+    }
+
+    #[test]
     fn malformed_input_is_an_error() {
         for line in [
             "echo 'open",
@@ -1130,7 +1222,10 @@ mod tests {
             "echo $(b",
             "a `b",
             "x >",
-            "case x in a) y;; esac",
+            "case x in a) y;;",
+            "case x a) y;; esac",
+            "case x in a y;; esac",
+            "a;; b",
             "$'\\",
         ] {
             assert!(parse(line).is_err(), "{line}");
