@@ -446,3 +446,31 @@ fn functions_spelling_set_or_alter_sequence_are_caught() {
     );
     expect("SELECT nextval('farms_id_seq')", Risk::Low, None);
 }
+
+#[test]
+fn temporary_tables_of_the_session_may_be_dropped() {
+    expect("CREATE TEMP TABLE t AS SELECT 1; DROP TABLE t", Risk::Low, None);
+    expect("DROP TABLE IF EXISTS pg_temp.t", Risk::Low, None);
+    expect(
+        "CREATE TEMPORARY TABLE x (i int); INSERT INTO x VALUES (1); DROP TABLE x",
+        Risk::Low,
+        None,
+    );
+    // Once the temporary one is gone, the name is the permanent table's.
+    expect(
+        "CREATE TEMP TABLE farms (i int); DROP TABLE farms; DROP TABLE farms",
+        Risk::High,
+        Some("drop-table"),
+    );
+    expect(
+        "CREATE TEMP TABLE t (i int); DROP TABLE t, farms",
+        Risk::High,
+        Some("drop-table"),
+    );
+    // A permanent table made first may already have existed (psql goes on after an error).
+    expect(
+        "CREATE TABLE t (i int); DROP TABLE t",
+        Risk::High,
+        Some("drop-table"),
+    );
+}

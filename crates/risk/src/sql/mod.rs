@@ -127,6 +127,7 @@ pub(crate) fn analyse(sql: &str, options: &SqlOptions, depth: usize) -> Collecto
         sql,
         lines: LineIndex::new(sql),
         prepared: HashSet::new(),
+        temp_tables: HashSet::new(),
         findings: Collector::default(),
     };
     for raw in &parsed.protobuf.stmts {

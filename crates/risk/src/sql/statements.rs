@@ -35,6 +35,8 @@ pub(super) struct Walker<'a> {
     pub sql: &'a str,
     pub lines: LineIndex,
     pub prepared: HashSet<String>,
+    /// Temporary tables this text created (and has not dropped since).
+    pub temp_tables: HashSet<String>,
     pub findings: Collector,
 }
 
@@ -195,6 +197,21 @@ impl Walker<'_> {
                     let message = format!("COPY … PROGRAM runs `{}` on the database server", s.filename);
                     self.add(Rule::CopyProgram, message, text, span);
                 }
+                if let Some(query) = s.query.as_deref() {
+                    self.statement(query, text, span);
+                }
+            }
+            // A temporary table lives as long as the session: making one
+            // changes nothing that stays.
+            NodeEnum::CreateStmt(s) if s.relation.as_ref().is_some_and(is_temporary) => {
+                let name = s.relation.as_ref().map(table_name).unwrap_or_default();
+                self.temp_tables.insert(name.to_lowercase());
+            }
+            NodeEnum::CreateTableAsStmt(s)
+                if s.into.as_ref().and_then(|i| i.rel.as_ref()).is_some_and(is_temporary) =>
+            {
+                let name = s.into.as_ref().and_then(|i| i.rel.as_ref()).map(table_name).unwrap_or_default();
+                self.temp_tables.insert(name.to_lowercase());
                 if let Some(query) = s.query.as_deref() {
                     self.statement(query, text, span);
                 }
@@ -406,6 +423,22 @@ impl Walker<'_> {
     }
 
     fn drop(&mut self, s: &pg_query::protobuf::DropStmt, text: &str, span: Loc) {
+        // Temporary tables: in `pg_temp`, or made by this text (the session's
+        // own table shadows a permanent one of the same name; once dropped,
+        // the name is the permanent table's again).
+        let temporary = |name: &String| {
+            let lower = name.to_lowercase();
+            lower.starts_with("pg_temp.")
+                || lower.starts_with("pg_temp_")
+                || self.temp_tables.contains(&lower)
+        };
+        let listed: Vec<String> = s.objects.iter().map(object_name).collect();
+        if s.remove_type() == ObjectType::ObjectTable && !listed.is_empty() && listed.iter().all(temporary) {
+            for name in &listed {
+                self.temp_tables.remove(&name.to_lowercase());
+            }
+            return;
+        }
         let objects = names(s.objects.iter().map(object_name));
         let cascade = s.behavior() == DropBehavior::DropCascade;
         let kind = s.remove_type();
@@ -660,6 +693,11 @@ fn table_name(r: &RangeVar) -> String {
     } else {
         format!("{}.{}", r.schemaname, r.relname)
     }
+}
+
+/// Whether `CREATE TEMP TABLE` (or `TEMPORARY`, `pg_temp.name`) makes it.
+fn is_temporary(relation: &RangeVar) -> bool {
+    relation.relpersistence == "t" || relation.schemaname.eq_ignore_ascii_case("pg_temp")
 }
 
 fn object_name(node: &Node) -> String {

@@ -21,6 +21,24 @@ const SPEC: Spec = Spec {
 /// Classifies a command of this tool.
 pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
     let args = Args::read(inv, &SPEC);
+    // rake's dry run (`-n`) and its task listings (`-T db`, `-D`, `-W`, `-P`) run no task.
+    let lists_or_dry_runs = inv.args().iter().any(|a| {
+        matches!(
+            a.text.as_str(),
+            "-n" | "--dry-run"
+                | "-T"
+                | "--tasks"
+                | "-D"
+                | "--describe"
+                | "-W"
+                | "--where"
+                | "-P"
+                | "--prereqs"
+        )
+    });
+    if lists_or_dry_runs {
+        return;
+    }
     let ops = args.ops();
     let version_zero = ops.contains(&"VERSION=0");
     let mut judged = None;
