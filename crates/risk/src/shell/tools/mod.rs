@@ -99,7 +99,7 @@ fn family(name: &str) -> Option<Family> {
         "doctl" => Family::ObjectStorage,
         "dropdb" | "dropuser" | "createdb" | "pg_restore" | "pg_ctl" | "pg_ctlcluster" | "pg_dropcluster"
         | "pg_resetwal" | "pg_resetxlog" | "pg_rewind" | "pg_upgrade" | "pg_basebackup" | "systemctl"
-        | "service" | "kill" | "pkill" | "killall" => Family::Postgres,
+        | "service" | "kill" | "pkill" | "killall" | "pgbench" => Family::Postgres,
         _ if migrations::handles(name) => Family::Migrations,
         "docker" | "docker-compose" | "podman" | "podman-compose" | "nerdctl" | "kubectl" | "oc" => {
             Family::Containers
@@ -190,7 +190,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         Some(Family::TaskRunner) => task_runners::run(w, &name, inv, scope),
         Some(Family::Prisma) => prisma::classify(w, inv, scope),
         Some(Family::Psql) => psql::classify(w, inv, scope),
-        Some(Family::Postgres) => postgres::classify(w, &name, inv),
+        Some(Family::Postgres) => postgres::classify(w, &name, inv, scope),
         Some(Family::Migrations) => migrations::classify(w, &name, inv, scope),
         Some(Family::Containers) => containers::classify(w, &name, inv, scope),
         Some(Family::Files) => files::classify(w, &name, inv, scope),

@@ -1,7 +1,8 @@
 //! PostgreSQL's own programs and service managers.
 
+use super::super::ast::Word;
 use super::super::opts::{read, Items, Spec};
-use super::super::walk::{Invocation, Walker};
+use super::super::walk::{Invocation, Scope, Walker};
 use crate::rules::Rule;
 
 const PG_RESTORE: Spec = Spec {
@@ -63,7 +64,7 @@ fn starts_cluster(line: &str, dir: &str) -> bool {
 }
 
 /// Classifies PostgreSQL server and client programs.
-pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
+pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let text = &inv.text;
     let args: Vec<&str> = inv.args().iter().map(|a| a.text.as_str()).collect();
     match name {
@@ -195,6 +196,7 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
             format!("{name} rewrites the write-ahead log and can corrupt data"),
             text,
         ),
+        "pgbench" => pgbench(w, inv, scope),
         // `pkill postgres`, `kill $(head -1 …/postmaster.pid)`: pg_ctl's
         // `stop` and `kill` by another name.
         "kill" | "pkill" | "killall"
@@ -230,4 +232,61 @@ fn names_server(text: &str) -> bool {
     ["postgres", "postmaster", "pgbouncer"]
         .iter()
         .any(|n| text.contains(n))
+}
+
+/// `pgbench -i` drops and creates pgbench's tables (medium); `-f FILE`
+/// runs the file's SQL, many times over (`FILE@WEIGHT` too).
+fn pgbench(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let spec = Spec {
+        short_values: "cjTtsfbDhpUFRLPMS",
+        long_values: &[
+            "client",
+            "jobs",
+            "time",
+            "transactions",
+            "scale",
+            "file",
+            "builtin",
+            "define",
+            "host",
+            "port",
+            "username",
+            "fillfactor",
+            "rate",
+            "latency-limit",
+            "progress",
+            "protocol",
+            "init-steps",
+            "partitions",
+            "partition-method",
+            "tablespace",
+            "index-tablespace",
+        ],
+    };
+    let (items, _) = read(inv.args(), &spec, false);
+    if items.has(&["-i", "--initialize"]) {
+        w.add(
+            Rule::SchemaChange,
+            "pgbench -i drops and creates pgbench's tables",
+            &inv.text,
+        );
+    }
+    for file in items.values(&["-f", "--file"]) {
+        let path = file
+            .text
+            .rsplit_once('@')
+            .map_or(file.text.as_str(), |(path, _)| path);
+        let file = Word {
+            text: path.to_string(),
+            ..file.clone()
+        };
+        match w.read_file(&file, scope) {
+            Ok((sql, origin)) => w.nested_sql(&sql, Some(format!("pgbench running {origin}"))),
+            Err(why) => w.add(
+                Rule::SqlUnreadable,
+                format!("pgbench runs SQL that cannot be read: {why}"),
+                &inv.text,
+            ),
+        }
+    }
 }
