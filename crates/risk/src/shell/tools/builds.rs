@@ -5,8 +5,9 @@
 //! argument) says it works on the database fails closed as an unresolved
 //! script, medium risk; the others (`go run ./cmd/server`) are low.
 
+use super::super::ast::Word;
 use super::super::walk::{Invocation, Scope, Walker};
-use super::sounds_like_database;
+use super::{program_name, sounds_like_database};
 use crate::rules::Rule;
 
 /// Build tools whose `run` subcommand runs a program of the project
@@ -18,12 +19,42 @@ const TASK_RUNNERS: &[&str] = &["task", "go-task"];
 
 /// Whether `name` is a program of this module.
 pub fn handles(name: &str) -> bool {
-    BUILDERS.contains(&name) || TASK_RUNNERS.contains(&name)
+    BUILDERS.contains(&name) || TASK_RUNNERS.contains(&name) || name == "java"
+}
+
+/// `java [options] -jar FILE.jar ARGS…`: a tool's own jar
+/// (`liquibase-4.25.jar`, `flyway-commandline.jar`) is that tool; any
+/// other is a program dbguard does not read.
+fn java(w: &mut Walker, inv: &Invocation, scope: &Scope) {
+    let args = inv.args();
+    let Some(jar) = args
+        .iter()
+        .position(|a| a.text == "-jar")
+        .and_then(|i| args.get(i + 1).map(|_| i + 1))
+    else {
+        return;
+    };
+    let file = program_name(&args[jar].text);
+    let tool = file
+        .trim_end_matches(".jar")
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    if !tool.is_empty() && super::is_known(&tool) {
+        let mut words = vec![Word::literal(tool)];
+        words.extend(args[jar + 1..].iter().cloned());
+        return w.invocation(&inv.with_words(words), scope);
+    }
+    unread(w, "java", "program", &args[jar..], inv);
 }
 
 /// Classifies what `name` builds and runs; a database tool named among its
 /// arguments (`cargo sqlx database drop`) is classified as for any program.
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    if name == "java" {
+        return java(w, inv, scope);
+    }
     super::nested::unknown(w, name, inv, scope);
     let args = inv.args();
     let (what, named) = if TASK_RUNNERS.contains(&name) {
@@ -34,6 +65,12 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
             _ => return,
         }
     };
+    unread(w, name, what, named, inv);
+}
+
+/// A program or task dbguard does not read: medium when a word of it
+/// (`named`) says it works on the database or is only known at run time.
+fn unread(w: &mut Walker, name: &str, what: &str, named: &[Word], inv: &Invocation) {
     if let Some(word) = named.iter().find(|a| a.dynamic || sounds_like_database(&a.text)) {
         w.add(
             Rule::ScriptUnresolved,

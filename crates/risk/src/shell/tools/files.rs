@@ -14,11 +14,20 @@ use crate::rules::Rule;
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
     match name {
-        "rm" | "shred" | "unlink" | "truncate" => {
-            let recursive = args.iter().any(|a| {
-                a.text == "--recursive"
-                    || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains(['r', 'R']))
-            });
+        // `trash-put`, `trash`, `gio trash`: out of their place, as `rm`.
+        "rm" | "shred" | "unlink" | "truncate" | "trash-put" | "trash" | "gio" => {
+            let args = match (name, args.first()) {
+                ("gio", Some(sub)) if sub.text == "trash" || sub.text == "remove" => &args[1..],
+                ("gio", _) => return,
+                _ => args,
+            };
+            let recursive = matches!(name, "trash-put" | "trash" | "gio")
+                || args.iter().any(|a| {
+                    a.text == "--recursive"
+                        || (a.text.starts_with('-')
+                            && !a.text.starts_with("--")
+                            && a.text.contains(['r', 'R']))
+                });
             for arg in operands(args) {
                 report(w, name, arg, recursive, inv);
             }

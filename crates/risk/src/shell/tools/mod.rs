@@ -104,7 +104,7 @@ fn family(name: &str) -> Option<Family> {
         "docker" | "docker-compose" | "podman" | "podman-compose" | "nerdctl" | "kubectl" | "oc" => {
             Family::Containers
         }
-        "rm" | "find" | "shred" | "unlink" | "truncate" => Family::Files,
+        "rm" | "find" | "shred" | "unlink" | "truncate" | "trash-put" | "trash" | "gio" => Family::Files,
         "git" => Family::Git,
         _ if backups::handles(name) => Family::Backups,
         _ if object_storage::handles(name) => Family::ObjectStorage,

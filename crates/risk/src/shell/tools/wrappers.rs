@@ -105,10 +105,39 @@ pub fn unwrap(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     if let Some(dir) = items.values(&["-D", "--chdir"]).first() {
         inner_scope.cwd = w.resolve(&dir.text, scope).filter(|_| !dir.dynamic);
     }
-    let inner: Vec<Word> = args.get(start..).unwrap_or_default().to_vec();
+    let mut inner: Vec<Word> = args.get(start..).unwrap_or_default().to_vec();
+    if matches!(name, "npx" | "bunx") {
+        if let Some(bin) = inner.first().and_then(|p| package_bin(&p.text)) {
+            inner[0] = Word::literal(bin);
+        }
+    }
     if !inner.is_empty() {
         w.invocation(&inv.with_words(inner), &inner_scope);
     }
+}
+
+/// npm packages whose command has another name (`npx @railway/cli down`
+/// runs `railway down`), a version (`@3`) left out.
+fn package_bin(package: &str) -> Option<&'static str> {
+    let name = match package.get(1..).and_then(|rest| rest.find('@')) {
+        Some(at) => &package[..at + 1],
+        None => package,
+    };
+    const BINS: &[(&str, &str)] = &[
+        ("node-flywaydb", "flyway"),
+        ("@railway/cli", "railway"),
+        ("hasura-cli", "hasura"),
+        ("@mikro-orm/cli", "mikro-orm"),
+        ("sequelize-cli", "sequelize"),
+        ("kysely-ctl", "kysely"),
+        ("@supabase/cli", "supabase"),
+        ("@neondatabase/neonctl", "neonctl"),
+        ("@aws-cdk/cli", "cdk"),
+        ("aws-cdk", "cdk"),
+        ("@pulumi/cli", "pulumi"),
+        ("@liquibase/cli", "liquibase"),
+    ];
+    BINS.iter().find(|(p, _)| *p == name).map(|(_, bin)| *bin)
 }
 
 /// `env [-i] [-u NAME] [-C DIR] [-S STRING] [NAME=VALUE…] COMMAND…`

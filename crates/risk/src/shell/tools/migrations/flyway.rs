@@ -11,12 +11,18 @@ pub const NAMES: &[&str] = &["flyway"];
 /// Classifies a command of this tool.
 pub fn classify(w: &mut Walker, inv: &Invocation, _scope: &Scope) {
     let args = Args::read(inv, &NO_VALUES);
-    let judged = match args.ops().first().copied() {
-        Some("clean") => reset("flyway clean drops every object in the schemas"),
-        Some("migrate" | "undo" | "repair" | "baseline") => {
-            change("flyway changes the schema or its history")
-        }
-        _ => None,
+    // Flyway's options are `-key=value`; a wrapper's may take a value
+    // (`node-flywaydb -c conf.js clean`): any bare word may be the command.
+    let ops = args.ops();
+    let judged = if ops.contains(&"clean") {
+        reset("flyway clean drops every object in the schemas")
+    } else if ops
+        .iter()
+        .any(|c| matches!(*c, "migrate" | "undo" | "repair" | "baseline"))
+    {
+        change("flyway changes the schema or its history")
+    } else {
+        None
     };
     report(w, inv, &args, judged);
 }
