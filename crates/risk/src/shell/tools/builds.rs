@@ -46,7 +46,12 @@ fn java(w: &mut Walker, inv: &Invocation, scope: &Scope) {
         words.extend(args[jar + 1..].iter().cloned());
         return w.invocation(&inv.with_words(words), scope);
     }
-    unread(w, "java", "program", &args[jar..], inv);
+    // The jar's arguments only known at run time (a launcher's `"$@"`) say
+    // nothing about it; a jar only known at run time is unknown.
+    let named: Vec<Word> = std::iter::once(args[jar].clone())
+        .chain(args[jar + 1..].iter().filter(|a| !a.dynamic).cloned())
+        .collect();
+    unread(w, "java", "program", &named, inv);
 }
 
 /// Classifies what `name` builds and runs; a database tool named among its
