@@ -1,9 +1,11 @@
 //! Programs a build tool compiles from the project and runs (`go run
 //! ./cmd/reset-db`, `cargo run --bin seed`, `dotnet run --project
-//! tools/Migrate`, `swift run wipe`) and go-task's `task NAME`. dbguard reads
-//! neither compiled sources nor Taskfiles, so one whose name (or an
-//! argument) says it works on the database fails closed as an unresolved
-//! script, medium risk; the others (`go run ./cmd/server`) are low.
+//! tools/Migrate`, `swift run wipe`, `bazel run //db:reset`) and the tasks
+//! of task runners whose files dbguard does not read (go-task, invoke,
+//! poe, grunt, gulp, mise, earthly, `deno task`, `composer run-script`).
+//! One whose name (or an argument) says it works on the database fails
+//! closed as an unresolved script, medium risk; the others (`go run
+//! ./cmd/server`) are low.
 
 use super::super::ast::Word;
 use super::super::walk::{Invocation, Scope, Walker};
@@ -12,10 +14,12 @@ use crate::rules::Rule;
 
 /// Build tools whose `run` subcommand runs a program of the project
 /// (`dotnet` comes through Entity Framework's module).
-const BUILDERS: &[&str] = &["go", "cargo", "swift"];
+const BUILDERS: &[&str] = &["go", "cargo", "swift", "bazel", "bazelisk"];
 
-/// go-task's names.
-const TASK_RUNNERS: &[&str] = &["task", "go-task"];
+/// Task runners whose task files dbguard does not read.
+const TASK_RUNNERS: &[&str] = &[
+    "task", "go-task", "invoke", "inv", "poe", "grunt", "gulp", "mise", "earthly", "composer",
+];
 
 /// Whether `name` is a program of this module.
 pub fn handles(name: &str) -> bool {
@@ -62,7 +66,13 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     }
     super::nested::unknown(w, name, inv, scope);
     let args = inv.args();
-    let (what, named) = if TASK_RUNNERS.contains(&name) {
+    let (what, named) = if name == "composer" {
+        // Composer's other commands name packages (`composer require doctrine/dbal`).
+        match args.split_first() {
+            Some((sub, rest)) if sub.text == "run-script" || sub.text == "run" => ("script", rest),
+            _ => return,
+        }
+    } else if TASK_RUNNERS.contains(&name) {
         ("task", args)
     } else {
         match args.split_first() {
@@ -75,7 +85,7 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
 
 /// A program or task dbguard does not read: medium when a word of it
 /// (`named`) says it works on the database or is only known at run time.
-fn unread(w: &mut Walker, name: &str, what: &str, named: &[Word], inv: &Invocation) {
+pub(super) fn unread(w: &mut Walker, name: &str, what: &str, named: &[Word], inv: &Invocation) {
     if let Some(word) = named.iter().find(|a| a.dynamic || sounds_like_database(&a.text)) {
         w.add(
             Rule::ScriptUnresolved,

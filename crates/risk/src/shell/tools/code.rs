@@ -204,6 +204,8 @@ fn deno(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             }
             if sub.text == "run" {
                 script(w, "deno", target, tail, Lang::JavaScript, inv, scope);
+            } else {
+                super::builds::unread(w, "deno", "task", std::slice::from_ref(target), inv);
             }
         }
         _ => {}

@@ -264,7 +264,7 @@ pub fn writes_no_files(name: &str) -> bool {
 pub fn sounds_like_database(name: &str) -> bool {
     const WORDS: &[&str] = &[
         "db", "database", "migrat", "prisma", "seed", "reset", "drop", "truncate", "wipe", "restore",
-        "schema", "sql", "purge", "flush", "fresh",
+        "schema", "sql", "purge", "flush", "fresh", "destroy", "nuke",
     ];
     let lower = name.to_lowercase();
     WORDS.iter().any(|w| lower.contains(w))
