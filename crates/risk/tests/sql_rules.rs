@@ -474,3 +474,24 @@ fn temporary_tables_of_the_session_may_be_dropped() {
         Some("drop-table"),
     );
 }
+
+#[test]
+fn calls_and_roles_whose_effects_are_unseen_are_medium() {
+    expect("SELECT purge_farms()", Risk::Medium, Some("call-procedure"));
+    expect(
+        "SELECT public.delete_tenant(5)",
+        Risk::Medium,
+        Some("call-procedure"),
+    );
+    expect("SELECT array_remove(ARRAY[1, 2], 1)", Risk::Low, None);
+    expect("SELECT pg_stat_reset()", Risk::Low, None);
+    expect("SELECT * FROM farms WHERE name = 'drop'", Risk::Low, None);
+    expect("SET ROLE postgres", Risk::Medium, Some("permission-change"));
+    expect(
+        "SET SESSION AUTHORIZATION postgres",
+        Risk::Medium,
+        Some("permission-change"),
+    );
+    expect("SET ROLE NONE", Risk::Low, None);
+    expect("RESET ROLE", Risk::Low, None);
+}

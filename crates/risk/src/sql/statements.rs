@@ -25,6 +25,16 @@ const DANGEROUS_FUNCTIONS: &[&str] = &[
 /// Functions that end other sessions.
 const TERMINATING_FUNCTIONS: &[&str] = &["pg_terminate_backend", "pg_cancel_backend"];
 
+/// Words in a function's name that say it deletes (`purge_farms()`): its
+/// body is not known here, so calling it is as unknown as `CALL` (medium).
+const DELETING_NAMES: &[&str] = &[
+    "delete", "drop", "purge", "wipe", "truncate", "reset", "clean", "remove", "destroy", "erase", "nuke",
+];
+
+/// Prefixes of PostgreSQL's own functions whose names hold such a word
+/// (`array_remove`, `ts_delete`, `pg_stat_reset`).
+const BUILTIN_PREFIXES: &[&str] = &["array_", "ts_", "pg_", "json_", "jsonb_"];
+
 /// Functions that move a sequence, as `ALTER SEQUENCE … RESTART` does.
 const SEQUENCE_FUNCTIONS: &[&str] = &["setval"];
 
@@ -304,6 +314,19 @@ impl Walker<'_> {
                 span,
             ),
             NodeEnum::VariableSetStmt(v)
+                if (v.name.eq_ignore_ascii_case("role") || v.name.eq_ignore_ascii_case("session_authorization"))
+                    && !v.args.is_empty()
+                    && !is_string(&v.args, "none") =>
+            {
+                self.add(
+                    Rule::PermissionChange,
+                    "SET ROLE acts as another role, with its privileges (every tenant's rows, if it bypasses row-level security)"
+                        .into(),
+                    text,
+                    span,
+                )
+            }
+            NodeEnum::VariableSetStmt(v)
                 if v.name.eq_ignore_ascii_case("session_replication_role") && !restores_origin(&v.args) =>
             {
                 self.add(
@@ -531,9 +554,14 @@ impl Walker<'_> {
                 span,
             );
         }
-        if ![DANGEROUS_FUNCTIONS, TERMINATING_FUNCTIONS, SEQUENCE_FUNCTIONS]
-            .iter()
-            .any(|list| watched(list))
+        if ![
+            DANGEROUS_FUNCTIONS,
+            TERMINATING_FUNCTIONS,
+            SEQUENCE_FUNCTIONS,
+            DELETING_NAMES,
+        ]
+        .iter()
+        .any(|list| watched(list))
         {
             return;
         }
@@ -550,6 +578,13 @@ impl Walker<'_> {
             } else if SEQUENCE_FUNCTIONS.contains(&name.as_str()) {
                 let message = format!("{name}() moves a sequence: new rows can collide with existing keys");
                 self.add(Rule::SchemaChange, message, text, span);
+            } else if DELETING_NAMES.iter().any(|w| name.contains(w))
+                && !BUILTIN_PREFIXES.iter().any(|p| name.starts_with(p))
+            {
+                let message = format!(
+                    "calls {name}(), whose name says it deletes and whose effects dbguard cannot see"
+                );
+                self.add(Rule::CallProcedure, message, text, span);
             }
         }
     }
@@ -631,11 +666,15 @@ fn disables_durability(a: &pg_query::protobuf::AlterSystemStmt) -> bool {
 
 /// `SET session_replication_role = origin | DEFAULT`: back to normal.
 fn restores_origin(args: &[Node]) -> bool {
+    args.is_empty() || is_string(args, "origin")
+}
+
+/// Whether `args` are the one string `value` (any case).
+fn is_string(args: &[Node], value: &str) -> bool {
     match args {
-        [] => true,
         [arg] => match &arg.node {
             Some(NodeEnum::AConst(c)) => {
-                matches!(&c.val, Some(pg_query::protobuf::a_const::Val::Sval(s)) if s.sval.eq_ignore_ascii_case("origin"))
+                matches!(&c.val, Some(pg_query::protobuf::a_const::Val::Sval(s)) if s.sval.eq_ignore_ascii_case(value))
             }
             _ => false,
         },
