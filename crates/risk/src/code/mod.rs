@@ -4,7 +4,7 @@
 //! ([`orm`]). The shell side (`python -c`, `node script.js`, heredocs into
 //! an interpreter) is in the shell tools' `code` module.
 
-pub mod deletions;
+pub mod file_calls;
 pub mod literals;
 pub mod orm;
 pub mod sinks;

@@ -45,9 +45,16 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
     for (at, name, args) in method_calls(code) {
         let compact: String = args.chars().filter(|c| !c.is_whitespace()).collect();
         let chain = &code[chain_start(code, at)..at];
-        let filtered = [".where(", ".filter(", ".exclude(", ".filter_by(", ".find_by("]
-            .iter()
-            .any(|f| chain.contains(f));
+        let filtered = [
+            ".where(",
+            ".filter(",
+            ".exclude(",
+            ".filter_by(",
+            ".find_by(",
+            "->where(",
+        ]
+        .iter()
+        .any(|f| chain.contains(f));
         let len = name.len() + args.len() + 2;
         match (lang, name) {
             (Lang::JavaScript, "deleteMany" | "updateMany") => {
@@ -167,6 +174,44 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
             (Lang::JavaScript, "truncate") if compact.is_empty() || compact.starts_with('{') => {
                 add(Rule::OrmDestructiveCall, "truncate() deletes every row", at, len)
             }
+            // MikroORM: `em.nativeDelete(Entity, {})`, `nativeUpdate(Entity, {}, …)`.
+            (Lang::JavaScript, "nativeDelete" | "nativeUpdate") => {
+                let criteria = compact.split_once(',').map_or("", |(_, rest)| rest);
+                let (rule, message) = match criteria.starts_with("{}") || criteria.is_empty() {
+                    true => (
+                        Rule::OrmDestructiveCall,
+                        format!("{name}() with empty criteria writes every row"),
+                    ),
+                    false => (
+                        Rule::OrmFilteredWrite,
+                        format!(
+                            "{name}() writes every row its criteria match, which dbguard does not evaluate"
+                        ),
+                    ),
+                };
+                add(rule, &message, at, len);
+            }
+            // Laravel: `DB::table('t')->delete()`, `Model::query()->update([…])`.
+            (Lang::JavaScript, "delete" | "update" | "truncate")
+                if chain.trim_end().ends_with("->")
+                    && (chain.contains("DB::table(")
+                        || chain.contains("::query()")
+                        || chain.contains("::all()")) =>
+            {
+                let (rule, message) = match filtered {
+                    true => (
+                        Rule::OrmFilteredWrite,
+                        format!(
+                            "{name}() writes every row its where() matches, which dbguard does not evaluate"
+                        ),
+                    ),
+                    false => (
+                        Rule::OrmDestructiveCall,
+                        format!("{name}() without where() writes every row"),
+                    ),
+                };
+                add(rule, &message, at, len);
+            }
             (Lang::JavaScript, "del") if compact.is_empty() && !filtered => add(
                 Rule::OrmDestructiveCall,
                 "del() without where() deletes every row",
@@ -204,6 +249,32 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                 };
                 add(rule, &message, at, len);
             }
+            // Peewee: `Model.delete().execute()`, `Model.update(…).execute()`.
+            (Lang::Python, "delete" | "update")
+                if receiver(chain).starts_with(|c: char| c.is_ascii_uppercase())
+                    && chain_tail(code, at + len).contains(".execute(") =>
+            {
+                let (rule, message) = match chain_tail(code, at + len).contains(".where(") {
+                    true => (
+                        Rule::OrmFilteredWrite,
+                        format!(
+                            "{name}() writes every row its where() matches, which dbguard does not evaluate"
+                        ),
+                    ),
+                    false => (
+                        Rule::OrmDestructiveCall,
+                        format!("{name}() without where() writes every row"),
+                    ),
+                };
+                add(rule, &message, at, len);
+            }
+            // Django's `QuerySet._raw_delete()`, as `delete()`.
+            (Lang::Python, "_raw_delete") if chain.contains(".all()") || receiver(chain) == "objects" => add(
+                Rule::OrmDestructiveCall,
+                "_raw_delete() on every row of the table",
+                at,
+                len,
+            ),
             (Lang::Python, "delete" | "update") if compact.is_empty() || name == "update" => {
                 // `X.objects.update(…)` (Django), `X.query.delete()` (Flask-SQLAlchemy).
                 let everything = chain.contains(".all()")
@@ -248,6 +319,16 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
         }
     }
     if lang == Lang::Ruby {
+        for name in ["delete_by", "destroy_by"] {
+            for (at, _) in code.match_indices(&format!(".{name}")) {
+                add(
+                    Rule::OrmFilteredWrite,
+                    &format!("{name} writes every row its conditions match, which dbguard does not evaluate"),
+                    at,
+                    name.len() + 1,
+                );
+            }
+        }
         for name in ["delete_all", "destroy_all", "update_all"] {
             for (at, _) in code.match_indices(&format!(".{name}")) {
                 let after = code[at + name.len() + 1..].chars().next();

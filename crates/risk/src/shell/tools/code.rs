@@ -15,7 +15,7 @@ use super::super::walk::{InputText, Invocation, Scope, Walker};
 use super::nested::runs_known_program;
 use super::{is_database_tool, program_name};
 use crate::code::sinks::{self, Runs};
-use crate::code::{deletions, glued, orm, scan, sql_of, Lang, Literal};
+use crate::code::{file_calls, glued, orm, scan, sql_of, Lang, Literal};
 use crate::rules::Rule;
 
 const NAMES: &[&str] = &[
@@ -353,10 +353,11 @@ fn source(
             let mut words = vec![Word::literal(literal.text.clone())];
             let mut end = literal.end;
             for next in &literals[i + 1..] {
-                let between = code.get(end..next.start).unwrap_or("x");
+                // `spawn('psql', ['-c', …])`, `new Deno.Command('dropdb', { args: ['farm'] })`.
+                let between = code.get(end..next.start).unwrap_or("x").replace("args", "");
                 if !between
                     .chars()
-                    .all(|c| c.is_whitespace() || matches!(c, ',' | '[' | '('))
+                    .all(|c| c.is_whitespace() || matches!(c, ',' | '[' | '(' | '{' | ':' | '='))
                 {
                     break;
                 }
@@ -368,13 +369,30 @@ fn source(
             }
         }
     }
-    // `fs.rmSync('backups', …)`, `shutil.rmtree('backups')`: as `rm -rf PATH`.
-    for path in deletions::deleted(&code, &literals) {
-        let target = Word {
-            dynamic: path.interpolated,
-            ..Word::literal(path.text.clone())
-        };
-        let words = vec![Word::literal("rm"), Word::literal("-rf"), target];
+    // `fs.rmSync('backups', …)`, `shutil.rmtree('backups')`: as `rm -rf PATH`;
+    // `writeFileSync(PATH, …)` as `tee PATH`; `shutil.move(A, B)` as `mv A B`.
+    let word = |literal: &Literal| Word {
+        dynamic: literal.interpolated,
+        ..Word::literal(literal.text.clone())
+    };
+    let mut commands: Vec<Vec<Word>> = Vec::new();
+    for path in file_calls::deleted(&code, &literals) {
+        commands.push(vec![Word::literal("rm"), Word::literal("-rf"), word(path)]);
+    }
+    for path in file_calls::overwritten(&code, &literals) {
+        commands.push(vec![Word::literal("tee"), word(path)]);
+    }
+    for (from, to) in file_calls::moved(&code, &literals) {
+        let to = to.map_or(
+            Word {
+                dynamic: true,
+                ..Word::literal("a place only known at run time")
+            },
+            word,
+        );
+        commands.push(vec![Word::literal("mv"), word(from), to]);
+    }
+    for words in commands {
         w.invocation(&inv.with_words(words), scope);
     }
     super::self_protection::code(w, text, &code, via, inv);
