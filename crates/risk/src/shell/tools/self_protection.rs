@@ -21,7 +21,7 @@
 use std::path::Path;
 
 use super::super::ast::{Redirect, RedirectKind, Simple, Word};
-use super::super::walk::{Invocation, Scope, Walker};
+use super::super::walk::{InputText, Invocation, Scope, Walker};
 use super::nested::READERS;
 use crate::rules::Rule;
 
@@ -251,10 +251,21 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
             &inv.text,
         );
     }
-    let reads = READERS.contains(&name)
-        || MORE_READERS.contains(&name)
-        || (name == "git" && git_reads(args))
-        || (name == "sed" && !sed_edits(args));
+    if name == "patch"
+        || (name == "git"
+            && args
+                .iter()
+                .find(|a| !a.text.starts_with('-'))
+                .is_some_and(|a| a.text == "apply" || a.text == "am"))
+    {
+        patched(w, name, inv, scope);
+    }
+    let awk_edits = matches!(name, "awk" | "gawk") && awk_edits(args);
+    let reads = !awk_edits
+        && (READERS.contains(&name)
+            || MORE_READERS.contains(&name)
+            || (name == "git" && git_reads(args))
+            || (name == "sed" && !sed_edits(args)));
     if !reads {
         if let Some((path, what)) = args
             .iter()
@@ -301,6 +312,87 @@ fn git_reads(args: &[Word]) -> bool {
                 | "commit"
         )
     )
+}
+
+/// gawk's `-i inplace` (`-iinplace`, `--include=inplace`) rewrites its files.
+fn awk_edits(args: &[Word]) -> bool {
+    args.windows(2)
+        .any(|pair| matches!(pair[0].text.as_str(), "-i" | "--include") && pair[1].text == "inplace")
+        || args
+            .iter()
+            .any(|a| a.text == "-iinplace" || a.text == "--include=inplace")
+}
+
+/// `patch` and `git apply|am`: the files the patch names (read from its
+/// file or standard input) are changed, dbguard's own among them. A patch
+/// that cannot be read may change any file.
+fn patched(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
+    let args = inv.args();
+    // Dry runs and summaries change nothing.
+    if args.iter().any(|a| {
+        matches!(
+            a.text.as_str(),
+            "--check" | "--stat" | "--numstat" | "--summary" | "--dry-run"
+        )
+    }) {
+        return;
+    }
+    let named = match name {
+        "patch" => args.iter().enumerate().find_map(|(i, a)| match a.text.as_str() {
+            "-i" | "--input" => args.get(i + 1).cloned(),
+            t => t.strip_prefix("--input=").map(|v| Word {
+                text: v.to_string(),
+                ..a.clone()
+            }),
+        }),
+        _ => args.iter().filter(|a| !a.text.starts_with('-')).nth(1).cloned(),
+    };
+    let text = match &named {
+        Some(file) => w.read_file(file, scope).map(|(text, _)| text),
+        None => match w.read_input(&inv.stdin, scope) {
+            InputText::Text(text, _) => Ok(text),
+            InputText::Interactive => Ok(String::new()),
+            InputText::Unreadable(why) => Err(why),
+        },
+    };
+    match text {
+        Ok(text) => {
+            let touched = text.lines().filter_map(|line| {
+                let path = line
+                    .strip_prefix("+++ ")
+                    .or_else(|| line.strip_prefix("--- "))
+                    .or_else(|| {
+                        line.strip_prefix("diff --git ")
+                            .and_then(|l| l.split_whitespace().last())
+                    })?;
+                let path = path.split('\t').next().unwrap_or(path).trim();
+                Some(
+                    path.strip_prefix("a/")
+                        .or_else(|| path.strip_prefix("b/"))
+                        .unwrap_or(path)
+                        .to_string(),
+                )
+            });
+            if let Some((path, what)) = touched
+                .into_iter()
+                .find_map(|p| protected(&p).map(|what| (p.clone(), what)))
+            {
+                w.add(
+                    Rule::EditDbguardState,
+                    format!("{name} patches {path}, {what}; {PERSON}"),
+                    &inv.text,
+                );
+            }
+        }
+        Err(why) if !why.ends_with("does not exist") => w.add(
+            Rule::ScriptUnresolved,
+            format!(
+                "{name} applies a patch that cannot be read, which may change dbguard's own files: {why}"
+            ),
+            &inv.text,
+        ),
+        Err(_) => {}
+    }
 }
 
 fn sed_edits(args: &[Word]) -> bool {
