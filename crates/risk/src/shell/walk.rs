@@ -725,7 +725,17 @@ fn producer_output(command: &Command, heredocs: &[HereDoc], stdin: &Input) -> In
                 origin: "echo".to_string(),
             }
         }
-        "printf" => match args.split_first() {
+        // `printf -- FORMAT`: `--` ends printf's options (`-v VAR` prints nothing).
+        "printf" if args.first().is_some_and(|a| a.text == "-v") => Input::Text {
+            text: String::new(),
+            dynamic,
+            origin: "printf -v".to_string(),
+        },
+        "printf" => match args
+            .split_first()
+            .filter(|(f, _)| f.text != "--")
+            .or_else(|| args.get(1..).and_then(<[Word]>::split_first))
+        {
             Some((format, values)) => Input::Text {
                 text: printf(&format.text, values),
                 dynamic,
