@@ -172,7 +172,8 @@ const LAUNCHERS: &[Launcher] = &[
     },
     Launcher {
         names: &["nsenter"],
-        spec: spec("tSGrwmuinpUC", &["target", "setuid", "setgid", "root", "wd"]),
+        // `-m`, `-n`, `-r`, `-w`, … take a file only as `-mFILE` or `--mount=FILE`.
+        spec: spec("tSG", &["target", "setuid", "setgid"]),
         skip: 0,
         command_options: &[],
         chdir_options: &[],

@@ -51,6 +51,23 @@ pub fn classify(w: &mut Walker, inv: &Invocation, scope: &Scope) {
             "heroku ends database sessions".to_string(),
         )),
         ["pg:psql", ..] => return psql(w, inv, scope, &args),
+        // `heroku local:run CMD`: here, with the app's environment.
+        ["local:run", ..] => {
+            let start = inv
+                .args()
+                .iter()
+                .position(|a| a.text == "local:run")
+                .map_or(0, |i| i + 1);
+            let mut words: Vec<Word> = inv.args()[start..].to_vec();
+            while words.first().is_some_and(|a| a.text.starts_with('-')) {
+                let takes_value = matches!(words[0].text.as_str(), "-e" | "--env" | "-p" | "--port");
+                words.drain(..if takes_value { 2 } else { 1 }.min(words.len()));
+            }
+            if !words.is_empty() {
+                w.invocation(&inv.with_words(words), scope);
+            }
+            return;
+        }
         ["run" | "run:detached", ..] => {
             let command = dyno_command(inv);
             return run_elsewhere(w, inv, command, "a Heroku dyno", scope);
