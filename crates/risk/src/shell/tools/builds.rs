@@ -2,7 +2,8 @@
 //! ./cmd/reset-db`, `cargo run --bin seed`, `dotnet run --project
 //! tools/Migrate`, `swift run wipe`, `bazel run //db:reset`) and the tasks
 //! of task runners whose files dbguard does not read (go-task, invoke,
-//! poe, grunt, gulp, mise, earthly, `deno task`, `composer run-script`).
+//! poe, grunt, gulp, mise, earthly, `deno task`, `composer run-script`,
+//! Ansible playbooks).
 //! One whose name (or an argument) says it works on the database fails
 //! closed as an unresolved script, medium risk; the others (`go run
 //! ./cmd/server`) are low.
@@ -18,7 +19,17 @@ const BUILDERS: &[&str] = &["go", "cargo", "swift", "bazel", "bazelisk"];
 
 /// Task runners whose task files dbguard does not read.
 const TASK_RUNNERS: &[&str] = &[
-    "task", "go-task", "invoke", "inv", "poe", "grunt", "gulp", "mise", "earthly", "composer",
+    "task",
+    "go-task",
+    "invoke",
+    "inv",
+    "poe",
+    "grunt",
+    "gulp",
+    "mise",
+    "earthly",
+    "composer",
+    "ansible-playbook",
 ];
 
 /// Whether `name` is a program of this module.

@@ -150,7 +150,20 @@ pub fn kubectl(w: &mut Walker, inv: &Invocation, scope: &Scope) -> bool {
 
 /// `helm uninstall|delete RELEASE…` of a PostgreSQL release.
 pub fn helm(w: &mut Walker, inv: &Invocation) {
-    let operands: Vec<&str> = inv.plain_words();
+    // `helm -n db uninstall postgres`: global options before the command.
+    const VALUES: &[&str] = &[
+        "-n",
+        "--namespace",
+        "--kube-context",
+        "--kubeconfig",
+        "--timeout",
+        "--description",
+    ];
+    let readings = inv.subcommand_readings(VALUES);
+    let operands = readings
+        .iter()
+        .find(|r| matches!(r.first(), Some(&("uninstall" | "delete" | "del" | "un"))))
+        .unwrap_or(&readings[0]);
     if let ["uninstall" | "delete" | "del" | "un", releases @ ..] = operands.as_slice() {
         if inv.args().iter().any(|a| a.text == "--dry-run") {
             return;
