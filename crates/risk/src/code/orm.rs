@@ -177,18 +177,8 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
             // MikroORM: `em.nativeDelete(Entity, {})`, `nativeUpdate(Entity, {}, …)`.
             (Lang::JavaScript, "nativeDelete" | "nativeUpdate") => {
                 let criteria = compact.split_once(',').map_or("", |(_, rest)| rest);
-                let (rule, message) = match criteria.starts_with("{}") || criteria.is_empty() {
-                    true => (
-                        Rule::OrmDestructiveCall,
-                        format!("{name}() with empty criteria writes every row"),
-                    ),
-                    false => (
-                        Rule::OrmFilteredWrite,
-                        format!(
-                            "{name}() writes every row its criteria match, which dbguard does not evaluate"
-                        ),
-                    ),
-                };
+                let filtered = !(criteria.starts_with("{}") || criteria.is_empty());
+                let (rule, message) = bulk_write(name, filtered, "criteria");
                 add(rule, &message, at, len);
             }
             // Laravel: `DB::table('t')->delete()`, `Model::query()->update([…])`.
@@ -198,18 +188,7 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                         || chain.contains("::query()")
                         || chain.contains("::all()")) =>
             {
-                let (rule, message) = match filtered {
-                    true => (
-                        Rule::OrmFilteredWrite,
-                        format!(
-                            "{name}() writes every row its where() matches, which dbguard does not evaluate"
-                        ),
-                    ),
-                    false => (
-                        Rule::OrmDestructiveCall,
-                        format!("{name}() without where() writes every row"),
-                    ),
-                };
+                let (rule, message) = bulk_write(name, filtered, "where()");
                 add(rule, &message, at, len);
             }
             (Lang::JavaScript, "del") if compact.is_empty() && !filtered => add(
@@ -235,18 +214,11 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                     && compact.starts_with(|c: char| c.is_ascii_uppercase()) =>
             {
                 let tail = chain_tail(code, at + len);
-                let (rule, message) = match tail.contains(".where(") || tail.contains(".filter") {
-                    true => (
-                        Rule::OrmFilteredWrite,
-                        format!(
-                            "{name}() writes every row its where() matches, which dbguard does not evaluate"
-                        ),
-                    ),
-                    false => (
-                        Rule::OrmDestructiveCall,
-                        format!("{name}() without where() writes every row of the table"),
-                    ),
-                };
+                let (rule, message) = bulk_write(
+                    name,
+                    tail.contains(".where(") || tail.contains(".filter"),
+                    "where()",
+                );
                 add(rule, &message, at, len);
             }
             // Peewee: `Model.delete().execute()`, `Model.update(…).execute()`.
@@ -254,18 +226,8 @@ pub fn calls(code: &str, source: &str, lang: Lang) -> Vec<Call> {
                 if receiver(chain).starts_with(|c: char| c.is_ascii_uppercase())
                     && chain_tail(code, at + len).contains(".execute(") =>
             {
-                let (rule, message) = match chain_tail(code, at + len).contains(".where(") {
-                    true => (
-                        Rule::OrmFilteredWrite,
-                        format!(
-                            "{name}() writes every row its where() matches, which dbguard does not evaluate"
-                        ),
-                    ),
-                    false => (
-                        Rule::OrmDestructiveCall,
-                        format!("{name}() without where() writes every row"),
-                    ),
-                };
+                let (rule, message) =
+                    bulk_write(name, chain_tail(code, at + len).contains(".where("), "where()");
                 add(rule, &message, at, len);
             }
             // Django's `QuerySet._raw_delete()`, as `delete()`.
@@ -417,6 +379,21 @@ fn row_by_row_destroys(code: &str) -> Vec<(usize, &'static str)> {
         }
     }
     found
+}
+
+/// A bulk write's rule and message: filtered by `filter` (which dbguard
+/// does not evaluate, medium), or without one (every row, high).
+fn bulk_write(name: &str, filtered: bool, filter: &str) -> (Rule, String) {
+    match filtered {
+        true => (
+            Rule::OrmFilteredWrite,
+            format!("{name}() writes every row its {filter} matches, which dbguard does not evaluate"),
+        ),
+        false => (
+            Rule::OrmDestructiveCall,
+            format!("{name}() without {filter} writes every row"),
+        ),
+    }
 }
 
 /// The names Drizzle's database and transaction objects usually go by.
