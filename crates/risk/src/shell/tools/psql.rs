@@ -81,7 +81,21 @@ fn output_pipe(w: &mut Walker, target: &str, via: &str, scope: &Scope) {
     if let Some(command) = target.trim_start().strip_prefix('|') {
         let results = Input::Unknown("the results of psql's queries".to_string());
         w.nested_shell_with_input(command, format!("{via} |"), scope, results);
+    } else if !target.trim().is_empty() {
+        written_file(w, target, via, scope);
     }
+}
+
+/// psql writes its results over `file` (`\o FILE`, `\g FILE`, `\copy … TO
+/// FILE`): judged as `tee FILE`, so a backup written over is high.
+fn written_file(w: &mut Walker, file: &str, via: &str, scope: &Scope) {
+    let file = file.trim().trim_matches(['\'', '"']);
+    let inv = Invocation {
+        words: vec![Word::literal("tee"), Word::literal(file)],
+        stdin: Input::Unknown(format!("the results of {via}")),
+        text: format!("{via} {file}"),
+    };
+    w.invocation(&inv, scope);
 }
 
 /// The start-up file psql reads before anything else: `$PSQLRC` or
@@ -269,6 +283,18 @@ fn meta_command(w: &mut Walker, meta: &str, inv: &Invocation, scope: &Scope) {
             "\\copy … program runs a shell command",
             &inv.text,
         ),
+        // `\copy (…) TO 'file'`: the file is written over.
+        "copy" => {
+            let lower = rest.to_lowercase();
+            let target = lower
+                .rfind(" to ")
+                .map(|at| rest[at + 4..].split_whitespace().next().unwrap_or_default());
+            if let Some(file) =
+                target.filter(|f| !matches!(f.to_lowercase().as_str(), "stdout" | "pstdout" | ""))
+            {
+                written_file(w, file, "psql \\copy … to", scope);
+            }
+        }
         _ => {}
     }
 }

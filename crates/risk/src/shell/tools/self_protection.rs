@@ -113,6 +113,28 @@ fn names_guard_setting(text: &str) -> bool {
         .any(|s| lower.contains(s) || lower.contains(&s.replace('.', "%2e")))
 }
 
+/// Whether `text` sets `session_replication_role` to `replica` for a
+/// connection (`PGOPTIONS='-c session_replication_role=replica'`, a URL's
+/// or conninfo's `options`): ordinary triggers, foreign-key checks and the
+/// guards inside the database are off for it.
+fn sets_replica_role(text: &str) -> bool {
+    let lower = text.to_lowercase().replace("%3d", "=").replace(['"', '\''], "");
+    lower.match_indices("session_replication_role").any(|(at, name)| {
+        lower[at + name.len()..]
+            .trim_start_matches([' ', '='])
+            .starts_with("replica")
+    })
+}
+
+fn replica_role(w: &mut Walker, text: &str) {
+    w.add(
+        Rule::DisableTriggers,
+        "it connects with session_replication_role=replica, which switches off triggers, foreign-key checks and \
+         dbguard's guards inside the database",
+        text,
+    );
+}
+
 fn guard_setting(w: &mut Walker, text: &str) {
     w.add(
         Rule::GuardTamper,
@@ -213,6 +235,9 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
     let args = inv.args();
     if args.iter().any(|a| names_guard_setting(&a.text)) {
         guard_setting(w, &inv.text);
+    }
+    if args.iter().any(|a| sets_replica_role(&a.text)) {
+        replica_role(w, &inv.text);
     }
     let lists_names = NAME_ONLY.contains(&name)
         || (name == "git"
@@ -485,6 +510,9 @@ pub fn assignments(w: &mut Walker, simple: &Simple, scope: &Scope) {
     for assignment in &simple.assignments {
         if names_guard_setting(&assignment.value.text) {
             guard_setting(w, &format!("{}=… {text}", assignment.name));
+        }
+        if sets_replica_role(&assignment.value.text) {
+            replica_role(w, &format!("{}=… {text}", assignment.name));
         }
         if let Some(what) = names_secret(&assignment.value.text, scope) {
             secret_read(w, what, &format!("{}=… {text}", assignment.name));
