@@ -863,9 +863,19 @@ impl<'a> Parser<'a> {
                         'e' | 'E' => word.text.push('\x1b'),
                         'f' => word.text.push('\x0c'),
                         'v' => word.text.push('\x0b'),
-                        'x' => {
-                            let value = self.digits(16, 2);
+                        // `\xHH`, `\uHHHH`, `\UHHHHHHHH`; `\cX` is a control character.
+                        'x' | 'u' | 'U' => {
+                            let max = match esc {
+                                'x' => 2,
+                                'u' => 4,
+                                _ => 8,
+                            };
+                            let value = self.digits(16, max);
                             word.text.push(char::from_u32(value).unwrap_or('\u{fffd}'));
+                        }
+                        'c' => {
+                            let control = self.next_char().map_or(0, |c| (c as u32) & 0x1f);
+                            word.text.push(char::from_u32(control).unwrap_or('\u{fffd}'));
                         }
                         '0'..='7' => {
                             self.pos -= 1;

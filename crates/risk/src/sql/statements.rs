@@ -20,6 +20,12 @@ const DANGEROUS_FUNCTIONS: &[&str] = &[
     "pg_file_rename",
     "lo_export",
     "pg_drop_replication_slot",
+    // They run the SQL string they are given.
+    "query_to_xml",
+    "query_to_xml_and_xmlschema",
+    "query_to_xmlschema",
+    "ts_stat",
+    "dblink_send_query",
 ];
 
 /// Functions that end other sessions.
@@ -62,6 +68,7 @@ impl Walker<'_> {
     pub fn statement(&mut self, node: &Node, text: &str, span: Loc) {
         self.function_calls(node, text, span);
         let Some(stmt) = &node.node else { return };
+        self.nested_writes(stmt, text, span);
         if let Some(why) = tampers_with_guards(stmt, text) {
             self.add(Rule::GuardTamper, why, text, span);
         }
@@ -336,6 +343,44 @@ impl Walker<'_> {
                     span,
                 )
             }
+            // `ALTER ROLE|DATABASE … SET session_replication_role = replica`:
+            // every later session of the role or database starts with the guards off.
+            NodeEnum::AlterRoleSetStmt(a)
+                if a.setstmt.as_ref().is_some_and(sets_replica) =>
+            {
+                self.add(
+                    Rule::DisableTriggers,
+                    "ALTER ROLE … SET session_replication_role = replica switches off triggers, foreign-key checks \
+                     and dbguard's guards in every session of the role"
+                        .into(),
+                    text,
+                    span,
+                )
+            }
+            NodeEnum::AlterDatabaseSetStmt(a)
+                if a.setstmt.as_ref().is_some_and(sets_replica) =>
+            {
+                self.add(
+                    Rule::DisableTriggers,
+                    "ALTER DATABASE … SET session_replication_role = replica switches off triggers, foreign-key \
+                     checks and dbguard's guards in every session of the database"
+                        .into(),
+                    text,
+                    span,
+                )
+            }
+            // A rule's actions run whenever it fires: judged now.
+            NodeEnum::RuleStmt(r) => {
+                self.add(
+                    Rule::SchemaChange,
+                    format!("CREATE RULE {} rewrites what statements on the table do", r.rulename),
+                    text,
+                    span,
+                );
+                for action in &r.actions {
+                    self.statement(action, text, span);
+                }
+            }
             NodeEnum::AlterSystemStmt(a) if disables_durability(a) => self.add(
                 Rule::DisableDurability,
                 "ALTER SYSTEM turns fsync or full_page_writes off".into(),
@@ -516,6 +561,13 @@ impl Walker<'_> {
                     text,
                     span,
                 ),
+                // `ENABLE REPLICA TRIGGER t` fires it only in replica mode: off otherwise.
+                AlterTableType::AtEnableReplicaTrig => self.add(
+                    Rule::DisableTriggers,
+                    format!("makes trigger {} of {table} fire only in replica mode, so off in every ordinary session", c.name),
+                    text,
+                    span,
+                ),
                 AlterTableType::AtSetUnLogged => self.add(
                     Rule::SetUnlogged,
                     format!("makes {table} unlogged: emptied after a crash, missing from standbys and base backups"),
@@ -533,6 +585,58 @@ impl Walker<'_> {
         }
         if other {
             self.add(Rule::SchemaChange, format!("alters table {table}"), text, span);
+        }
+    }
+
+    /// Data-modifying statements nested below the top (`INSERT INTO log
+    /// WITH d AS (DELETE …) SELECT …`, a CTE in an `EXISTS` subquery), which
+    /// the statement's own rules do not reach; the top-level `WITH` is judged
+    /// by [`Self::with_clause`].
+    fn nested_writes(&mut self, stmt: &NodeEnum, text: &str, span: Loc) {
+        let lower = text.to_lowercase();
+        if !lower.contains("with")
+            || !["delete", "update", "merge", "insert"]
+                .iter()
+                .any(|v| lower.contains(v))
+        {
+            return;
+        }
+        let top_with = match stmt {
+            NodeEnum::SelectStmt(s) => s.with_clause.as_ref(),
+            NodeEnum::InsertStmt(s) => s.with_clause.as_ref(),
+            NodeEnum::UpdateStmt(s) => s.with_clause.as_ref(),
+            NodeEnum::DeleteStmt(s) => s.with_clause.as_ref(),
+            NodeEnum::MergeStmt(s) => s.with_clause.as_ref(),
+            _ => None,
+        };
+        let judged_at_top: Vec<&NodeEnum> = top_with
+            .map(|w| {
+                w.ctes
+                    .iter()
+                    .filter_map(|cte| match &cte.node {
+                        Some(NodeEnum::CommonTableExpr(c)) => {
+                            c.ctequery.as_ref().and_then(|q| q.node.as_ref())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let nested: Vec<Node> = stmt
+            .nodes()
+            .into_iter()
+            .filter(|(_, depth, _, _)| *depth > 1)
+            .filter_map(|(found, _, _, _)| match found {
+                pg_query::NodeRef::DeleteStmt(_)
+                | pg_query::NodeRef::UpdateStmt(_)
+                | pg_query::NodeRef::MergeStmt(_) => Some(found.to_enum()),
+                _ => None,
+            })
+            .filter(|found| !judged_at_top.contains(&found))
+            .map(|found| Node { node: Some(found) })
+            .collect();
+        for found in nested {
+            self.statement(&found, text, span);
         }
     }
 
@@ -662,6 +766,11 @@ fn disables_durability(a: &pg_query::protobuf::AlterSystemStmt) -> bool {
         },
         _ => false,
     })
+}
+
+/// `SET session_replication_role = replica` (or `local`), as a nested `SET`.
+fn sets_replica(v: &pg_query::protobuf::VariableSetStmt) -> bool {
+    v.name.eq_ignore_ascii_case("session_replication_role") && !restores_origin(&v.args)
 }
 
 /// `SET session_replication_role = origin | DEFAULT`: back to normal.

@@ -36,7 +36,16 @@ pub fn classify(w: &mut Walker, inv: &Invocation) {
         .windows(2)
         .skip(1)
         .any(|pair| program_name(&pair[0].text) == "dbguard" && pair[1].text == "approve");
+    // `x=approve; dbguard $x …`, `f() { dbguard "$@"; }`: a command only
+    // known at run time may be `approve`.
+    let unknown_command = operands.first().is_some_and(|w| w.dynamic);
     match operands.first().map(|w| w.text.as_str()) {
+        _ if unknown_command => w.add(
+            Rule::ApprovalFromCommand,
+            "dbguard's command is only known at run time, and `dbguard approve` must be run by a person in their \
+             own terminal",
+            &inv.text,
+        ),
         _ if nested_approve => w.add(
             Rule::ApprovalFromCommand,
             "`dbguard approve` must be run by a person in their own terminal",

@@ -54,6 +54,19 @@ pub fn handles(name: &str) -> bool {
 pub fn classify(w: &mut Walker, name: &str, inv: &Invocation) {
     let args = inv.args();
     let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+    // The dashboard's approve form (`POST /approvals/ID/approve`) is a
+    // person's, as `dbguard approve` is.
+    if texts
+        .iter()
+        .any(|t| t.contains("/approvals/") && t.contains("/approve"))
+    {
+        w.add(
+            Rule::ApprovalFromCommand,
+            "it posts to dbguard's approve form; approvals must come from a person, in the dashboard or their own \
+             terminal",
+            &inv.text,
+        );
+    }
     let method = match name {
         "curl" => texts
             .windows(2)

@@ -116,7 +116,8 @@ fn family(name: &str) -> Option<Family> {
         "sed" | "gsed" => Family::TextTools,
         "json" | "jq" => Family::ScriptEdits,
         _ if http_clients::handles(name) => Family::Http,
-        "dbguard" => Family::Dbguard,
+        // Another build of dbguard (`dbguard-dev`, `./target/debug/dbguard`) is dbguard.
+        _ if name == "dbguard" || name.starts_with("dbguard-") => Family::Dbguard,
         _ if builds::handles(name) => Family::Build,
         _ if hosting::handles(name) => Family::Hosting,
         _ => return None,

@@ -89,11 +89,16 @@ pub fn protected(path: &str) -> Option<&'static str> {
     {
         return Some("the approver's folder");
     }
+    // The folder itself holds them: `rm -rf .claude`, `mv .cursor /tmp`.
+    let folder = components
+        .last()
+        .is_some_and(|n| matches!(*n, ".claude" | ".cursor" | ".gemini" | ".codex"));
     let hook_settings = (components.contains(&".claude")
         && components
             .last()
             .is_some_and(|n| n.starts_with("settings") && n.ends_with(".json")))
-        || components.contains(&".codex");
+        || components.contains(&".codex")
+        || folder;
     hook_settings.then_some("an agent's hook settings")
 }
 
@@ -269,6 +274,13 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
         "dbguard" => approver(w, inv),
         _ => {}
     }
+    if types_an_answer(name, args) {
+        w.add(
+            Rule::PtyDrivenApproval,
+            format!("{name} types an answer into another terminal, where a person's approval prompt may wait; {PERSON}"),
+            &inv.text,
+        );
+    }
     if PTY_DRIVERS.contains(&name) && drives_dbguard(&joined(args)) {
         w.add(
             Rule::PtyDrivenApproval,
@@ -291,10 +303,45 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
             || MORE_READERS.contains(&name)
             || (name == "git" && git_reads(args))
             || (name == "sed" && !sed_edits(args)));
-    if !reads {
-        if let Some((path, what)) = args
+    // What is written: for a copy, only its destination (`cp dbguard.toml
+    // /tmp/` reads dbguard.toml); for `sort -o FILE`, FILE; `vim -R` only reads.
+    let written: Vec<&Word> = match name {
+        "cp" | "rsync" | "scp" | "install" => {
+            let operands: Vec<&Word> = args.iter().filter(|a| !a.text.starts_with('-')).collect();
+            let target = args
+                .windows(2)
+                .find(|p| p[0].text == "-t" || p[0].text == "--target-directory")
+                .map(|p| &p[1]);
+            target
+                .into_iter()
+                .chain(operands.last().copied())
+                .chain(args.iter().filter(|a| a.text.starts_with("--target-directory=")))
+                .collect()
+        }
+        "sort" => args
+            .windows(2)
+            .filter(|p| p[0].text == "-o" || p[0].text == "--output")
+            .map(|p| &p[1])
+            .chain(args.iter().filter(|a| a.text.starts_with("--output=")))
+            .collect(),
+        "vim" | "vi" | "nvim" | "view" if name == "view" || args.iter().any(|a| a.text == "-R") => Vec::new(),
+        _ => args.iter().collect(),
+    };
+    if !reads || name == "sort" {
+        // After `cd .claude`, `settings.json` is the hook settings (only
+        // after a `cd`: the line's own folder is what `protected` assumes).
+        let moved = scope.cwd.as_deref() != Some(w.ctx.cwd.as_path());
+        let resolved = |p: &str| -> Option<&'static str> {
+            protected(p).or_else(|| {
+                moved
+                    .then(|| w.resolve(p, scope))
+                    .flatten()
+                    .and_then(|full| full.to_str().and_then(protected))
+            })
+        };
+        if let Some((path, what)) = written
             .iter()
-            .find_map(|a| argument_path(&a.text).and_then(|p| protected(p).map(|w| (p, w))))
+            .find_map(|a| argument_path(&a.text).and_then(|p| resolved(p).map(|w| (p, w))))
         {
             w.add(
                 Rule::EditDbguardState,
@@ -303,6 +350,25 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
             );
         }
     }
+}
+
+/// `tmux send-keys … YES Enter`, `screen -X stuff 'YES\n'`, `xdotool type
+/// yes`: keys that answer a prompt, typed into another terminal.
+fn types_an_answer(name: &str, args: &[Word]) -> bool {
+    let sends = match name {
+        "tmux" => args
+            .iter()
+            .any(|a| matches!(a.text.as_str(), "send-keys" | "send" | "set-buffer")),
+        "screen" => args.iter().any(|a| a.text == "stuff"),
+        "xdotool" | "ydotool" | "wtype" => true,
+        _ => false,
+    };
+    sends
+        && args.iter().any(|a| {
+            a.text
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .any(|word| matches!(word.to_lowercase().as_str(), "yes" | "y" | "approve" | "approved"))
+        })
 }
 
 /// The path in an argument: `of=PATH`, `--file=PATH` or the word itself;
