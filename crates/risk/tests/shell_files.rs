@@ -174,3 +174,20 @@ fn git_clean_of_ignored_files_is_high_where_backups_or_the_local_cluster_are() {
     assert_eq!(classify("git clean -fd").risk, Risk::Low);
     assert_eq!(classify("git clean -ndx").risk, Risk::Low);
 }
+
+#[test]
+fn deletes_reach_backups_through_the_folder_they_run_in() {
+    expect("cd backups && rm *", Risk::High, "delete-backups");
+    expect(
+        "cd scripts && cd ../backups && rm -f *",
+        Risk::High,
+        "delete-backups",
+    );
+    expect("rm -rf *", Risk::High, "delete-backups");
+    expect("rm -rf ./*", Risk::High, "delete-backups");
+    // `*` matches no dot files: web/ holds only `.dbguard`.
+    expect("cd web && rm -rf .", Risk::High, "delete-database-files");
+    expect("cd web && rm -rf *", Risk::Medium, "delete-unseen-files");
+    assert_eq!(classify("cd scripts && rm wipe.sql").risk, Risk::Low);
+    assert_eq!(classify("rm -f scripts/*").risk, Risk::Low);
+}

@@ -29,7 +29,8 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
                             && a.text.contains(['r', 'R']))
                 });
             for arg in operands(args) {
-                report(w, name, arg, recursive, inv);
+                let arg = in_place(w, arg, scope);
+                report(w, name, &arg, recursive, inv);
             }
         }
         "find" => find(w, inv, scope),
@@ -101,6 +102,58 @@ pub(super) fn git(w: &mut Walker, sub: &Word, rest: &[Word], inv: &Invocation, s
             }
         }
         _ => {}
+    }
+}
+
+/// `path` as where it is: after `cd backups`, `*` is backups; in a folder
+/// holding backups or the local cluster, `*`, `.` and `./*` take them too.
+fn in_place(w: &Walker, path: &Word, scope: &Scope) -> Word {
+    if path.dynamic || target(path) == Target::Backup || target(path) == Target::DatabaseFiles {
+        return path.clone();
+    }
+    let Some(full) = w.resolve(&path.text, scope) else {
+        return path.clone();
+    };
+    let broad = matches!(path.text.trim_end_matches('/'), "*" | "." | "./*" | ".*");
+    let held = if broad {
+        let folder = if path.text.trim_end_matches('/') == "." {
+            full.clone()
+        } else {
+            full.parent().map(|p| p.to_path_buf()).unwrap_or_default()
+        };
+        // `*` does not match dot files; `.` and `.*` take them.
+        let dots = matches!(path.text.trim_end_matches('/'), "." | ".*");
+        w.ctx.files.list(&folder).ok().and_then(|names| {
+            names
+                .into_iter()
+                .find(|n| (dots || !n.starts_with('.')) && backups_or_cluster(n))
+        })
+    } else {
+        None
+    };
+    // Relative to the line's folder, so that the folders above the project
+    // (`/home/u/postgres-tools/app`) say nothing.
+    let resolved = full.strip_prefix(&w.ctx.cwd).map_or_else(
+        |_| full.to_string_lossy().to_string(),
+        |r| r.to_string_lossy().to_string(),
+    );
+    match held {
+        Some(name) => {
+            let folder = resolved.trim_end_matches(['*', '/', '.']);
+            Word::literal(if folder.is_empty() {
+                name
+            } else {
+                format!("{folder}/{name}")
+            })
+        }
+        None if matches!(
+            target(&Word::literal(resolved.clone())),
+            Target::Backup | Target::DatabaseFiles
+        ) && scope.cwd.as_deref() != Some(w.ctx.cwd.as_path()) =>
+        {
+            Word::literal(resolved)
+        }
+        None => path.clone(),
     }
 }
 
