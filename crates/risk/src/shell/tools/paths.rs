@@ -24,6 +24,12 @@ const ARCHIVE_ENDINGS: &[&str] = &[
     ".sql", ".gz", ".zst", ".tar", ".xz", ".bz2", ".lz4", ".tgz", ".age", ".gpg", ".enc",
 ];
 
+/// Endings of source files, which are never backups by their name alone.
+const SOURCE_ENDINGS: &[&str] = &[
+    ".ts", ".tsx", ".js", ".mjs", ".cjs", ".jsx", ".py", ".rb", ".go", ".rs", ".java", ".kt", ".php", ".sh",
+    ".md",
+];
+
 /// Path components of backup repositories and WAL archives.
 const BACKUP_COMPONENTS: &[&str] = &[
     "pgbackrest",
@@ -57,7 +63,11 @@ pub fn target(word: &Word) -> Target {
     let lower = word.text.to_lowercase();
     let components: Vec<&str> = lower.split('/').filter(|c| !c.is_empty()).collect();
     let name = components.last().copied().unwrap_or_default();
-    if components
+    // A source file named for backups (`src/backups.ts`,
+    // `scripts/backup-database.sh`) is code, not a backup.
+    let source_file = SOURCE_ENDINGS.iter().any(|e| name.ends_with(e));
+    let folders = &components[..components.len().saturating_sub(usize::from(source_file))];
+    if folders
         .iter()
         .any(|c| c.contains("backup") || holds_dumps(c) || BACKUP_COMPONENTS.contains(c))
         || BACKUP_ENDINGS.iter().any(|e| name.ends_with(e))

@@ -250,7 +250,7 @@ pub fn command(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
                 .first()
                 .is_some_and(|a| matches!(a.text.as_str(), "status" | "ls-files")));
     if !lists_names {
-        if let Some(what) = args.iter().find_map(|a| names_secret(&a.text, scope)) {
+        if let Some(what) = searched_paths(name, args).find_map(|a| names_secret(&a.text, scope)) {
             secret_read(w, what, &inv.text);
         }
     }
@@ -369,6 +369,31 @@ fn types_an_answer(name: &str, args: &[Word]) -> bool {
                 .split(|c: char| !c.is_ascii_alphabetic())
                 .any(|word| matches!(word.to_lowercase().as_str(), "yes" | "y" | "approve" | "approved"))
         })
+}
+
+/// The arguments that may name files: for a search (`grep`, `rg`, `git
+/// grep`), not its pattern (`rg ".dbguard" src/`) nor the folders it leaves
+/// out (`--exclude-dir=.dbguard`).
+fn searched_paths<'a>(name: &str, args: &'a [Word]) -> impl Iterator<Item = &'a Word> {
+    let search = matches!(name, "grep" | "egrep" | "fgrep" | "rg" | "ag" | "ack")
+        || (name == "git" && args.first().is_some_and(|a| a.text == "grep"));
+    let explicit_pattern = args
+        .iter()
+        .any(|a| matches!(a.text.as_str(), "-e" | "-f" | "--regexp" | "--file"));
+    let skip = if name == "git" { 1 } else { 0 };
+    let pattern = (search && !explicit_pattern)
+        .then(|| {
+            args.iter()
+                .enumerate()
+                .skip(skip)
+                .find(|(_, a)| !a.text.starts_with('-'))
+                .map(|(i, _)| i)
+        })
+        .flatten();
+    args.iter().enumerate().filter_map(move |(i, a)| {
+        let excluded = search && (a.text.starts_with("--exclude") || a.text.starts_with("--glob=!"));
+        (Some(i) != pattern && !excluded).then_some(a)
+    })
 }
 
 /// The path in an argument: `of=PATH`, `--file=PATH` or the word itself;
