@@ -191,3 +191,30 @@ fn deletes_reach_backups_through_the_folder_they_run_in() {
     assert_eq!(classify("cd scripts && rm wipe.sql").risk, Risk::Low);
     assert_eq!(classify("rm -f scripts/*").risk, Risk::Low);
 }
+
+#[test]
+fn a_new_dump_over_an_existing_backup_is_high_and_a_new_name_low() {
+    expect(
+        "pg_dump farm -f backups/farm-2026-12-01.dump",
+        Risk::High,
+        "overwrite-backups",
+    );
+    expect(
+        "pg_dump --file=backups/farm-2026-12-01.dump farm",
+        Risk::High,
+        "overwrite-backups",
+    );
+    expect(
+        "pg_dump farm > backups/farm-2026-12-01.dump",
+        Risk::High,
+        "overwrite-backups",
+    );
+    assert_eq!(
+        classify("pg_dump farm -f backups/farm-2026-12-03.dump").risk,
+        Risk::Low
+    );
+    assert_eq!(
+        classify("pg_dump farm > backups/farm-2026-12-03.dump").risk,
+        Risk::Low
+    );
+}

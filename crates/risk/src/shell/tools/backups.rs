@@ -6,7 +6,7 @@
 //! compression program (`pg_dump … > backups/x.sql`) stays low.
 
 use super::super::ast::{Redirect, RedirectKind, Word};
-use super::super::walk::{Input, Invocation, Walker};
+use super::super::walk::{Input, Invocation, Scope, Walker};
 use super::paths::{is_dump_file, target, Target};
 use super::program_name;
 use crate::rules::Rule;
@@ -225,7 +225,7 @@ fn fed_by_producer(stdin: &Input) -> bool {
 
 /// `> backups/farm.dump` (also `: >`, `echo >`, a bare `> file`) empties a
 /// dump unless the command writing is one that makes dumps.
-pub fn redirect(w: &mut Walker, words: &[Word], redirect: &Redirect) {
+pub fn redirect(w: &mut Walker, words: &[Word], redirect: &Redirect, scope: &Scope) {
     if redirect.kind != RedirectKind::Output {
         return;
     }
@@ -234,7 +234,14 @@ pub fn redirect(w: &mut Walker, words: &[Word], redirect: &Redirect) {
     // (`pg_dump 2> backups/farm.dump`) writes its messages over one.
     let stdout = redirect.fd.is_none_or(|fd| fd == 1);
     if stdout && program.as_deref().is_some_and(|p| DUMP_PRODUCERS.contains(&p)) {
-        return;
+        let writer = program.unwrap_or_default();
+        return new_dump_over(
+            w,
+            &writer,
+            &redirect.target,
+            scope,
+            &format!("{writer} … > {}", redirect.target.text),
+        );
     }
     if let Some((rule, what)) = destroyed(&redirect.target) {
         let writer = program.map_or("an empty command".to_string(), |p| format!("`{p}`"));
@@ -246,6 +253,36 @@ pub fn redirect(w: &mut Walker, words: &[Word], redirect: &Redirect) {
                 redirect.target.text
             ),
             &format!("{} > {}", words.join(" "), redirect.target.text),
+        );
+    }
+}
+
+/// A new dump written onto `target`: when a dump of that name is already
+/// there, the old backup is gone the moment the new one starts, and lost if
+/// the new one fails (`pg_dump -f backups/farm.dump`, `pg_dump > …`).
+pub fn new_dump_over(w: &mut Walker, writer: &str, target: &Word, scope: &Scope, text: &str) {
+    if target.dynamic || !is_dump_file(target) {
+        return;
+    }
+    let Some(path) = w.resolve(&target.text, scope) else {
+        return;
+    };
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return;
+    };
+    let exists = w
+        .ctx
+        .files
+        .list(folder)
+        .is_ok_and(|names| names.iter().any(|n| n == name));
+    if exists {
+        w.add(
+            Rule::OverwriteBackups,
+            format!(
+                "{writer} writes a new dump over the existing backup {}: the old one is gone before the new one is complete",
+                target.text
+            ),
+            text,
         );
     }
 }

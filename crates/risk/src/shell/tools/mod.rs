@@ -99,7 +99,7 @@ fn family(name: &str) -> Option<Family> {
         "doctl" => Family::ObjectStorage,
         "dropdb" | "dropuser" | "createdb" | "pg_restore" | "pg_ctl" | "pg_ctlcluster" | "pg_dropcluster"
         | "pg_resetwal" | "pg_resetxlog" | "pg_rewind" | "pg_upgrade" | "pg_basebackup" | "systemctl"
-        | "service" | "kill" | "pkill" | "killall" | "pgbench" => Family::Postgres,
+        | "service" | "kill" | "pkill" | "killall" | "pgbench" | "pg_dump" | "pg_dumpall" => Family::Postgres,
         _ if migrations::handles(name) => Family::Migrations,
         "docker" | "docker-compose" | "podman" | "podman-compose" | "nerdctl" | "kubectl" | "oc" => {
             Family::Containers
@@ -222,7 +222,7 @@ pub fn dispatch(w: &mut Walker, inv: &Invocation, scope: &Scope) {
 /// Redirections of a command (its `words`; none for a group such as
 /// `{ …; } > FILE`): overwriting backups, or dbguard's own files.
 pub fn redirect(w: &mut Walker, words: &[Word], redirect: &Redirect, scope: &Scope) {
-    backups::redirect(w, words, redirect);
+    backups::redirect(w, words, redirect, scope);
     self_protection::redirect(w, words, redirect, scope);
 }
 

@@ -197,6 +197,32 @@ pub fn classify(w: &mut Walker, name: &str, inv: &Invocation, scope: &Scope) {
             text,
         ),
         "pgbench" => pgbench(w, inv, scope),
+        // `pg_dump -f FILE`: a new dump over an existing one loses it.
+        "pg_dump" | "pg_dumpall" => {
+            let spec = Spec {
+                short_values: "fFdhpUnNtTEjZSB",
+                long_values: &[
+                    "file",
+                    "format",
+                    "dbname",
+                    "host",
+                    "port",
+                    "username",
+                    "schema",
+                    "table",
+                    "encoding",
+                    "jobs",
+                    "compress",
+                    "superuser",
+                    "exclude-schema",
+                    "exclude-table",
+                ],
+            };
+            let (items, _) = read(inv.args(), &spec, false);
+            for file in items.values(&["-f", "--file"]) {
+                super::backups::new_dump_over(w, name, file, scope, text);
+            }
+        }
         // `pkill postgres`, `kill $(head -1 …/postmaster.pid)`: pg_ctl's
         // `stop` and `kill` by another name.
         "kill" | "pkill" | "killall"
