@@ -294,6 +294,58 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
             "CREATE VIEW every_task AS SELECT * FROM tasks; UPDATE every_task SET title = 'x'".into(),
             "protect/update-many",
         ),
+        // Every way the executor runs a statement counts its rows: a
+        // WITH clause with or without RETURNING, EXPLAIN ANALYZE, a
+        // prepared statement, a function, a rule's action, MERGE's
+        // UPDATE, and the rows an upsert updates.
+        (
+            APP,
+            in_farm("WITH gone AS (DELETE FROM tasks) SELECT 1"),
+            "protect/delete-many",
+        ),
+        (
+            APP,
+            in_farm("WITH done AS (UPDATE orders SET status = 'CANCELLED') SELECT 1"),
+            "protect/update-many",
+        ),
+        (APP, in_farm("EXPLAIN ANALYZE DELETE FROM tasks"), "protect/delete-many"),
+        (
+            APP,
+            in_farm("PREPARE wipe AS DELETE FROM tasks WHERE farm_id = $1; EXECUTE wipe(md5('farm:1')::uuid)"),
+            "protect/delete-many",
+        ),
+        (
+            SUPERUSER,
+            "CREATE FUNCTION wipe() RETURNS void LANGUAGE sql AS 'DELETE FROM tasks'; SELECT wipe()".into(),
+            "protect/delete-many",
+        ),
+        (
+            SUPERUSER,
+            // (Its owner's rule: a rule's action runs with the rights of
+            // the table's owner, for whom row-level security holds.)
+            "CREATE TABLE inbox (note text); CREATE RULE wipe AS ON INSERT TO inbox DO ALSO DELETE FROM tasks;
+             INSERT INTO inbox VALUES ('wipe')"
+                .into(),
+            "protect/delete-many",
+        ),
+        (
+            APP,
+            in_farm("MERGE INTO orders o USING orders s ON o.id = s.id WHEN MATCHED THEN UPDATE SET status = 'CANCELLED'"),
+            "protect/update-many",
+        ),
+        (
+            APP,
+            in_farm("INSERT INTO tasks SELECT * FROM tasks ON CONFLICT (farm_id, id) DO UPDATE SET title = 'x'"),
+            "protect/update-many",
+        ),
+        (
+            APP,
+            in_farm(
+                "WITH up AS (INSERT INTO tasks SELECT * FROM tasks ON CONFLICT (farm_id, id) DO UPDATE SET title = 'x' RETURNING 1)
+                 SELECT count(*) FROM up",
+            ),
+            "protect/update-many",
+        ),
         (
             SUPERUSER,
             format!(
@@ -447,13 +499,34 @@ fn dbguards_own_server_counts_rows_in_c() {
         )),
     );
     assert!(!ok && stderr.contains("protect/delete-many"), "{stderr}");
+    // A session that did not load the module as it started (a superuser
+    // can say so) loads it when a guard first fires, too late for the
+    // command running: that command is refused, single row or not, and
+    // the session's later ones are counted.
+    let mut config = f.db.url.client_config().unwrap();
+    config.options("-c session_preload_libraries=");
+    let mut lazy = config.connect(postgres::NoTls).expect("connects");
+    lazy.batch_execute(&format!("SELECT set_config('app.current_farm_id', {FARM}::text, false)"))
+        .unwrap();
+    let mut refused = |sql: &str| {
+        let e = lazy.batch_execute(sql).expect_err(sql);
+        e.as_db_error().expect("a refusal").message().to_string()
+    };
+    let one_in_with = format!("WITH gone AS ({FIRST_TASK}) SELECT 1");
+    let message = refused(&one_in_with);
+    assert!(message.contains("loaded while this command ran"), "{message}");
+    let message = refused("WITH gone AS (DELETE FROM tasks) SELECT 1");
+    assert!(message.contains("DELETE on public.tasks"), "{message}");
+    let message = refused("DELETE FROM tasks");
+    assert!(message.contains("DELETE on public.tasks"), "{message}");
+    lazy.batch_execute(&one_in_with).unwrap();
     // Declared for the C guard without its limit, a trigger refuses
     // rather than guess one.
     let mut client = f.db.client();
     client
         .batch_execute(
             "ALTER EVENT TRIGGER dbguard_ddl_end DISABLE;
-             CREATE OR REPLACE TRIGGER dbguard_update AFTER UPDATE ON tasks REFERENCING OLD TABLE AS dbguard_old
+             CREATE OR REPLACE TRIGGER dbguard_update BEFORE UPDATE ON tasks
                FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows();
              ALTER EVENT TRIGGER dbguard_ddl_end ENABLE ALWAYS;",
         )
@@ -541,9 +614,32 @@ fn single_row_writes_pass(f: &Fixture) {
             "INSERT INTO customers (farm_id, name) SELECT md5('farm:1')::uuid, 'Bulk ' || g FROM generate_series(1, 50) g",
         ),
     );
+    ok(
+        APP,
+        &in_farm("WITH gone AS (DELETE FROM tasks WHERE id = (SELECT id FROM tasks ORDER BY id LIMIT 1) RETURNING 1) SELECT count(*) FROM gone"),
+    );
+    ok(
+        APP,
+        &in_farm(
+            "INSERT INTO tasks SELECT * FROM tasks WHERE id = (SELECT id FROM tasks ORDER BY id LIMIT 1)
+             ON CONFLICT (farm_id, id) DO UPDATE SET title = 'upserted'",
+        ),
+    );
+    ok(
+        APP,
+        &in_farm(
+            "MERGE INTO orders o USING (SELECT id FROM orders ORDER BY id LIMIT 1) s ON o.id = s.id
+             WHEN MATCHED THEN UPDATE SET status = 'CANCELLED'",
+        ),
+    );
+    // Tables out of the covered schemas are not counted.
+    ok(
+        SUPERUSER,
+        "CREATE TABLE app.scratch AS SELECT generate_series(1, 5) AS n; DELETE FROM app.scratch; DROP TABLE app.scratch",
+    );
     let after = f.counts();
     let now = |table: &str| after.iter().find(|(t, _)| t == table).unwrap().1;
-    assert_eq!(now("tasks"), count("tasks") - 1);
+    assert_eq!(now("tasks"), count("tasks") - 2);
     assert_eq!(now("customers"), count("customers") + 50);
     // Separate commands by key, one row each, pass.
     for _ in 0..3 {
@@ -554,7 +650,7 @@ fn single_row_writes_pass(f: &Fixture) {
     }
     assert_eq!(
         f.counts().iter().find(|(t, _)| t == "tasks").unwrap().1,
-        count("tasks") - 4
+        count("tasks") - 5
     );
 }
 
@@ -799,31 +895,41 @@ fn a_procedure_committing_between_deletes_is_one_command() {
 }
 
 /// Re-created as it was, a guard stays ENABLE ALWAYS: replica mode does
-/// not switch it off.
+/// not switch it off, for either guard.
 #[test]
 fn a_guard_replaced_by_itself_stays_always_on() {
-    let f = Fixture::new();
-    let (ok, stderr) = f.psql(
-        OWNER,
-        "CREATE OR REPLACE TRIGGER dbguard_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS dbguard_old
-           FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows('1')",
-    );
-    assert!(ok, "{stderr}");
-    let enabled: String = f
-        .db
-        .client()
-        .query_one(
-            "SELECT tgenabled::text FROM pg_trigger WHERE tgrelid = 'tasks'::regclass AND tgname = 'dbguard_delete'",
-            &[],
-        )
-        .unwrap()
-        .get(0);
-    assert_eq!(enabled, "A");
-    let (ok, stderr) = f.psql(
-        APP,
-        &in_farm("SET session_replication_role = replica; DELETE FROM tasks"),
-    );
-    assert!(!ok && stderr.contains("protect/delete-many"), "{stderr}");
+    for (native, timing) in [
+        (true, "BEFORE DELETE ON tasks"),
+        (false, "AFTER DELETE ON tasks REFERENCING OLD TABLE AS dbguard_old"),
+    ] {
+        let f = Fixture::unprotected();
+        f.protect_with(Some(&f.approver), native);
+        let (ok, stderr) = f.psql(
+            OWNER,
+            &format!(
+                "CREATE OR REPLACE TRIGGER dbguard_delete {timing} FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows('1')"
+            ),
+        );
+        assert!(ok, "C guard: {native}: {stderr}");
+        let enabled: String = f
+            .db
+            .client()
+            .query_one(
+                "SELECT tgenabled::text FROM pg_trigger WHERE tgrelid = 'tasks'::regclass AND tgname = 'dbguard_delete'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(enabled, "A", "C guard: {native}");
+        let (ok, stderr) = f.psql(
+            APP,
+            &in_farm("SET session_replication_role = replica; DELETE FROM tasks"),
+        );
+        assert!(
+            !ok && stderr.contains("protect/delete-many"),
+            "C guard: {native}: {stderr}"
+        );
+    }
 }
 
 #[test]

@@ -409,9 +409,14 @@ impl LocalServer {
             conf.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
         if let Some(dir) = self.write_native_module()? {
+            // Every session loads the module as it starts, so its row
+            // guard counts from the session's first statement (a session
+            // that has not loaded it loads it when a guard trigger first
+            // fires, and counts from there).
             conf.push_str(&format!(
-                "dynamic_library_path = {}\n",
-                conf_quote(&format!("$libdir:{}", dir.display()))
+                "dynamic_library_path = {}\nsession_preload_libraries = {}\n",
+                conf_quote(&format!("$libdir:{}", dir.display())),
+                conf_quote(dbguard_native::MODULE)
             ));
         }
         let path = self.data_dir().join("dbguard.conf");

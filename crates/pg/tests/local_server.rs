@@ -99,9 +99,9 @@ fn wait_until_gone(pid: i32) {
     panic!("postmaster {pid} did not exit");
 }
 
-/// The server loads dbguard's C module from beside its cluster; one that
-/// an older dbguard started without it gets it at the next `start`, with
-/// no restart.
+/// The server loads dbguard's C module from beside its cluster, into every
+/// session as it starts; one that an older dbguard started without it gets
+/// it at the next `start`, with no restart.
 #[test]
 fn the_c_module_is_on_the_servers_library_path_even_when_started_without_it() {
     let dir = project();
@@ -111,6 +111,11 @@ fn the_c_module_is_on_the_servers_library_path_even_when_started_without_it() {
         let url = server.0.url("postgres").unwrap();
         let mut client = dbguard_pg::connect(&url, Duration::from_secs(20)).unwrap();
         client.query_one("SHOW dynamic_library_path", &[]).unwrap().get(0)
+    };
+    let preloaded = || -> String {
+        let url = server.0.url("postgres").unwrap();
+        let mut client = dbguard_pg::connect(&url, Duration::from_secs(20)).unwrap();
+        client.query_one("SHOW session_preload_libraries", &[]).unwrap().get(0)
     };
     let lib = dir.path().join(".dbguard/postgres/lib");
     let module = lib.join(format!("{}.so", dbguard_native::MODULE));
@@ -128,6 +133,7 @@ fn the_c_module_is_on_the_servers_library_path_even_when_started_without_it() {
         "{}",
         library_path()
     );
+    assert_eq!(preloaded(), dbguard_native::MODULE);
     // Starting a running server again rewrites nothing that is as it should be…
     let conf = dir.path().join(".dbguard/postgres/data/dbguard.conf");
     let modified = |path: &Path| std::fs::metadata(path).unwrap().modified().unwrap();
@@ -135,19 +141,21 @@ fn the_c_module_is_on_the_servers_library_path_even_when_started_without_it() {
     server.0.start().unwrap();
     assert_eq!((modified(&conf), modified(&module)), (conf_at, module_at));
     // …and puts back a module someone changed.
-    std::fs::write(&module, b"not a module").unwrap();
+    // (Replaced, not written over: sessions map the module they loaded.)
+    let changed = lib.join("changed.so");
+    std::fs::write(&changed, b"not a module").unwrap();
+    std::fs::rename(&changed, &module).unwrap();
     server.0.start().unwrap();
     let library = dbguard_native::library_for(server.0.installation().major).unwrap();
     assert!(
         std::fs::read(&module).unwrap() == library.bytes,
         "the module is this build's again"
     );
-    // As an older dbguard left it: no module, no library path.
-    std::fs::remove_file(&module).unwrap();
+    // As an older dbguard left it: no module, no library path, nothing preloaded.
     let text = std::fs::read_to_string(&conf).unwrap();
     let older: String = text
         .lines()
-        .filter(|l| !l.starts_with("dynamic_library_path"))
+        .filter(|l| !l.starts_with("dynamic_library_path") && !l.starts_with("session_preload_libraries"))
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&conf, older).unwrap();
@@ -156,6 +164,8 @@ fn the_c_module_is_on_the_servers_library_path_even_when_started_without_it() {
     client.batch_execute("SELECT pg_reload_conf()").unwrap();
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(library_path(), "$libdir");
+    assert_eq!(preloaded(), "");
+    std::fs::remove_file(&module).unwrap();
     let (again, started) = server.0.start().unwrap();
     assert!(!started);
     assert_eq!(again.pid, status.pid, "no restart");
@@ -170,4 +180,5 @@ fn the_c_module_is_on_the_servers_library_path_even_when_started_without_it() {
         "{}",
         library_path()
     );
+    assert_eq!(preloaded(), dbguard_native::MODULE);
 }

@@ -156,9 +156,12 @@ $fn$;
 
 -- AFTER DELETE and AFTER UPDATE, once per statement, with the statement's
 -- old rows. On dbguard's own server, install.rs replaces this function
--- with its C form (crates/native/src/guard_rows.c: the same rule, with the
--- running count in the backend's memory), which reads the limit from the
--- trigger's argument; this one has the limit written in and ignores it.
+-- with its C form (crates/native/src/guard_rows.c: the same rule, counted
+-- by executor hooks from the rows the executor itself counts, with the
+-- running count in the backend's memory), whose triggers are BEFORE
+-- statement triggers without transition tables (protect_table); it reads
+-- the limit from the trigger's argument; this one has the limit written
+-- in and ignores it.
 -- Rows are counted per client command: the statements that ON
 -- DELETE CASCADE runs for a deleted farm, the statements of a DO block and
 -- those of one multi-statement string are part of the same command, so
@@ -235,15 +238,28 @@ REVOKE EXECUTE ON FUNCTION dbguard.record(text, text), dbguard.refuse(text, text
   dbguard.window_allows(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dbguard.close_window(text) TO PUBLIC;
 
+-- Whether dbguard.guard_rows() is the C row guard, whose triggers are
+-- BEFORE statement triggers without a transition table.
+CREATE OR REPLACE FUNCTION dbguard.rows_in_c() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
+  SELECT l.lanname = 'c' FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+   WHERE p.oid = 'dbguard.guard_rows()'::regprocedure
+$fn$;
+GRANT EXECUTE ON FUNCTION dbguard.rows_in_c() TO PUBLIC;
+
 -- Puts the three table guards on `rel`, ENABLE ALWAYS so that
 -- session_replication_role = replica does not switch them off. Runs as
 -- the caller (the table's owner when a table is created).
 CREATE OR REPLACE FUNCTION dbguard.protect_table(rel regclass) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+  in_c boolean := dbguard.rows_in_c();
+  timing text := CASE WHEN in_c THEN 'BEFORE' ELSE 'AFTER' END;
+  transition text := CASE WHEN in_c THEN '' ELSE 'REFERENCING OLD TABLE AS dbguard_old' END;
 BEGIN
   EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_truncate BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_truncate()', rel);
-  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS dbguard_old FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows(%L)', rel, '__MAX_ROWS__');
-  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS dbguard_old FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows(%L)', rel, '__MAX_ROWS__');
+  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_delete %s DELETE ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows(%L)', timing, rel, transition, '__MAX_ROWS__');
+  EXECUTE format('CREATE OR REPLACE TRIGGER dbguard_update %s UPDATE ON %s %s FOR EACH STATEMENT EXECUTE FUNCTION dbguard.guard_rows(%L)', timing, rel, transition, '__MAX_ROWS__');
   EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER dbguard_truncate, ENABLE ALWAYS TRIGGER dbguard_delete, ENABLE ALWAYS TRIGGER dbguard_update', rel);
 END
 $fn$;
@@ -253,7 +269,8 @@ GRANT EXECUTE ON FUNCTION dbguard.protect_table(regclass) TO PUBLIC;
 -- is one of the three table guards exactly as protect_table makes it: its
 -- event and timing (tgtype bits: 2 BEFORE, 8 DELETE, 16 UPDATE, 32
 -- TRUNCATE; 0 for AFTER and FOR EACH STATEMENT), its function, its row
--- limit, its transition table, and no WHEN condition or column list (with
+-- limit, its transition table (none for the C row guard, which is BEFORE
+-- the statement), and no WHEN condition or column list (with
 -- either, it would fire for some statements only). No other trigger calls
 -- dbguard's functions. Checked at every CREATE TRIGGER and ALTER TRIGGER
 -- (on_ddl_end) and by protect status.
@@ -265,9 +282,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
       AND t.tgqual IS NULL AND cardinality(t.tgattr::int2[]) = 0
     WHEN t.tgname IN ('dbguard_delete', 'dbguard_update') THEN
       t.tgtype = CASE t.tgname WHEN 'dbguard_delete' THEN 8 ELSE 16 END
+                 + CASE WHEN dbguard.rows_in_c() THEN 2 ELSE 0 END
       AND t.tgfoid = 'dbguard.guard_rows()'::regprocedure
       AND t.tgnargs = 1 AND t.tgargs = convert_to('__MAX_ROWS__', 'UTF8') || '\x00'::bytea
-      AND t.tgoldtable = 'dbguard_old' AND t.tgnewtable IS NULL
+      AND t.tgoldtable IS NOT DISTINCT FROM CASE WHEN dbguard.rows_in_c() THEN NULL ELSE 'dbguard_old' END
+      AND t.tgnewtable IS NULL
       AND t.tgqual IS NULL AND cardinality(t.tgattr::int2[]) = 0
     ELSE NOT (t.tgname LIKE 'dbguard\_%' OR p.pronamespace = 'dbguard'::regnamespace)
   END
