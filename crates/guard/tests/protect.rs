@@ -506,8 +506,10 @@ fn dbguards_own_server_counts_rows_in_c() {
     let mut config = f.db.url.client_config().unwrap();
     config.options("-c session_preload_libraries=");
     let mut lazy = config.connect(postgres::NoTls).expect("connects");
-    lazy.batch_execute(&format!("SELECT set_config('app.current_farm_id', {FARM}::text, false)"))
-        .unwrap();
+    lazy.batch_execute(&format!(
+        "SELECT set_config('app.current_farm_id', {FARM}::text, false)"
+    ))
+    .unwrap();
     let mut refused = |sql: &str| {
         let e = lazy.batch_execute(sql).expect_err(sql);
         e.as_db_error().expect("a refusal").message().to_string()
@@ -520,6 +522,9 @@ fn dbguards_own_server_counts_rows_in_c() {
     let message = refused("DELETE FROM tasks");
     assert!(message.contains("DELETE on public.tasks"), "{message}");
     lazy.batch_execute(&one_in_with).unwrap();
+    // protect status says which sessions load it late.
+    assert!(protect::status(&mut lazy).unwrap().loaded_late);
+    assert!(!protect::status(&mut f.db.client()).unwrap().loaded_late);
     // Declared for the C guard without its limit, a trigger refuses
     // rather than guess one.
     let mut client = f.db.client();
@@ -900,7 +905,10 @@ fn a_procedure_committing_between_deletes_is_one_command() {
 fn a_guard_replaced_by_itself_stays_always_on() {
     for (native, timing) in [
         (true, "BEFORE DELETE ON tasks"),
-        (false, "AFTER DELETE ON tasks REFERENCING OLD TABLE AS dbguard_old"),
+        (
+            false,
+            "AFTER DELETE ON tasks REFERENCING OLD TABLE AS dbguard_old",
+        ),
     ] {
         let f = Fixture::unprotected();
         f.protect_with(Some(&f.approver), native);

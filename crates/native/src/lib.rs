@@ -2,12 +2,15 @@
 //!
 //! One for now: the row guard (`guard_rows.c`), the C form of the
 //! PL/pgSQL trigger function `dbguard.guard_rows()` that `dbguard protect`
-//! installs. A server loads a C function only from a module built for its
-//! major version, and only a superuser may declare one, so the module is
-//! for dbguard's own server: [`dbguard_pg::local`] writes it beside the
-//! cluster and puts its folder on the server's `dynamic_library_path`,
-//! and `protect` declares the function when the server can load it
-//! (hosted servers keep the PL/pgSQL guard).
+//! installs: executor hooks that count the rows each command deletes or
+//! updates in guarded tables, and the function of the BEFORE statement
+//! triggers that mark a table guarded. A server loads a C function only
+//! from a module built for its major version, and only a superuser may
+//! declare one, so the module is for dbguard's own server:
+//! [`dbguard_pg::local`] writes it beside the cluster, puts its folder on
+//! the server's `dynamic_library_path` and names it in
+//! `session_preload_libraries`, and `protect` declares the function when
+//! the server can load it (hosted servers keep the PL/pgSQL guard).
 //!
 //! The build (`build.rs`) compiles the module against every set of
 //! PostgreSQL server headers on the machine.

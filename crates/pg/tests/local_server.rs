@@ -115,7 +115,10 @@ fn the_c_module_is_on_the_servers_library_path_even_when_started_without_it() {
     let preloaded = || -> String {
         let url = server.0.url("postgres").unwrap();
         let mut client = dbguard_pg::connect(&url, Duration::from_secs(20)).unwrap();
-        client.query_one("SHOW session_preload_libraries", &[]).unwrap().get(0)
+        client
+            .query_one("SHOW session_preload_libraries", &[])
+            .unwrap()
+            .get(0)
     };
     let lib = dir.path().join(".dbguard/postgres/lib");
     let module = lib.join(format!("{}.so", dbguard_native::MODULE));

@@ -172,6 +172,10 @@ fn guards(settings: &Settings, local: Option<&LocalServer>) -> (Status, String) 
             status.unprotected_tables.len()
         )
     };
+    if status.loaded_late {
+        detail.push_str("; ");
+        detail.push_str(super::protect::LOADED_LATE.trim_start_matches("! "));
+    }
     if status.current_is_superuser {
         detail.push_str(&format!(
             "; the URL in use is the superuser {}'s, who can switch the guards off and drop the database: \
@@ -180,7 +184,9 @@ fn guards(settings: &Settings, local: Option<&LocalServer>) -> (Status, String) 
         ));
     }
     let level = if status.installed
-        && (!status.event_triggers_off.is_empty() || !status.unprotected_tables.is_empty())
+        && (!status.event_triggers_off.is_empty()
+            || !status.unprotected_tables.is_empty()
+            || status.loaded_late)
     {
         Status::Problem
     } else {

@@ -75,6 +75,10 @@ impl Report for StatusReport {
             text.push_str(&row_guard_text(guard, None));
             text.push('\n');
         }
+        if s.loaded_late {
+            text.push_str(LOADED_LATE);
+            text.push('\n');
+        }
         if !s.unprotected_tables.is_empty() {
             text.push_str(&format!(
                 "! not guarded: {} (run `dbguard protect` again)\n",
@@ -111,6 +115,13 @@ impl Report for StatusReport {
         text
     }
 }
+
+/// What `protect status` and `doctor` say when sessions load the C row
+/// guard's module late.
+pub const LOADED_LATE: &str =
+    "! sessions do not load dbguard's module as they start (session_preload_libraries does not name \
+     dbguard_guard): each session's first command that deletes or updates guarded rows is refused; \
+     `dbguard db start` sets it on dbguard's own server";
 
 /// Which row guard counts rows, and why not the C one when it is not.
 fn row_guard_text(guard: RowGuard, why_not_c: Option<&str>) -> String {

@@ -4,9 +4,12 @@
 //!
 //! In a `dbguard` schema owned by the NOLOGIN role `dbguard_owner`:
 //! - table triggers on every table of the covered schemas: `BEFORE
-//!   TRUNCATE`, and `AFTER DELETE` / `AFTER UPDATE` statement triggers with
-//!   transition tables that refuse a command touching more rows than the
-//!   policy allows (cascades included), all `ENABLE ALWAYS`;
+//!   TRUNCATE`, and `dbguard_delete` / `dbguard_update` statement triggers
+//!   that refuse a command touching more rows than the policy allows
+//!   (cascades included), all `ENABLE ALWAYS`: on dbguard's own server
+//!   `BEFORE` triggers of the C row guard, whose executor hooks count the
+//!   rows (`dbguard-native`), elsewhere `AFTER` triggers with transition
+//!   tables, counted in PL/pgSQL;
 //! - event triggers refusing drops of tables, schemas, views, functions,
 //!   types, policies, columns and constraints, column type changes, turning
 //!   row-level security off, and changes to dbguard's own objects; and

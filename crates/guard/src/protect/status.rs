@@ -34,6 +34,10 @@ pub struct Status {
     pub max_rows: Option<i32>,
     /// How rows are guarded (None: not installed).
     pub row_guard: Option<RowGuard>,
+    /// The C row guard is in use but sessions do not load its module as
+    /// they start (`session_preload_libraries`): each session's first
+    /// command that deletes or updates guarded rows is refused.
+    pub loaded_late: bool,
     /// Tables of the covered schemas with all three guards, intact and
     /// ENABLE ALWAYS.
     pub protected_tables: i64,
@@ -120,6 +124,14 @@ pub fn status(client: &mut Client) -> Result<Status> {
             .map_err(db("reading the row guard"))?
             .and_then(|r| RowGuard::from_language(&r.get::<_, String>(0)))
     };
+    let loaded_late = row_guard == Some(RowGuard::C)
+        && !client
+            .query_one(
+                "SELECT $1 = ANY (string_to_array(replace(current_setting('session_preload_libraries'), ' ', ''), ','))",
+                &[&dbguard_native::MODULE],
+            )
+            .map_err(db("reading session_preload_libraries"))?
+            .get::<_, bool>(0);
     let protected_tables = tables.iter().filter(|r| r.get::<_, bool>(1)).count() as i64;
     let unprotected_tables = tables
         .iter()
@@ -156,6 +168,7 @@ pub fn status(client: &mut Client) -> Result<Status> {
         schemas,
         max_rows,
         row_guard,
+        loaded_late,
         protected_tables,
         unprotected_tables,
         event_triggers_off,
