@@ -3,13 +3,17 @@
 //! restore into each), on the same server in the same run: one not
 //! protected, one protected with the C row guard (dbguard's own server) and
 //! one with the PL/pgSQL row guard (every other server), alternating (and
-//! rotating which goes first each round) so drift hits all alike.
+//! rotating which goes first each round) so drift hits all alike; and
+//! then each protected copy side by side with the unprotected one, both
+//! at the same time, one client each, so that what other processes take
+//! from the machine falls on both alike (the TPS ratio of simultaneous
+//! runs, median over the rounds).
 //!
 //! Scripts: the builtin `tpcb-like` (three single-row UPDATEs per
-//! transaction, each firing an AFTER UPDATE statement trigger with a
-//! transition table), a read-heavy mix (`select-only@19` +
-//! `simple-update@1`: one transaction in twenty writes, but those take most
-//! of the time) and `select-only` (reads alone). Goals: at most 5% TPS lost
+//! transaction, each one statement the row guard counts), a read-heavy
+//! mix (`select-only@19` + `simple-update@1`: one transaction in twenty
+//! writes, but those take most of the time) and `select-only` (reads
+//! alone, firing no guard: the noise between identical code paths). Goals: at most 5% TPS lost
 //! on tpcb-like, 1% on reads.
 //!
 //! Two server configurations, one after the other on the same server:
@@ -21,7 +25,7 @@
 //! Run: `cargo bench -p dbguard-guard --bench protect`
 //! (DBGUARD_BENCH_SECONDS per run, default 10; DBGUARD_BENCH_ROUNDS, default 3).
 
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 use dbguard_guard::protect::{self, Options, RowGuard};
 use dbguard_pg::DbUrl;
@@ -59,39 +63,78 @@ fn children_ticks(postmaster: u32) -> u64 {
     fields[13].parse::<u64>().unwrap() + fields[14].parse::<u64>().unwrap()
 }
 
-/// `pgbench` against `url` with `args`.
-fn pgbench(url: &DbUrl, args: &[&str], postmaster: u32) -> Run {
-    let before = children_ticks(postmaster);
-    let out = Command::new("pgbench")
+/// Starts `pgbench` against `url` with `args`.
+fn start_pgbench(url: &DbUrl, args: &[&str]) -> Child {
+    Command::new("pgbench")
         .args(args)
         .arg(url.expose())
-        .output()
-        .expect("pgbench runs (it comes with PostgreSQL)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pgbench runs (it comes with PostgreSQL)")
+}
+
+/// Waits for a `pgbench` run; what it printed.
+fn finish_pgbench(child: Child, args: &[&str]) -> String {
+    let out = child.wait_with_output().expect("pgbench ends");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "pgbench {args:?} failed: {}{}",
         stdout,
         String::from_utf8_lossy(&out.stderr)
     );
+    stdout
+}
+
+/// The number pgbench printed after `prefix`.
+fn reported(stdout: &str, prefix: &str) -> f64 {
+    stdout
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .and_then(|l| l[prefix.len()..].split_whitespace().next())
+        .and_then(|n| n.split('/').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {prefix:?} in pgbench's output: {stdout}"))
+}
+
+/// `pgbench` against `url` with `args`.
+fn pgbench(url: &DbUrl, args: &[&str], postmaster: u32) -> Run {
+    let before = children_ticks(postmaster);
+    let stdout = finish_pgbench(start_pgbench(url, args), args);
     // The backends are reaped just after pgbench disconnects.
     std::thread::sleep(std::time::Duration::from_millis(200));
     let ticks = children_ticks(postmaster) - before;
-    let number = |prefix: &str| -> f64 {
-        stdout
-            .lines()
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l[prefix.len()..].split_whitespace().next())
-            .and_then(|n| n.split('/').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no {prefix:?} in pgbench's output: {stdout}"))
-    };
     // SAFETY: sysconf has no preconditions.
     let ticks_per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
     Run {
-        tps: number("tps = "),
-        cpu_us: ticks as f64 / ticks_per_second * 1e6 / number("number of transactions actually processed: "),
+        tps: reported(&stdout, "tps = "),
+        cpu_us: ticks as f64 / ticks_per_second * 1e6
+            / reported(&stdout, "number of transactions actually processed: "),
     }
+}
+
+/// `pgbench` against `plain` and `guarded` at the same time, one client
+/// each (`guarded` started first when `guarded_first`): the guarded
+/// copy's TPS as a fraction of the plain one's. Both runs meet the same
+/// machine at the same moment, so what other processes take from it
+/// (the noise that moves sequential runs by several per cent) falls on
+/// both alike.
+fn side_by_side(plain: &DbUrl, guarded: &DbUrl, args: &[&str], guarded_first: bool) -> f64 {
+    let (first, second) = if guarded_first {
+        (guarded, plain)
+    } else {
+        (plain, guarded)
+    };
+    let first = start_pgbench(first, args);
+    let second = start_pgbench(second, args);
+    let (first, second) = (finish_pgbench(first, args), finish_pgbench(second, args));
+    let (plain, guarded) = if guarded_first {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    reported(&guarded, "tps = ") / reported(&plain, "tps = ")
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -201,6 +244,19 @@ fn main() {
                     "  {:<11} {label:<15} {p:>9.1} tps  server CPU {cp:>6.1} us/txn ({:+.1} us)  loss {loss:>5.2}%  (goal <= {goal}%: {})",
                     "",
                     cp - cu,
+                    if loss <= *goal { "met" } else { "NOT met" }
+                );
+            }
+            let mut args = vec!["-n", "-c", "1", "-j", "1", "-T", &seconds];
+            args.extend(script.iter().copied());
+            for (label, db) in dbs.iter().skip(1) {
+                let mut losses: Vec<f64> = (0..rounds)
+                    .map(|round| (1.0 - side_by_side(&plain.url, &db.url, &args, round % 2 == 1)) * 100.0)
+                    .collect();
+                let loss = median(&mut losses);
+                println!(
+                    "  {:<11} {label:<15} side by side with the unprotected copy, 1 client each: loss {loss:>5.2}%  (goal <= {goal}%: {})",
+                    "",
                     if loss <= *goal { "met" } else { "NOT met" }
                 );
             }

@@ -338,6 +338,21 @@ fn destructive() -> Vec<(Role, String, &'static str)> {
             in_farm("INSERT INTO tasks SELECT * FROM tasks ON CONFLICT (farm_id, id) DO UPDATE SET title = 'x'"),
             "protect/update-many",
         ),
+        // An UPDATE that moves rows to another partition, whose insert
+        // there a row trigger drops: the rows are gone, the command tag
+        // says UPDATE 0 (red team).
+        (
+            SUPERUSER,
+            "CREATE TABLE parts (k int, n int) PARTITION BY LIST (k);
+             CREATE TABLE parts_1 PARTITION OF parts FOR VALUES IN (1);
+             CREATE TABLE parts_sink PARTITION OF parts FOR VALUES IN (999);
+             INSERT INTO parts SELECT 1, g FROM generate_series(1, 5) g;
+             CREATE FUNCTION swallow() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;
+             CREATE TRIGGER swallow BEFORE INSERT ON parts_sink FOR EACH ROW EXECUTE FUNCTION swallow();
+             UPDATE parts SET k = 999"
+                .into(),
+            "protect/update-many",
+        ),
         (
             APP,
             in_farm(
@@ -1228,6 +1243,41 @@ fn refusals_are_recorded_and_status_tells_the_state() {
     ] {
         let err = app.batch_execute(sql).expect_err(sql);
         assert_eq!(err.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{sql}");
+    }
+}
+
+/// Protect run again with the other row guard (dbguard's server gaining
+/// or losing its C module) puts every table's guards in that guard's form:
+/// the C guard's BEFORE triggers, the PL/pgSQL guard's AFTER triggers with
+/// their transition table; none is left in a form no guard counts.
+#[test]
+fn protect_again_switches_every_table_to_the_other_row_guard() {
+    let f = Fixture::unprotected();
+    for native in [false, true, false, true] {
+        let installed = f.protect_with(Some(&f.approver), native);
+        let mut client = f.db.client();
+        let status = protect::status(&mut client).unwrap();
+        assert_eq!(status.row_guard, Some(installed.row_guard));
+        assert!(
+            status.unprotected_tables.is_empty() && status.protected_tables > 0,
+            "C guard: {native}: {:?}",
+            status.unprotected_tables
+        );
+        let timings: Vec<bool> = client
+            .query(
+                "SELECT DISTINCT (tgtype & 2) = 2 FROM pg_trigger WHERE tgname IN ('dbguard_delete', 'dbguard_update')",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(timings, [native], "BEFORE for the C guard, AFTER for PL/pgSQL");
+        let (ok, stderr) = f.psql(APP, &in_farm("DELETE FROM tasks"));
+        assert!(
+            !ok && stderr.contains("protect/delete-many"),
+            "C guard: {native}: {stderr}"
+        );
     }
 }
 

@@ -32,6 +32,7 @@
  * from its plan's row instrumentation, which the ExecutorStart hook asks
  * for: a data-modifying WITH clause (the rows its ModifyTable's input
  * produced), a statement a rule added (it does not set the command tag),
+ * an UPDATE of a partitioned table (rows it moves to another partition),
  * and INSERT ... ON CONFLICT DO UPDATE (its conflicting rows, which it
  * updates).
  *
@@ -204,6 +205,19 @@ input_rows(ModifyTableState *mt, const char *what)
 }
 
 /*
+ * Whether ModifyTable `plan` is an UPDATE of a partitioned table, which
+ * can move rows between partitions: a move deletes the old row without
+ * counting it and counts only the new row's insert, which a BEFORE INSERT
+ * row trigger of the destination can drop, so es_processed can say 0 for
+ * rows that are gone. Its rows are counted from its input as well.
+ */
+static bool
+moves_rows(ModifyTable *plan)
+{
+	return plan->operation == CMD_UPDATE && plan->rootRelation != 0;
+}
+
+/*
  * Counts what ModifyTable node `mt` deleted or updated in guarded tables;
  * `processed` is the statement's es_processed, which only the node that
  * sets the command tag counts into.
@@ -221,7 +235,12 @@ count_node(ModifyTableState *mt, uint64 processed)
 			count_rows(mt, "DELETE", limit, mt->canSetTag ? (double) processed : input_rows(mt, "a DELETE in a WITH clause or a rule"));
 			break;
 		case CMD_UPDATE:
-			count_rows(mt, "UPDATE", limit, mt->canSetTag ? (double) processed : input_rows(mt, "an UPDATE in a WITH clause or a rule"));
+			if (!mt->canSetTag)
+				count_rows(mt, "UPDATE", limit, input_rows(mt, "an UPDATE in a WITH clause or a rule"));
+			else if (moves_rows((ModifyTable *) mt->ps.plan))
+				count_rows(mt, "UPDATE", limit, Max((double) processed, input_rows(mt, "an UPDATE of a partitioned table")));
+			else
+				count_rows(mt, "UPDATE", limit, (double) processed);
 			break;
 		case CMD_MERGE:
 			count_rows(mt, "UPDATE", limit, mt->mt_merge_updated);
@@ -245,6 +264,8 @@ static bool
 needs_row_counts(PlannedStmt *stmt)
 {
 	if (stmt->hasModifyingCTE)
+		return true;
+	if (stmt->planTree && IsA(stmt->planTree, ModifyTable) && moves_rows((ModifyTable *) stmt->planTree))
 		return true;
 	if (stmt->commandType == CMD_UPDATE || stmt->commandType == CMD_DELETE)
 		return !stmt->canSetTag;
