@@ -225,8 +225,13 @@ moves_rows(ModifyTable *plan)
 static void
 count_node(ModifyTableState *mt, uint64 processed)
 {
-	int64		limit = statement_limit(mt);
+	int64		limit;
 
+	/* A plain INSERT changes no row: no need to look for its guards. */
+	if (mt->operation == CMD_INSERT
+		&& ((ModifyTable *) mt->ps.plan)->onConflictAction != ONCONFLICT_UPDATE)
+		return;
+	limit = statement_limit(mt);
 	if (limit == NO_GUARD)
 		return;
 	switch (mt->operation)
@@ -248,8 +253,6 @@ count_node(ModifyTableState *mt, uint64 processed)
 			break;
 		case CMD_INSERT:
 			/* ON CONFLICT DO UPDATE: its conflicting rows, which it updates. */
-			if (((ModifyTable *) mt->ps.plan)->onConflictAction != ONCONFLICT_UPDATE)
-				break;
 			if (mt->ps.instrument == NULL)
 				refuse_uncounted("the rows INSERT ... ON CONFLICT DO UPDATE updated were not counted");
 			count_rows(mt, "UPDATE", limit, mt->ps.instrument->ntuples2);

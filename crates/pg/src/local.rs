@@ -412,7 +412,7 @@ impl LocalServer {
             // Every session loads the module as it starts, so its row
             // guard counts from the session's first statement (a session
             // that has not loaded it loads it when a guard trigger first
-            // fires, and counts from there).
+            // fires, and that command is refused).
             conf.push_str(&format!(
                 "dynamic_library_path = {}\nsession_preload_libraries = {}\n",
                 conf_quote(&format!("$libdir:{}", dir.display())),

@@ -281,16 +281,16 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
       t.tgtype = 34 AND t.tgfoid = 'dbguard.guard_truncate()'::regprocedure AND t.tgnargs = 0
       AND t.tgqual IS NULL AND cardinality(t.tgattr::int2[]) = 0
     WHEN t.tgname IN ('dbguard_delete', 'dbguard_update') THEN
-      t.tgtype = CASE t.tgname WHEN 'dbguard_delete' THEN 8 ELSE 16 END
-                 + CASE WHEN dbguard.rows_in_c() THEN 2 ELSE 0 END
+      t.tgtype = CASE t.tgname WHEN 'dbguard_delete' THEN 8 ELSE 16 END + CASE WHEN g.in_c THEN 2 ELSE 0 END
       AND t.tgfoid = 'dbguard.guard_rows()'::regprocedure
       AND t.tgnargs = 1 AND t.tgargs = convert_to('__MAX_ROWS__', 'UTF8') || '\x00'::bytea
-      AND t.tgoldtable IS NOT DISTINCT FROM CASE WHEN dbguard.rows_in_c() THEN NULL ELSE 'dbguard_old' END
+      AND t.tgoldtable IS NOT DISTINCT FROM CASE WHEN g.in_c THEN NULL ELSE 'dbguard_old' END
       AND t.tgnewtable IS NULL
       AND t.tgqual IS NULL AND cardinality(t.tgattr::int2[]) = 0
     ELSE NOT (t.tgname LIKE 'dbguard\_%' OR p.pronamespace = 'dbguard'::regnamespace)
   END
-  FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.oid = trg
+  FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid CROSS JOIN (SELECT dbguard.rows_in_c() AS in_c) g
+  WHERE t.oid = trg
 $fn$;
 GRANT EXECUTE ON FUNCTION dbguard.trigger_intact(oid) TO PUBLIC;
 
